@@ -1,0 +1,156 @@
+"""Command line: argparse only. Parses, calls runner.commands.<verb>.run(), maps errors to
+exit codes. Tracebacks of unexpected errors go to a log file, never to the screen."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from runner import __version__
+from runner.errors import ManifestError, RunnerError
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 1 (the contract's 'error'), since 2 means 'changes' for plan."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
+def _duration(text: str) -> float:
+    """'90s', '15m', '2h', '1h30m' or plain seconds → seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    total, number = 0.0, ""
+    for ch in text.strip().lower():
+        if ch.isdigit() or ch == ".":
+            number += ch
+        elif ch in units and number:
+            total += float(number) * units[ch]
+            number = ""
+        else:
+            raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 90s, 15m or 2h)")
+    if number:
+        total += float(number)
+    if total <= 0:
+        raise argparse.ArgumentTypeError(f"a duration must be positive: {text!r}")
+    return total
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="zcrm-runner",
+        description="Validate, plan and apply Zoho CRM mass and bulk jobs from YAML manifests.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+
+    p = verbs.add_parser("validate", help="check manifests offline; 0 valid, 1 invalid")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+
+    p = verbs.add_parser("plan", help="preview every call without writing anything")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    p.add_argument("--out", type=Path, metavar="PLAN.json", help="save the plan for apply --plan")
+    p.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 0 when there is nothing to do, 1 on error, 2 when there are changes",
+    )
+    p.add_argument("--online", action="store_true", help="check fields and counts on the org")
+    p.add_argument("--sim", action="store_true", help="with --online: use the built-in simulator")
+
+    p = verbs.add_parser("apply", help="run the plan, poll jobs to completion, write a report")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    p.add_argument("--plan", type=Path, dest="plan_file", metavar="PLAN.json")
+    p.add_argument("--sim", action="store_true", help="run against the in-process simulator")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--report-dir", type=Path, default=Path("reports"))
+    p.add_argument("--state-dir", type=Path, default=Path(".zcrm"))
+    p.add_argument("--concurrency", type=_positive_int, default=5)
+    p.add_argument("--replace", action="append", default=[], metavar="JOB")
+    p.add_argument("--deadline", type=_duration, default=7200.0, metavar="DURATION")
+
+    p = verbs.add_parser("resume", help="finish an interrupted run")
+    p.add_argument("run_id", nargs="?", metavar="RUN_ID")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--report-dir", type=Path, default=Path("reports"))
+    p.add_argument("--state-dir", type=Path, default=Path(".zcrm"))
+    p.add_argument("--concurrency", type=_positive_int, default=5)
+    p.add_argument("--deadline", type=_duration, default=7200.0, metavar="DURATION")
+
+    p = verbs.add_parser("runs", help="list runs recorded in the journal")
+    p.add_argument("run_id", nargs="?", metavar="RUN_ID")
+    p.add_argument("--state-dir", type=Path, default=Path(".zcrm"))
+
+    p = verbs.add_parser("sim", help="the built-in Zoho CRM simulator")
+    sim_verbs = p.add_subparsers(dest="sim_verb", required=True, metavar="SUBCOMMAND")
+    s = sim_verbs.add_parser("serve", help="serve the simulator over HTTP")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8030)
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--records", type=_positive_int, default=None, help="records per module")
+    s.add_argument("--faults", default="", metavar="SPEC")
+    s.add_argument("--speed", type=float, default=1.0, help="job clock speed-up factor")
+    s.add_argument("--token", default=None, help="fix the access token's value")
+
+    p = verbs.add_parser("schema", help="print a JSON schema")
+    p.add_argument("name", nargs="?", choices=["jobs", "plan", "report"], default="jobs")
+    return parser
+
+
+def _command(name: str) -> Callable[..., int]:
+    module = importlib.import_module(f"runner.commands.{name}")
+    run: Callable[..., int] = module.run
+    return run
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    kwargs: dict[str, Any] = {k: v for k, v in vars(args).items() if k not in ("verb", "sim_verb")}
+    if args.verb == "sim":
+        return _command("sim")(**kwargs)
+    return _command(args.verb)(**kwargs)
+
+
+def _log_crash() -> Path:
+    log = Path(tempfile.gettempdir()) / f"zcrm-runner-crash-{os.getpid()}.log"
+    log.write_text(traceback.format_exc(), encoding="utf-8")
+    return log
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ManifestError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return exc.exit_code
+    except RunnerError as exc:
+        print(f"zcrm-runner: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("zcrm-runner: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one place that turns a bug into a message and a log
+        log = _log_crash()
+        print(f"zcrm-runner: internal error: {exc!r}; traceback in {log}", file=sys.stderr)
+        return 1

@@ -1,0 +1,3 @@
+"""Reports of a run: report.json, report.md, junit.xml and per-job CSVs."""
+
+from __future__ import annotations
