@@ -1,0 +1,165 @@
+"""What a run produced: frozen dataclasses the executor fills and the reports read.
+
+The executor builds one `JobResult` per manifest job (bulk writes split into several Zoho
+jobs still make one `JobResult`, with several `zoho_job_ids`) and one `RunResult` per
+apply or resume. Reports (`runner.report`) only read these; the journal stores the same
+facts in SQLite so `resume` can rebuild them.
+
+Times are seconds since the epoch on the run's injected clock (`runner.clock`). Ids are
+strings end to end. Per-record failures are data (`RecordOutcome`), never exceptions.
+
+Exit codes (`exit_code_for`, DESIGN §CLI contract), checked in this order:
+  1  a job FAILED with a request-level error (`JobResult.errors` not empty)
+  4  the deadline was reached while a Zoho job was still RUNNING (`resume` finishes it)
+  3  some records failed: a PARTIAL job, or a FAILED job whose only errors are per record
+  0  everything done (COMPLETED, SKIPPED, UNCHANGED)
+An error outranks the deadline because a broken job needs a human before a resume helps;
+the report still prints the resume hint whenever a job is RUNNING.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+JobStatus = Literal["COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "RUNNING", "UNCHANGED"]
+JOB_STATUSES: tuple[JobStatus, ...] = (
+    "COMPLETED",
+    "PARTIAL",
+    "FAILED",
+    "SKIPPED",
+    "RUNNING",
+    "UNCHANGED",
+)
+OutcomeStatus = Literal["success", "error"]
+TargetKind = Literal["sim", "zoho"]
+
+#: Count keys the reports know by name; drivers may add others (e.g. "not_updated").
+COUNT_KEYS = ("total", "succeeded", "failed", "not_processed")
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    """One record's result: `code` is Zoho's (SUCCESS, INVALID_DATA, RECORD_LOCKED, ...)."""
+
+    record_id: str
+    status: OutcomeStatus
+    code: str
+    message: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobError:
+    """A request-level error that stopped (part of) a job, e.g. ALREADY_SCHEDULED, NO_PERMISSION."""
+
+    code: str
+    message: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file a job produced: kind is "outcomes", "bulk_read_output", "bulk_write_result"..."""
+
+    kind: str
+    path: str
+    rows: int | None = None
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """One manifest job's end state, counts and evidence (Zoho job ids, polls, errors)."""
+
+    name: str
+    kind: str
+    module: str
+    status: JobStatus
+    zoho_job_ids: tuple[str, ...] = ()
+    counts: Mapping[str, int] = field(default_factory=dict)
+    polls: int = 0
+    calls: int = 0
+    started_at: float | None = None
+    ended_at: float | None = None
+    errors: tuple[JobError, ...] = ()
+    outcomes: tuple[RecordOutcome, ...] = ()
+    files: tuple[FileRef, ...] = ()
+    skipped_reason: str | None = None
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to end, when both are known."""
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return max(0.0, self.ended_at - self.started_at)
+
+    @property
+    def failed_outcomes(self) -> tuple[RecordOutcome, ...]:
+        """The per-record failures, in the order the executor recorded them."""
+        return tuple(o for o in self.outcomes if o.status == "error")
+
+    @property
+    def records_failed(self) -> int:
+        """Failed records: the `failed` count when given, else the failed outcomes."""
+        return int(self.counts.get("failed", len(self.failed_outcomes)))
+
+
+@dataclass(frozen=True)
+class Target:
+    """The org a run talked to; never any credential."""
+
+    kind: TargetKind
+    api_domain: str
+    org_id: str | None = None
+    dc: str | None = None
+
+
+@dataclass(frozen=True)
+class ManifestRef:
+    """A manifest a run applied, by path and content hash."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One apply or resume: its jobs, target and exit code."""
+
+    run_id: str
+    started_at: float
+    ended_at: float | None
+    target: Target
+    manifests: tuple[ManifestRef, ...] = ()
+    jobs: tuple[JobResult, ...] = ()
+    exit_code: int = 0
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds the run took, when it has ended."""
+        return None if self.ended_at is None else max(0.0, self.ended_at - self.started_at)
+
+    @property
+    def running_jobs(self) -> tuple[JobResult, ...]:
+        """Jobs still running on Zoho when the deadline ended the wait."""
+        return tuple(j for j in self.jobs if j.status == "RUNNING")
+
+
+def _has_record_failures(job: JobResult) -> bool:
+    return bool(job.failed_outcomes) or job.counts.get("failed", 0) > 0
+
+
+def exit_code_for(run: RunResult) -> int:
+    """The process exit code this run ends with (order explained in the module docstring)."""
+    jobs = run.jobs
+    if any(j.status == "FAILED" and j.errors for j in jobs):
+        return 1
+    if any(j.status == "RUNNING" for j in jobs):
+        return 4
+    if any(j.status == "PARTIAL" for j in jobs):
+        return 3
+    if any(j.status == "FAILED" for j in jobs):
+        # FAILED without a request-level error: the records failed, not the request.
+        return 3 if any(_has_record_failures(j) for j in jobs if j.status == "FAILED") else 1
+    return 0
