@@ -1,0 +1,69 @@
+"""Plan ⇄ plain dicts in the shape of schemas/plan.schema.json (format_version 1).
+
+Totals (calls, polls, credits, scopes) are written for readers of the JSON and recomputed,
+not read back, when a plan is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from runner.manifest.problems import Problem
+from runner.plan.model import JobPlan, ManifestRef, Plan, Step
+
+
+def _job_to_dict(job: JobPlan) -> dict[str, Any]:
+    out = asdict(job)
+    out["needs"] = list(job.needs)
+    out["calls"] = job.calls
+    out["polls"] = job.polls
+    return out
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The plan as JSON-ready data, keys in a reading order."""
+    return {
+        "format_version": plan.format_version,
+        "created_at": plan.created_at,
+        "target": plan.target,
+        "manifests": [asdict(m) for m in plan.manifests],
+        "inputs": [asdict(m) for m in plan.inputs],
+        "totals": {
+            "jobs": len(plan.jobs),
+            "calls": plan.calls,
+            "polls": plan.polls,
+            "credits": plan.credits,
+            "credits_estimated": plan.credits_estimated,
+            "destructive_jobs": sum(1 for j in plan.jobs if j.destructive),
+        },
+        "scopes": list(plan.scopes),
+        "probable_scopes": list(plan.probable_scopes),
+        "jobs": [_job_to_dict(j) for j in plan.jobs],
+        "warnings": [w.to_dict() for w in plan.warnings],
+    }
+
+
+def _step(data: dict[str, Any]) -> Step:
+    return Step(**data)
+
+
+def _job(data: dict[str, Any]) -> JobPlan:
+    fields = {k: v for k, v in data.items() if k not in ("calls", "polls")}
+    for key in ("needs", "scopes", "warnings", "notes", "probable_scopes"):
+        fields[key] = tuple(fields.get(key, ()))
+    fields["steps"] = tuple(_step(s) for s in data["steps"])
+    return JobPlan(**fields)
+
+
+def plan_from_dict(data: dict[str, Any]) -> Plan:
+    """Rebuild a Plan; the caller has checked the data against the schema."""
+    return Plan(
+        created_at=data["created_at"],
+        manifests=tuple(ManifestRef(**m) for m in data["manifests"]),
+        target=data["target"],
+        jobs=tuple(_job(j) for j in data["jobs"]),
+        warnings=tuple(Problem(**w) for w in data["warnings"]),
+        inputs=tuple(ManifestRef(**m) for m in data["inputs"]),
+        format_version=data["format_version"],
+    )

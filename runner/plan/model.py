@@ -1,0 +1,138 @@
+"""A plan as frozen dataclasses: what apply would call, in which order, at what cost.
+
+The planner builds these, the renderers and the plan file read them. A plan names the API
+paths only for the reviewer to see; the executor builds its own calls through runner/zoho/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from runner.manifest.problems import Problem
+
+FORMAT_VERSION = 1
+API_VERSION = "v8"  # the version every path in a plan names (API_NOTES §1.1)
+
+Selector = Literal["ids", "cvid", "query", "file"]
+Host = Literal["api", "upload", "download"]
+
+
+@dataclass(frozen=True)
+class ManifestRef:
+    """A file the plan was built from, and the sha256 of its bytes at plan time."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One API call; a step with `polls` is repeated until the job reaches a final state.
+
+    `batch` numbers ids batches, bulk read pages and bulk write parts (1-based);
+    `batch_size` is how many records that batch carries when known. `host` says which
+    server the path belongs to (the upload and download hosts differ: API_NOTES §4.1, §4.5).
+    """
+
+    seq: int
+    method: str
+    path: str
+    purpose: str
+    batch: int | None = None
+    batch_size: int | None = None
+    polls: bool = False
+    body_summary: str = ""
+    host: Host = "api"
+    credits: int = 1
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """Every call one job makes, with what it needs (scopes) and costs (credits)."""
+
+    name: str
+    kind: str
+    module: str
+    order: int
+    needs: tuple[str, ...]
+    destructive: bool
+    selector: Selector
+    record_count: int | None
+    steps: tuple[Step, ...]
+    scopes: tuple[str, ...]
+    credits: int
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    probable_scopes: tuple[str, ...] = ()
+    credits_estimated: bool = False
+    cvid: str | None = None
+
+    @property
+    def calls(self) -> int:
+        """Calls made once each; polls repeat an unknown number of times."""
+        return sum(1 for s in self.steps if not s.polls)
+
+    @property
+    def polls(self) -> int:
+        """Poll loops: each one calls until the job is final."""
+        return sum(1 for s in self.steps if s.polls)
+
+    @property
+    def batches(self) -> int:
+        """Distinct batches (ids batches, pages or parts); 1 for a single-shot job."""
+        return len({s.batch for s in self.steps if s.batch is not None}) or 1
+
+
+@dataclass(frozen=True)
+class OrgFacts:
+    """What an online plan learnt from the org; offline plans have none.
+
+    `cvid_counts` maps (module, cvid) to the view's record count; `bulk_read_counts`
+    maps a bulk_read job name to the number of records its query matches.
+    """
+
+    org_id: str
+    cvid_counts: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    bulk_read_counts: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A reviewed preview: bound to its manifests' hashes and, online, to one org."""
+
+    created_at: str
+    manifests: tuple[ManifestRef, ...]
+    target: str | None
+    jobs: tuple[JobPlan, ...]
+    warnings: tuple[Problem, ...] = ()
+    inputs: tuple[ManifestRef, ...] = ()
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def calls(self) -> int:
+        return sum(j.calls for j in self.jobs)
+
+    @property
+    def polls(self) -> int:
+        return sum(j.polls for j in self.jobs)
+
+    @property
+    def credits(self) -> int:
+        return sum(j.credits for j in self.jobs)
+
+    @property
+    def credits_estimated(self) -> bool:
+        return any(j.credits_estimated for j in self.jobs)
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """Every scope the plan's calls need, sorted, without duplicates."""
+        return tuple(sorted({s for j in self.jobs for s in j.scopes}))
+
+    @property
+    def probable_scopes(self) -> tuple[str, ...]:
+        """Scopes probably needed too (API_NOTES §7.4 [U]), minus the certain ones."""
+        certain = set(self.scopes)
+        return tuple(sorted({s for j in self.jobs for s in j.probable_scopes} - certain))

@@ -1,0 +1,168 @@
+"""The plan as one pull-request comment: summary table first, details folded, ≤ 60 kB.
+
+GitHub caps a comment at 65,536 characters; we keep a margin. When everything does not
+fit, each job's step list is cut to the same number of rows ("… N more batches"), and if
+even that is too much, later jobs' details are left out; the summary always stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from runner.plan import summary
+from runner.plan.model import JobPlan, Plan, Step
+
+LIMIT_BYTES = 60_000
+_STEP_HEADERS = ("step", "method", "path", "batch", "size", "purpose", "body")
+
+
+def _cell(text: str) -> str:
+    """Table-safe and HTML-inert: manifests are untrusted input in a PR comment."""
+    for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("`", "'")):
+        text = text.replace(old, new)
+    return " ".join(text.split())
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |\n"
+
+
+def _table_head(headers: Sequence[str]) -> str:
+    return _row(headers) + _row(["---"] * len(headers))
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _summary(plan: Plan, budget: int) -> str:
+    """The summary table, cut with a last row saying how many jobs it leaves out."""
+    out = _table_head(summary.SUMMARY_HEADERS)
+    for n, job in enumerate(plan.jobs):
+        cells = list(summary.summary_cells(job))
+        cells[1] = f"`{_cell(job.name)}`"
+        cells[9] = "**DESTRUCTIVE**" if job.destructive else ""
+        row = _row([_cell(c) if i != 1 else c for i, c in enumerate(cells)])
+        if _size(out) + _size(row) > budget:
+            out += _row([f"… {len(plan.jobs) - n:,} more jobs", *[""] * 9])
+            break
+        out += row
+    return out
+
+
+def _head(plan: Plan) -> str:
+    text = f"\n**{_cell(summary.totals_line(plan))}**\n"
+    destructive = [j for j in plan.jobs if j.destructive]
+    if destructive:
+        names = ", ".join(f"`{_cell(j.name)}`" for j in destructive[:20])
+        more = f" and {len(destructive) - 20} more" if len(destructive) > 20 else ""
+        text += (
+            f"\n> [!WARNING]\n> {len(destructive)} destructive job(s): {names}{more}. "
+            "Deleted records stay in the Recycle Bin for 60 days.\n"
+        )
+    if not plan.jobs:
+        text += "\nNothing to do: the manifests hold no jobs.\n"
+    return text
+
+
+def _tail(plan: Plan, budget: int) -> str:
+    """Warnings and scopes, each list cut to the budget."""
+    text = ""
+    for title, lines, fmt in (
+        ("Warnings", summary.job_warnings(plan), "- {}\n"),
+        ("OAuth scopes", summary.scope_lines(plan), "- `{}`\n"),
+    ):
+        if not lines:
+            continue
+        text += f"\n#### {title}\n\n"
+        for n, line in enumerate(lines):
+            item = fmt.format(_cell(line))
+            if _size(text) + _size(item) > budget:
+                text += f"- … {len(lines) - n} more\n"
+                break
+            text += item
+    return text
+
+
+def _step_row(step: Step) -> str:
+    size = "" if step.batch_size is None else f"{step.batch_size:,}"
+    host = "" if step.host == "api" else f"[{step.host}] "
+    purpose = step.purpose + (" (repeats)" if step.polls else "")
+    batch = "" if step.batch is None else str(step.batch)
+    cells = (
+        str(step.seq),
+        step.method,
+        f"{host}{step.path}",
+        batch,
+        size,
+        purpose,
+        step.body_summary,
+    )
+    return _row([_cell(c) for c in cells])
+
+
+class _Details:
+    """One job's folded block, renderable with its step list cut to any length."""
+
+    def __init__(self, job: JobPlan) -> None:
+        self.job = job
+        mark = " · **DESTRUCTIVE**" if job.destructive else ""
+        self.open = (
+            f"<details><summary>{job.order}. <code>{_cell(job.name)}</code> · {job.kind} · "
+            f"{_cell(job.module)} · {job.calls:,} call(s){mark}</summary>\n\n"
+            + _table_head(_STEP_HEADERS)
+        )
+        notes = "".join(f"- {_cell(n)}\n" for n in job.notes)
+        self.close = ("\n" + notes if notes else "") + "\n</details>\n"
+        self.rows = [_step_row(s) for s in job.steps]
+        self.sizes = [_size(r) for r in self.rows]
+        self.fixed = _size(self.open) + _size(self.close)
+
+    def _more(self, cap: int) -> str:
+        hidden = self.job.steps[cap:]
+        if not hidden:
+            return ""
+        batches = {s.batch for s in hidden if s.batch is not None}
+        shown = {s.batch for s in self.job.steps[:cap]}
+        extra = len(batches - shown)
+        what = f"{extra:,} more batches" if extra else f"{len(hidden):,} more steps"
+        return _row([f"… {what}", *[""] * 6])
+
+    def size(self, cap: int) -> int:
+        return self.fixed + sum(self.sizes[:cap]) + _size(self._more(cap))
+
+    def render(self, cap: int) -> str:
+        return self.open + "".join(self.rows[:cap]) + self._more(cap) + self.close
+
+
+def _details(plan: Plan, budget: int) -> str:
+    blocks = [_Details(j) for j in plan.jobs]
+    if not blocks:
+        return ""
+    longest = max(len(b.rows) for b in blocks)
+
+    def total(cap: int) -> int:
+        return sum(b.size(cap) for b in blocks)
+
+    lo, hi = 0, longest  # largest cap whose total fits: binary search
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if total(mid) <= budget else (lo, mid - 1)
+    out, used = "", 0
+    for n, block in enumerate(blocks):
+        part = block.render(lo)
+        if used + _size(part) > budget - 200:
+            out += f"\n… details of {len(blocks) - n:,} more jobs left out; see --format json\n"
+            break
+        out, used = out + part, used + _size(part)
+    return out
+
+
+def render_markdown(plan: Plan, *, limit: int = LIMIT_BYTES) -> str:
+    """Summary table, totals, warnings, scopes, then each job's steps in <details>."""
+    table = _summary(plan, limit // 3)
+    head = _head(plan)
+    tail = _tail(plan, limit // 6)
+    used = _size(table) + _size(head) + _size(tail)
+    details = _details(plan, limit - used - 400)
+    return table + head + tail + ("\n#### Steps\n\n" + details if details else "")

@@ -1,0 +1,227 @@
+"""One job → its steps: the calls, batches, polls and credits each job kind makes.
+
+Paths are named for the reviewer only (the executor builds real calls in runner/zoho/).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runner.manifest.model import (
+    AnyJob,
+    BulkReadJob,
+    BulkWriteJob,
+    MassDeleteJob,
+    MassUpdateJob,
+)
+from runner.plan import csvparts
+from runner.plan.model import API_VERSION, Selector, Step
+from runner.plan.scopes import CREDITS_BULK_READ_INIT, CREDITS_BULK_WRITE_INIT
+
+BATCH_SIZE = 500  # seed 002 (mass update by ids); API_NOTES §2.1 (mass delete by ids)
+CVID_MAX = 50_000  # seed 002: a scheduled job handles up to 50,000 records
+AUTOMATION_MAX = 1_000  # API_NOTES §2.3: cvid jobs over 1,000 records skip automation
+PAGE_SIZE = 200_000  # API_NOTES §3.4: records per bulk read job/page
+POLL_NOTE = "each poll costs 1 credit; polls are not counted"
+_BULK = f"/crm/bulk/{API_VERSION}"
+
+
+@dataclass(frozen=True)
+class Steps:
+    """What a kind's planner found: steps, selection, counts and remarks."""
+
+    selector: Selector
+    record_count: int | None
+    steps: tuple[Step, ...]
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    credits_estimated: bool = False
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value) if not isinstance(value, str) else f'"{value}"'
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def read_ids_file(path: Path) -> tuple[str, ...]:
+    """Ids from a CSV with an `id` column, or one id per line (DESIGN: ids_file)."""
+    lines = [ln.strip() for ln in path.read_text(encoding="utf-8-sig").splitlines()]
+    lines = [ln for ln in lines if ln]
+    first = lines[0].lower() if lines else ""
+    if "," in first or first.strip('"') == "id":
+        rows = csv.DictReader(lines)
+        column = next((c for c in rows.fieldnames or () if c.strip().lower() == "id"), None)
+        return tuple(str(r[column]).strip() for r in rows if column and r.get(column))
+    return tuple(lines)
+
+
+def _mass_ids(job: MassUpdateJob | MassDeleteJob) -> tuple[str, ...]:
+    if job.ids is not None:
+        return tuple(job.ids)
+    return read_ids_file(job.ids_file) if job.ids_file is not None else ()
+
+
+def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> Steps:
+    """Mass update / mass delete: one POST per 500 ids, or one scheduled job by cvid."""
+    action = "mass_update" if isinstance(job, MassUpdateJob) else "mass_delete"
+    verb = action.removeprefix("mass_")
+    path = f"/crm/{API_VERSION}/{job.module}/actions/{action}"
+    head = ""
+    if isinstance(job, MassUpdateJob):
+        values: Mapping[str, Any] = job.values
+        head = "data: " + ", ".join(f"{k}={_short(v)}" for k, v in values.items()) + "; "
+        head += "over_write: true; " if job.over_write else ""
+    # API_NOTES §5.4 [U]: mass update/delete credit costs are not documented
+    notes = ["cost of mass calls is not documented: 1 credit per call is an estimate"]
+    if isinstance(job, MassDeleteJob):
+        # DESIGN mass_delete: the plan shows the 60-day Recycle Bin window
+        notes.append("deleted records go to the Recycle Bin, which keeps them for 60 days")
+    if job.cvid is None:
+        ids = _mass_ids(job)
+        steps = tuple(
+            Step(
+                seq=n,
+                method="POST",
+                path=path,
+                purpose=f"{verb} {len(ids[i : i + BATCH_SIZE])} records by id",
+                batch=n,
+                batch_size=len(ids[i : i + BATCH_SIZE]),
+                body_summary=f"{head}ids: {len(ids[i : i + BATCH_SIZE])}",
+            )
+            for n, i in enumerate(range(0, len(ids), BATCH_SIZE), 1)
+        )
+        return Steps("ids", len(ids), steps, notes=tuple(notes), credits_estimated=True)
+    where = f"cvid: {job.cvid}"
+    if job.territory is not None:
+        child = " (+ child territories)" if job.territory.include_child else ""
+        where += f"; territory: {job.territory.id}{child}"
+    warnings: list[str] = []
+    if cvid_count is None:
+        notes.append("record count unknown offline: plan --online counts the view")
+    elif cvid_count > AUTOMATION_MAX:
+        warnings.append(
+            f"{cvid_count:,} records: a cvid job over {AUTOMATION_MAX:,} records runs no "
+            "workflows, approvals or blueprints"
+        )
+    notes.append(POLL_NOTE)
+    steps = (
+        Step(
+            1,
+            "POST",
+            path,
+            f"schedule a mass {verb} job",
+            batch_size=cvid_count,
+            body_summary=f"{head}{where}",
+        ),
+        # seed 000 / seed 001: status is polled by job_id until COMPLETED or FAILED
+        Step(2, "GET", f"{path}?job_id={{job_id}}", "poll until COMPLETED or FAILED", polls=True),
+    )
+    return Steps("cvid", cvid_count, steps, tuple(warnings), tuple(notes), True)
+
+
+def _add(steps: list[Step], method: str, path: str, purpose: str, **extra: Any) -> None:
+    """Append a step numbered after the ones before it."""
+    steps.append(Step(len(steps) + 1, method, path, purpose, **extra))
+
+
+def bulk_read_steps(job: BulkReadJob, count: int | None) -> Steps:
+    """Bulk read: create, poll, download; once per page of 200,000 records."""
+    pages = max(1, -(-count // PAGE_SIZE)) if count is not None else 1
+    what = [f"module: {job.module}", f"file_type: {job.file_type}"]
+    what += [f"fields: {len(job.fields)}"] if job.fields else ["fields: all"]
+    what += ["criteria"] if job.criteria else []
+    what += [f"cvid: {job.cvid}"] if job.cvid else []
+    steps: list[Step] = []
+    for page in range(1, pages + 1):
+        size = None if count is None else min(PAGE_SIZE, count - (page - 1) * PAGE_SIZE)
+        # API_NOTES §3.1: a continuation sends only the previous job's page_token
+        body = "query: " + ", ".join(what) if page == 1 else "query: page_token of page before"
+        at = {"batch": page, "batch_size": size}
+        _add(
+            steps,
+            "POST",
+            f"{_BULK}/read",
+            f"create export job, page {page}",
+            **at,
+            body_summary=body,
+            credits=CREDITS_BULK_READ_INIT,
+        )
+        # seed 004: ADDED → QUEUED → IN PROGRESS → COMPLETED / FAILURE
+        _add(
+            steps,
+            "GET",
+            f"{_BULK}/read/{{job_id}}",
+            "poll until COMPLETED or FAILURE",
+            **at,
+            polls=True,
+        )
+        _add(steps, "GET", f"{_BULK}/read/{{job_id}}/result", "download the zipped CSV", **at)
+    notes = [POLL_NOTE, f"pages are joined into {job.output.name}"]
+    if count is None:
+        notes.insert(0, f"1+ pages: every {PAGE_SIZE:,} records add a page (+51 credits)")
+    return Steps("query", count, tuple(steps), (), tuple(notes), count is None)
+
+
+def bulk_write_steps(job: BulkWriteJob) -> Steps:
+    """Bulk write: read the org id, then upload, create, poll, download per CSV part."""
+    lay = csvparts.layout(job.file, encoding=job.character_encoding)
+    create = f"operation: {job.operation}; resource: {job.module}"
+    create += f"; find_by: {job.find_by}" if job.find_by else ""
+    create += f"; field_mappings: {len(job.field_mappings) or 'by header'}"
+    steps: list[Step] = []
+    # API_NOTES §4.1, §6: the upload needs X-CRM-ORG, the zgid from GET /org
+    _add(steps, "GET", f"/crm/{API_VERSION}/org", "read the org's zgid for X-CRM-ORG")
+    for part in lay.parts:
+        at = {"batch": part.index, "batch_size": part.rows}
+        upload = f"zip of {part.rows:,} rows, ~{part.zip_bytes / 1024:,.0f} kB"
+        _add(
+            steps,
+            "POST",
+            f"/crm/{API_VERSION}/upload",
+            f"upload part {part.index}",
+            **at,
+            body_summary=upload,
+            host="upload",
+        )
+        _add(
+            steps,
+            "POST",
+            f"{_BULK}/write",
+            "create the import job",
+            **at,
+            body_summary=create,
+            credits=CREDITS_BULK_WRITE_INIT,
+        )
+        # seed 003: ADDED → INPROGRESS → COMPLETED / FAILED
+        _add(
+            steps,
+            "GET",
+            f"{_BULK}/write/{{job_id}}",
+            "poll until COMPLETED or FAILED",
+            **at,
+            polls=True,
+        )
+        # API_NOTES §4.5: result.download_url is absolute, on another host
+        _add(steps, "GET", "{download_url}", "download the per-row result", **at, host="download")
+    warnings: list[str] = []
+    if len(lay.parts) > 1:
+        warnings.append(
+            f"{lay.rows:,} rows split into {len(lay.parts)} Zoho jobs (≤ {csvparts.MAX_ROWS:,} "
+            f"rows and ≤ {csvparts.MAX_ZIP_BYTES // 2**20} MB zipped each); a failed part does "
+            "not undo the others"
+        )
+    notes = [f"{job.file.name}: {lay.rows:,} rows, {len(lay.header)} columns", POLL_NOTE]
+    return Steps("file", lay.rows, tuple(steps), tuple(warnings), tuple(notes))
+
+
+def job_steps(job: AnyJob, *, cvid_count: int | None, read_count: int | None) -> Steps:
+    """Dispatch on the job's kind."""
+    if isinstance(job, BulkReadJob):
+        return bulk_read_steps(job, read_count)
+    if isinstance(job, BulkWriteJob):
+        return bulk_write_steps(job)
+    return mass_steps(job, cvid_count)
