@@ -1,0 +1,118 @@
+"""`zcrm-runner sim serve`: the simulator under uvicorn, announced as env lines on stdout.
+
+The socket is bound before anything is printed, so `--port 0` works and the printed URL is
+the real one; a script reads the lines, then points the runner, curl or the SDK at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+import sys
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+import uvicorn
+
+from runner.clock import Clock, ScaledClock, SystemClock
+from runner.errors import UsageError
+from runner.simulator.faults import FaultSpec, parse_fault_spec
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+DEFAULT_RECORDS = 300  # docs/DEMO_ORG.md: "Default --records is 300 per module"
+
+
+def run(
+    *,
+    host: str,
+    port: int,
+    seed: int,
+    records: int | None,
+    faults: str,
+    speed: float,
+    token: str | None,
+) -> int:
+    """Serve until SIGINT or SIGTERM; 0 after a clean stop, 1 on bad options."""
+    try:
+        spec = parse_fault_spec(faults)
+    except ValueError as exc:
+        raise UsageError(f"--faults: {exc}") from None
+    if speed <= 0:
+        raise UsageError(f"--speed must be positive, not {speed}")
+    if host not in LOOPBACK:
+        # DESIGN §Simulator: /__sim__/ has no auth and is meant for loopback only.
+        print(
+            f"zcrm-runner: warning: serving on {host}, not loopback; the simulator's "
+            "/__sim__/ hooks have no authentication",
+            file=sys.stderr,
+        )
+    app = build_app(seed=seed, records=records, spec=spec, speed=speed, token=token)
+    sock = bind(host, port)
+    try:
+        for line in env_lines(host, sock.getsockname()[1], app.state.access_token):
+            print(line)
+        sys.stdout.flush()
+        serve(app, sock)
+    finally:
+        sock.close()
+    return 0
+
+
+def build_app(
+    *, seed: int, records: int | None, spec: FaultSpec, speed: float, token: str | None
+) -> Starlette:
+    """The demo org of `seed`, on a clock `speed` times faster, behind the fault middleware."""
+    from runner.simulator.app import create_app
+    from runner.simulator.seed import build_demo_org
+
+    clock: Clock = SystemClock() if speed == 1.0 else ScaledClock(speed)
+    org = build_demo_org(seed=seed, records=records or DEFAULT_RECORDS)
+    return create_app(org, clock=clock, faults=spec.middleware(seed, clock), token=token)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: any free port), IPv4 or IPv6."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def env_lines(host: str, port: int, token: str) -> list[str]:
+    """What a shell needs to point the runner at this server (API_NOTES §9.3)."""
+    url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    return [
+        f"ZOHO_API_DOMAIN={url}",
+        f"ZOHO_ACCOUNTS_URL={url}",
+        f"ZOHO_UPLOAD_DOMAIN={url}",
+        # Printed on purpose: the simulator's own throwaway token, valid only on this
+        # process, never a real Zoho credential.
+        f"ZOHO_ACCESS_TOKEN={token}",
+    ]
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises a caught SIGINT/SIGTERM after its graceful stop, which would end
+    the process with 130 or a signal; `sim serve` stops cleanly and exits 0 instead."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        handled = (signal.SIGINT, signal.SIGTERM)
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
+def serve(app: Starlette, sock: socket.socket) -> None:
+    """Run uvicorn on an already bound socket until a signal stops it."""
+    config = uvicorn.Config(app, log_level="warning", http="h11", lifespan="auto")
+    asyncio.run(_Server(config).serve(sockets=[sock]))
