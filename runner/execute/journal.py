@@ -1,0 +1,282 @@
+"""The write-ahead journal: SQLite in `<state_dir>/state.db`, so resume and apply-once work.
+
+Protocol for every POST that changes the org (DESIGN §CLI contract, API_NOTES §8: Zoho's
+create endpoints take no idempotency key and there is no list-jobs endpoint, so a job id
+lost in a crash cannot be found again):
+
+    intent = journal.record_intent(run_id, job, "schedule", RequestSummary.of(...))
+    # committed before this returns
+    answer = await client.post(...)                 # the POST
+    journal.ack_intent(intent, zoho_job_id=...)     # or refuse_intent / mark_unknown
+    journal.record_poll(intent, status=..., counts=...)   # every poll after that
+
+On resume, `acked_steps(run_id, job)` says which steps already have an answer (poll those
+jobs, skip those batches) and `pending_intents(run_id)` lists POSTs whose answer never
+arrived: the executor marks them UNKNOWN and reports them instead of sending again.
+
+Durability: WAL with `synchronous=FULL` by default. NORMAL is already safe against a
+killed process (the WAL write reaches the OS before commit returns) but may lose the last
+commits on power loss or an OS crash; losing a PENDING intent there means a resume could
+create a second Zoho job, so FULL (one fsync of the WAL per commit, a few per POST) is the
+default. `durability="normal"` is for benchmarks and tests on slow disks.
+
+One `Journal` per process, used from the event-loop thread (calls are short, local
+writes). `runs`/`resume` may read while an apply writes: WAL lets readers in. Nothing
+that can hold a credential is stored: requests are summaries (`RequestSummary`), JSON
+columns go through `scrub`, and `add_secret` lets the client register values to redact.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from runner.clock import Clock, SystemClock
+from runner.execute import journal_read as q
+from runner.execute.fingerprint import job_fingerprint
+from runner.execute.journal_schema import (
+    RequestSummary,
+    RunStatus,
+    dumps,
+    migrate,
+    scrub,
+    scrub_path,
+)
+from runner.execute.results import ManifestRef, RecordOutcome, Target
+
+__all__ = ["DB_NAME", "Journal", "RequestSummary", "job_fingerprint"]
+
+DB_NAME = "state.db"
+Durability = Literal["full", "normal"]
+
+
+class Journal(q.JournalReader):
+    """The state file of one state directory; see the module docstring for the protocol."""
+
+    def __init__(
+        self, state_dir: Path, *, clock: Clock | None = None, durability: Durability = "full"
+    ) -> None:
+        self.path = Path(state_dir) / DB_NAME
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.clock: Clock = clock or SystemClock()
+        self._secrets: list[str] = []
+        # isolation_level=None: no implicit transactions; `_tx` opens each one explicitly.
+        super().__init__(sqlite3.connect(self.path, isolation_level=None, timeout=10.0))
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute(f"PRAGMA synchronous={durability.upper()}")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        migrate(self._conn)
+
+    # --- plumbing ---------------------------------------------------------------------
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def add_secret(self, value: str) -> None:
+        """Register a credential value (e.g. the current access token) to redact anywhere."""
+        if value and value not in self._secrets:
+            self._secrets.append(value)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One committed write transaction; BEGIN IMMEDIATE takes the write lock up front."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def _json(self, value: Any) -> str:
+        return dumps(value, self._secrets)
+
+    # --- runs -------------------------------------------------------------------------
+    def start_run(
+        self,
+        run_id: str,
+        *,
+        target: Target,
+        manifests: Sequence[ManifestRef] = (),
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record a new run as RUNNING."""
+        with self._tx() as c:
+            c.execute(
+                "INSERT INTO runs (run_id, started_at, status, org_id, target, manifests, options)"
+                " VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)",
+                (
+                    run_id,
+                    self.clock.now(),
+                    target.org_id,
+                    self._json(asdict(target)),
+                    self._json([asdict(m) for m in manifests]),
+                    self._json(dict(options or {})),
+                ),
+            )
+
+    def finish_run(self, run_id: str, *, status: RunStatus, exit_code: int) -> None:
+        """Record how a run (or a resume of it) ended."""
+        self._update_run(run_id, status, self.clock.now(), exit_code)
+
+    def reopen_run(self, run_id: str) -> None:
+        """Mark a run RUNNING again for `resume`."""
+        self._update_run(run_id, "RUNNING", None, None)
+
+    def _update_run(
+        self, run_id: str, status: str, ended_at: float | None, exit_code: int | None
+    ) -> None:
+        with self._tx() as c:
+            cur = c.execute(
+                "UPDATE runs SET status = ?, ended_at = ?, exit_code = ? WHERE run_id = ?",
+                (status, ended_at, exit_code, run_id),
+            )
+            if cur.rowcount != 1:
+                raise KeyError(f"no run {run_id!r} in {self.path}")
+
+    # --- jobs -------------------------------------------------------------------------
+    def record_job(
+        self, run_id: str, name: str, *, kind: str, module: str, fingerprint: str, status: str
+    ) -> None:
+        """Add a job to a run (or reset its status when a resume starts it again)."""
+        with self._tx() as c:
+            c.execute(
+                "INSERT INTO jobs (run_id, name, kind, module, fingerprint, status)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET"
+                " kind = excluded.kind, module = excluded.module,"
+                " fingerprint = excluded.fingerprint, status = excluded.status",
+                (run_id, name, kind, module, fingerprint, status),
+            )
+
+    def update_job(
+        self,
+        run_id: str,
+        name: str,
+        *,
+        status: str | None = None,
+        counts: Mapping[str, int] | None = None,
+        zoho_job_ids: Sequence[str] | None = None,
+        started_at: float | None = None,
+        ended_at: float | None = None,
+    ) -> None:
+        """Change the given fields of a job; the others keep their value."""
+        fields: dict[str, Any] = {
+            "status": status,
+            "counts": None if counts is None else self._json(dict(counts)),
+            "zoho_job_ids": None if zoho_job_ids is None else self._json(list(zoho_job_ids)),
+            "started_at": started_at,
+            "ended_at": ended_at,
+        }
+        changes = {k: v for k, v in fields.items() if v is not None}
+        if not changes:
+            return
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        with self._tx() as c:
+            cur = c.execute(
+                f"UPDATE jobs SET {sets} WHERE run_id = ? AND name = ?",
+                (*changes.values(), run_id, name),
+            )
+            if cur.rowcount != 1:
+                raise KeyError(f"no job {name!r} in run {run_id!r}")
+
+    # --- intents ----------------------------------------------------------------------
+    def record_intent(self, run_id: str, job: str, step_key: str, request: RequestSummary) -> int:
+        """Write a PENDING intent and commit it, before the POST is sent; returns its id."""
+        q.check_summary(request)
+        now = self.clock.now()
+        with self._tx() as c:
+            (attempt,) = c.execute(
+                "SELECT COALESCE(MAX(attempt), 0) + 1 FROM intents"
+                " WHERE run_id = ? AND job = ? AND step_key = ?",
+                (run_id, job, step_key),
+            ).fetchone()
+            cur = c.execute(
+                "INSERT INTO intents (run_id, job, step_key, attempt, method, path, body_sha256,"
+                " ids_count, state, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)",
+                (
+                    run_id,
+                    job,
+                    step_key,
+                    attempt,
+                    request.method.upper(),
+                    scrub_path(request.path, self._secrets),
+                    request.body_sha256,
+                    request.ids_count,
+                    now,
+                    now,
+                ),
+            )
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def ack_intent(
+        self,
+        intent_id: int,
+        *,
+        zoho_job_id: str | None = None,
+        result: Mapping[str, Any] | None = None,
+        outcomes: Sequence[RecordOutcome] = (),
+    ) -> None:
+        """Record the answer: the Zoho job id, and/or a batch's result and per-record outcomes."""
+        packed = [[o.record_id, o.status, o.code, o.message, scrub(o.details)] for o in outcomes]
+        with self._tx() as c:
+            self._transition(c, intent_id, "ACKED", zoho_job_id=zoho_job_id)
+            c.execute(
+                "INSERT INTO results (intent_id, result, outcomes) VALUES (?, ?, ?)",
+                (intent_id, self._json(dict(result or {})), self._json(packed)),
+            )
+
+    def refuse_intent(self, intent_id: int, *, code: str, message: str) -> None:
+        """Record a definite request-level error: nothing was created, the step may be retried."""
+        with self._tx() as c:
+            self._transition(c, intent_id, "REFUSED", error_code=code, error_message=message)
+
+    def mark_unknown(self, intent_id: int, *, reason: str) -> None:
+        """Record that the answer was lost: the POST may or may not have taken effect."""
+        with self._tx() as c:
+            self._transition(c, intent_id, "UNKNOWN", error_code="UNKNOWN", error_message=reason)
+
+    def _transition(self, c: sqlite3.Connection, intent_id: int, state: str, **cols: Any) -> None:
+        # PENDING → any outcome; UNKNOWN → ACKED/REFUSED if the answer turns up later.
+        allowed = ("PENDING",) if state == "UNKNOWN" else ("PENDING", "UNKNOWN")
+        sets = "".join(f", {k} = ?" for k in cols)
+        values = [scrub(v, self._secrets) if isinstance(v, str) else v for v in cols.values()]
+        cur = c.execute(
+            f"UPDATE intents SET state = ?, updated_at = ?{sets}"
+            f" WHERE id = ? AND state IN ({','.join('?' * len(allowed))})",
+            (state, self.clock.now(), *values, intent_id, *allowed),
+        )
+        if cur.rowcount != 1:
+            found = c.execute("SELECT state FROM intents WHERE id = ?", (intent_id,)).fetchone()
+            now = "no such intent" if found is None else f"it is {found[0]}"
+            raise ValueError(f"intent {intent_id} cannot become {state}: {now}")
+
+    # --- polls ------------------------------------------------------------------------
+    def record_poll(
+        self,
+        intent_id: int,
+        *,
+        status: str,
+        counts: Mapping[str, int] | None = None,
+        error_code: str | None = None,
+    ) -> None:
+        """Record one status poll of the Zoho job created by `intent_id`."""
+        with self._tx() as c:
+            c.execute(
+                "INSERT INTO polls (intent_id, at, status, counts, error_code)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (intent_id, self.clock.now(), status, self._json(dict(counts or {})), error_code),
+            )

@@ -1,0 +1,197 @@
+"""The journal's read side: queries and row mapping, shared by `Journal` and `runs`.
+
+`JournalReader` holds the read-only half of the API over an open connection; `Journal`
+(journal.py) adds the writes. Rows come back as the frozen dataclasses of journal_schema.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from runner.execute.journal_schema import (
+    UNFINISHED_RUN_STATUSES,
+    Intent,
+    JobRow,
+    PollRow,
+    RequestSummary,
+    RunRow,
+)
+from runner.execute.results import RecordOutcome
+
+RUN_SELECT = (
+    "SELECT run_id, started_at, ended_at, status, exit_code, org_id, target, manifests,"
+    " options FROM runs"
+)
+_JOB_COLS = "run_id, name, kind, module, fingerprint, status, counts, zoho_job_ids,"
+_JOB_COLS += " started_at, ended_at"
+JOB_SELECT = f"SELECT {_JOB_COLS} FROM jobs"
+JOB_SELECT_J = (
+    "SELECT " + ", ".join(f"j.{c.strip()}" for c in _JOB_COLS.split(",")) + " FROM jobs j"
+)
+INTENT_SELECT = (
+    "SELECT id, run_id, job, step_key, attempt, method, path, body_sha256, ids_count, state,"
+    " zoho_job_id, error_code, error_message, created_at, updated_at FROM intents"
+)
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_METHOD = re.compile(r"^[A-Z]{3,7}$")
+
+
+def run_row(r: Any) -> RunRow:
+    return RunRow(
+        run_id=r[0],
+        started_at=r[1],
+        ended_at=r[2],
+        status=r[3],
+        exit_code=r[4],
+        org_id=r[5],
+        target=json.loads(r[6]),
+        manifests=tuple(json.loads(r[7])),
+        options=json.loads(r[8]),
+    )
+
+
+def job_row(r: Any) -> JobRow:
+    return JobRow(
+        run_id=r[0],
+        name=r[1],
+        kind=r[2],
+        module=r[3],
+        fingerprint=r[4],
+        status=r[5],
+        counts=json.loads(r[6]),
+        zoho_job_ids=tuple(json.loads(r[7])),
+        started_at=r[8],
+        ended_at=r[9],
+    )
+
+
+def intent_row(r: Any) -> Intent:
+    return Intent(
+        id=r[0],
+        run_id=r[1],
+        job=r[2],
+        step_key=r[3],
+        attempt=r[4],
+        request=RequestSummary(method=r[5], path=r[6], body_sha256=r[7], ids_count=r[8]),
+        state=r[9],
+        zoho_job_id=r[10],
+        error_code=r[11],
+        error_message=r[12],
+        created_at=r[13],
+        updated_at=r[14],
+    )
+
+
+def outcome(item: list[Any]) -> RecordOutcome:
+    """Unpack one [record_id, status, code, message, details] entry of a results blob."""
+    record_id, status, code, message, details = item
+    return RecordOutcome(str(record_id), status, code, message, details)
+
+
+def check_summary(request: RequestSummary) -> None:
+    """Refuse a summary that could smuggle content in: the body is a hash, nothing else."""
+    if not _METHOD.match(request.method.upper()):
+        raise ValueError(f"not an HTTP method: {request.method!r}")
+    if request.body_sha256 is not None and not _SHA256.match(request.body_sha256):
+        raise ValueError("body_sha256 must be a sha256 hex digest (use RequestSummary.of)")
+    if request.ids_count is not None and request.ids_count < 0:
+        raise ValueError("ids_count must be >= 0")
+
+
+class JournalReader:
+    """Read-only queries over a journal connection (runs, jobs, intents, polls)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def pragma(self, name: str) -> Any:
+        """A PRAGMA's current value (journal_mode, synchronous, user_version)."""
+        return self._conn.execute(f"PRAGMA {name}").fetchone()[0]
+
+    def get_run(self, run_id: str) -> RunRow | None:
+        row = self._conn.execute(f"{RUN_SELECT} WHERE run_id = ?", (run_id,)).fetchone()
+        return None if row is None else run_row(row)
+
+    def list_runs(self, limit: int | None = None) -> list[RunRow]:
+        """Runs, newest first."""
+        sql = f"{RUN_SELECT} ORDER BY started_at DESC, rowid DESC LIMIT ?"
+        return [run_row(r) for r in self._conn.execute(sql, (-1 if limit is None else limit,))]
+
+    def latest_unfinished_run(self) -> RunRow | None:
+        """The newest run that crashed, was interrupted or stopped at its deadline."""
+        marks = ",".join("?" * len(UNFINISHED_RUN_STATUSES))
+        row = self._conn.execute(
+            f"{RUN_SELECT} WHERE status IN ({marks}) ORDER BY started_at DESC, rowid DESC",
+            UNFINISHED_RUN_STATUSES,
+        ).fetchone()
+        return None if row is None else run_row(row)
+
+    def jobs(self, run_id: str) -> list[JobRow]:
+        sql = f"{JOB_SELECT} WHERE run_id = ? ORDER BY rowid"
+        return [job_row(r) for r in self._conn.execute(sql, (run_id,))]
+
+    def job_history(self, org_id: str | None, fingerprint: str) -> list[JobRow]:
+        """Every run of this exact job content on this org, newest first."""
+        sql = (
+            f"{JOB_SELECT_J} JOIN runs r USING (run_id) WHERE j.fingerprint = ?"
+            " AND r.org_id IS ? ORDER BY r.started_at DESC, j.rowid DESC"
+        )
+        return [job_row(r) for r in self._conn.execute(sql, (fingerprint, org_id))]
+
+    def applied_before(self, org_id: str | None, fingerprint: str) -> JobRow | None:
+        """The latest COMPLETED run of this content on this org: apply-once skips the job."""
+        return next(
+            (j for j in self.job_history(org_id, fingerprint) if j.status == "COMPLETED"), None
+        )
+
+    def get_intent(self, intent_id: int) -> Intent | None:
+        row = self._conn.execute(f"{INTENT_SELECT} WHERE id = ?", (intent_id,)).fetchone()
+        return None if row is None else intent_row(row)
+
+    def intents(self, run_id: str, job: str | None = None) -> list[Intent]:
+        """A run's intents (optionally one job's), in the order they were written."""
+        sql, args = f"{INTENT_SELECT} WHERE run_id = ?", [run_id]
+        if job is not None:
+            sql, args = f"{sql} AND job = ?", [run_id, job]
+        return [intent_row(r) for r in self._conn.execute(f"{sql} ORDER BY id", args)]
+
+    def pending_intents(self, run_id: str) -> list[Intent]:
+        """POSTs that may have been sent but whose answer was never recorded."""
+        return [i for i in self.intents(run_id) if i.state == "PENDING"]
+
+    def acked_steps(self, run_id: str, job: str) -> dict[str, Intent]:
+        """Step key → the intent that got an answer: resume polls or skips these steps."""
+        return {i.step_key: i for i in self.intents(run_id, job) if i.state == "ACKED"}
+
+    def intent_result(self, intent_id: int) -> Mapping[str, Any] | None:
+        row = self._conn.execute(
+            "SELECT result FROM results WHERE intent_id = ?", (intent_id,)
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def job_outcomes(self, run_id: str, job: str) -> list[RecordOutcome]:
+        """Per-record outcomes of every acknowledged batch of a job, in batch order."""
+        rows = self._conn.execute(
+            "SELECT r.outcomes FROM results r JOIN intents i ON i.id = r.intent_id"
+            " WHERE i.run_id = ? AND i.job = ? ORDER BY i.id",
+            (run_id, job),
+        )
+        return [outcome(item) for (blob,) in rows for item in json.loads(blob)]
+
+    def polls(self, intent_id: int) -> list[PollRow]:
+        rows = self._conn.execute(
+            "SELECT intent_id, at, status, counts, error_code FROM polls"
+            " WHERE intent_id = ? ORDER BY id",
+            (intent_id,),
+        )
+        return [PollRow(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+
+    def poll_count(self, run_id: str, job: str) -> int:
+        """Polls made for a job across all its Zoho jobs (the report's `polls`)."""
+        sql = "SELECT COUNT(*) FROM polls p JOIN intents i ON i.id = p.intent_id"
+        row = self._conn.execute(f"{sql} WHERE i.run_id = ? AND i.job = ?", (run_id, job))
+        return int(row.fetchone()[0])

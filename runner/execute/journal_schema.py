@@ -1,0 +1,245 @@
+"""The journal's tables, migrations, row types and secret scrubbing.
+
+Layout (schema version in `PRAGMA user_version`; `MIGRATIONS[i]` moves version i to i+1,
+so a new column is one more tuple of statements, never an edit of an old one):
+
+  runs     one row per apply; target JSON (never a credential), manifests, options
+  jobs     one row per (run, manifest job); content fingerprint for apply-once
+  intents  one row per POST the runner is about to send: written PENDING before the
+           request, then ACKED (answer recorded), REFUSED (definite request-level error)
+           or UNKNOWN (answer lost: a crash or a dropped connection after sending)
+  results  the answer of an ACKED intent: a compact JSON result and per-record outcomes
+  polls    every status poll of a Zoho job, keyed by the intent that created it
+
+Nothing here stores a request's headers or body: a `RequestSummary` keeps the method, the
+path (secret-looking query parameters redacted), the body's sha256 and an ids count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from runner.errors import RunnerError
+
+IntentState = Literal["PENDING", "ACKED", "REFUSED", "UNKNOWN"]
+RunStatus = Literal["RUNNING", "COMPLETED", "PARTIAL", "FAILED", "DEADLINE", "INTERRUPTED"]
+UNFINISHED_RUN_STATUSES: tuple[RunStatus, ...] = ("RUNNING", "DEADLINE", "INTERRUPTED")
+REDACTED = "[redacted]"
+
+_V1 = (
+    """CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        status TEXT NOT NULL,
+        exit_code INTEGER,
+        org_id TEXT,
+        target TEXT NOT NULL,
+        manifests TEXT NOT NULL,
+        options TEXT NOT NULL)""",
+    """CREATE TABLE jobs (
+        run_id TEXT NOT NULL REFERENCES runs(run_id),
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        module TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status TEXT NOT NULL,
+        counts TEXT NOT NULL DEFAULT '{}',
+        zoho_job_ids TEXT NOT NULL DEFAULT '[]',
+        started_at REAL,
+        ended_at REAL,
+        PRIMARY KEY (run_id, name))""",
+    "CREATE INDEX jobs_by_fingerprint ON jobs(fingerprint, status)",
+    """CREATE TABLE intents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL REFERENCES runs(run_id),
+        job TEXT NOT NULL,
+        step_key TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        body_sha256 TEXT,
+        ids_count INTEGER,
+        state TEXT NOT NULL CHECK (state IN ('PENDING', 'ACKED', 'REFUSED', 'UNKNOWN')),
+        zoho_job_id TEXT,
+        error_code TEXT,
+        error_message TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        UNIQUE (run_id, job, step_key, attempt))""",
+    """CREATE TABLE results (
+        intent_id INTEGER PRIMARY KEY REFERENCES intents(id),
+        result TEXT NOT NULL DEFAULT '{}',
+        outcomes TEXT NOT NULL DEFAULT '[]')""",
+    """CREATE TABLE polls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        intent_id INTEGER NOT NULL REFERENCES intents(id),
+        at REAL NOT NULL,
+        status TEXT NOT NULL,
+        counts TEXT NOT NULL DEFAULT '{}',
+        error_code TEXT)""",
+    "CREATE INDEX polls_by_intent ON polls(intent_id)",
+)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the file to SCHEMA_VERSION, one transaction per step; returns the version."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise RunnerError(
+            f"the state file uses journal schema v{version}, this zcrm-runner knows up to "
+            f"v{SCHEMA_VERSION}; upgrade zcrm-runner or use another --state-dir"
+        )
+    for step in range(version, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[step]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {step + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return SCHEMA_VERSION
+
+
+# --- secrets never reach the file ---------------------------------------------------
+# Keys whose values are credentials (OAuth: RFC 6749 §4.1, §6; HTTP auth headers).
+_SECRET_KEY = re.compile(
+    r"^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[_-]?key|"
+    r"access_token|refresh_token|id_token|client_secret|password|token)$"
+    r"|secret|passw",
+    re.IGNORECASE,
+)
+# Zoho OAuth tokens look like 1000.<hex>.<hex>; an auth header value starts with the scheme.
+_SECRET_VALUE = re.compile(r"1000\.[0-9a-f]{16,}\.[0-9a-f]{16,}|Zoho-oauthtoken\s+\S+", re.I)
+
+
+def is_secret_key(key: str) -> bool:
+    """True for a mapping key or query parameter whose value is a credential."""
+    return bool(_SECRET_KEY.search(key))
+
+
+def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """A JSON-able copy of `value` with credential keys and token-shaped strings redacted."""
+    known = tuple(s for s in secrets if s)
+    if isinstance(value, Mapping):
+        return {
+            str(k): REDACTED if is_secret_key(str(k)) else scrub(v, known) for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [scrub(v, known) for v in value]
+    if isinstance(value, str):
+        for secret in known:
+            value = value.replace(secret, REDACTED)
+        return _SECRET_VALUE.sub(REDACTED, value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return scrub(str(value), known)
+
+
+def scrub_path(path: str, secrets: Iterable[str] = ()) -> str:
+    """The request path with the values of secret-looking query parameters redacted."""
+    parts = urlsplit(path)
+    query = [
+        (k, REDACTED if is_secret_key(k) else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    cleaned = urlunsplit(parts._replace(query=urlencode(query, safe="[]")))
+    return str(scrub(cleaned, secrets))
+
+
+def dumps(value: Any, secrets: Iterable[str] = ()) -> str:
+    """Canonical, scrubbed JSON for a column."""
+    return json.dumps(scrub(value, secrets), sort_keys=True, separators=(",", ":"))
+
+
+# --- rows ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RequestSummary:
+    """What a POST was, without its headers or body: enough to spot a duplicate, no secret."""
+
+    method: str
+    path: str
+    body_sha256: str | None = None
+    ids_count: int | None = None
+
+    @classmethod
+    def of(
+        cls, method: str, path: str, body: bytes | str | None = None, ids_count: int | None = None
+    ) -> RequestSummary:
+        """Summarise a request: the body is hashed here and never kept."""
+        digest = None
+        if body is not None:
+            raw = body.encode() if isinstance(body, str) else body
+            digest = hashlib.sha256(raw).hexdigest()
+        return cls(method.upper(), path, digest, ids_count)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One journaled POST and what became of it."""
+
+    id: int
+    run_id: str
+    job: str
+    step_key: str
+    attempt: int
+    request: RequestSummary
+    state: IntentState
+    zoho_job_id: str | None
+    error_code: str | None
+    error_message: str | None
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class PollRow:
+    """One status poll of the Zoho job an intent created."""
+
+    intent_id: int
+    at: float
+    status: str
+    counts: Mapping[str, int]
+    error_code: str | None
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """A run as the journal knows it (`zcrm-runner runs`)."""
+
+    run_id: str
+    started_at: float
+    ended_at: float | None
+    status: str
+    exit_code: int | None
+    org_id: str | None
+    target: Mapping[str, Any]
+    manifests: tuple[Mapping[str, Any], ...]
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """A job within a run, with its content fingerprint and last known state."""
+
+    run_id: str
+    name: str
+    kind: str
+    module: str
+    fingerprint: str
+    status: str
+    counts: Mapping[str, int]
+    zoho_job_ids: tuple[str, ...]
+    started_at: float | None
+    ended_at: float | None

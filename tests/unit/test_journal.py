@@ -1,0 +1,283 @@
+"""Journal: write-ahead intents, crash survival, runs, apply-once history, no secrets."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from runner.clock import ManualClock
+from runner.errors import RunnerError
+from runner.execute.journal import Journal, RequestSummary
+from runner.execute.journal_schema import SCHEMA_VERSION
+from runner.execute.results import ManifestRef, RecordOutcome, Target
+
+SIM = Target(kind="sim", api_domain="http://127.0.0.1:8030", org_id="org1", dc="us")
+TOKEN = "1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210"
+REQ = RequestSummary.of("POST", "/crm/v8/Deals/actions/mass_update", b'{"ids":[]}', 500)
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    """A journal in a fresh state dir on a manual clock."""
+    with Journal(tmp_path / ".zcrm", clock=ManualClock()) as j:
+        yield j
+
+
+def started(j: Journal, run_id: str = "r1", target: Target = SIM) -> str:
+    """Start a run with one job and return its id."""
+    j.start_run(run_id, target=target, manifests=[ManifestRef("jobs.yaml", "ab" * 32)])
+    j.record_job(
+        run_id, "deals", kind="mass_update", module="Deals", fingerprint="f1", status="PENDING"
+    )
+    return run_id
+
+
+def test_pragmas_wal_full_and_schema_version(journal: Journal) -> None:
+    """The state file is in WAL mode, fsyncs each commit, and carries its schema version."""
+    assert journal.pragma("journal_mode") == "wal"
+    assert journal.pragma("synchronous") == 2  # FULL
+    assert journal.pragma("user_version") == SCHEMA_VERSION
+    assert journal.path.name == "state.db"
+
+
+def test_reopening_keeps_data_and_refuses_a_newer_schema(tmp_path: Path) -> None:
+    """A second open migrates nothing; a file from a newer runner is refused, not touched."""
+    with Journal(tmp_path) as j:
+        started(j)
+    with Journal(tmp_path) as j:
+        assert j.get_run("r1") is not None
+        j._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(RunnerError, match="upgrade zcrm-runner"):
+        Journal(tmp_path)
+
+
+def test_pending_intent_survives_a_killed_process(tmp_path: Path) -> None:
+    """An intent committed before a SIGKILL is seen PENDING by the next process."""
+    script = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from runner.execute.journal import Journal, RequestSummary
+        from runner.execute.results import Target
+        j = Journal(Path({str(tmp_path)!r}))
+        j.start_run("r1", target=Target("sim", "http://sim", "org1"))
+        j.record_job("r1", "c", kind="mass_delete", module="Leads", fingerprint="f",
+                     status="RUNNING")
+        j.record_intent("r1", "c", "schedule", RequestSummary.of("POST", "/x", b"{{}}"))
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], check=False, cwd=Path.cwd())
+    assert proc.returncode == -9
+    with Journal(tmp_path) as j:
+        [pending] = j.pending_intents("r1")
+        assert (pending.job, pending.step_key, pending.state) == ("c", "schedule", "PENDING")
+        run = j.latest_unfinished_run()
+        assert run is not None
+        assert run.run_id == "r1"
+
+
+def test_intent_lifecycle_and_acked_steps(journal: Journal) -> None:
+    """PENDING → ACKED with a job id; acked_steps lists only answered steps."""
+    run = started(journal)
+    a = journal.record_intent(run, "deals", "schedule", REQ)
+    b = journal.record_intent(run, "deals", "batch:1", REQ)
+    assert [i.state for i in journal.pending_intents(run)] == ["PENDING", "PENDING"]
+    journal.ack_intent(a, zoho_job_id="554023000000600001")
+    steps = journal.acked_steps(run, "deals")
+    assert list(steps) == ["schedule"]
+    assert steps["schedule"].zoho_job_id == "554023000000600001"
+    assert [i.id for i in journal.pending_intents(run)] == [b]
+
+
+def test_refused_and_unknown_then_a_retry_is_a_new_attempt(journal: Journal) -> None:
+    """REFUSED/UNKNOWN keep their reason; writing the step again makes attempt 2."""
+    run = started(journal)
+    a = journal.record_intent(run, "deals", "batch:1", REQ)
+    journal.refuse_intent(a, code="INVALID_DATA", message="bad field")
+    b = journal.record_intent(run, "deals", "batch:2", REQ)
+    journal.mark_unknown(b, reason="connection dropped after sending")
+    again = journal.record_intent(run, "deals", "batch:1", REQ)
+    got = {i.id: i for i in journal.intents(run, "deals")}
+    assert (got[a].state, got[a].error_code, got[a].error_message) == (
+        "REFUSED",
+        "INVALID_DATA",
+        "bad field",
+    )
+    assert (got[b].state, got[b].error_message) == ("UNKNOWN", "connection dropped after sending")
+    assert (got[again].attempt, got[a].attempt) == (2, 1)
+    assert journal.pending_intents(run) == [got[again]]
+
+
+def test_illegal_transitions_are_refused(journal: Journal) -> None:
+    """An acknowledged intent cannot be acknowledged or lost again; a late answer may land."""
+    run = started(journal)
+    a = journal.record_intent(run, "deals", "schedule", REQ)
+    journal.ack_intent(a, zoho_job_id="1")
+    with pytest.raises(ValueError, match="it is ACKED"):
+        journal.ack_intent(a, zoho_job_id="2")
+    with pytest.raises(ValueError, match="it is ACKED"):
+        journal.mark_unknown(a, reason="x")
+    with pytest.raises(ValueError, match="no such intent"):
+        journal.refuse_intent(999, code="X", message="y")
+    b = journal.record_intent(run, "deals", "schedule", REQ)
+    journal.mark_unknown(b, reason="lost")
+    journal.ack_intent(b, zoho_job_id="3")  # the answer turned up after all
+    assert journal.acked_steps(run, "deals")["schedule"].zoho_job_id == "3"
+
+
+def test_batch_outcomes_and_result_round_trip(journal: Journal) -> None:
+    """Per-record outcomes come back in batch order with their codes; results as stored."""
+    run = started(journal)
+    one = journal.record_intent(run, "deals", "batch:1", REQ)
+    two = journal.record_intent(run, "deals", "batch:2", REQ)
+    journal.ack_intent(two, outcomes=[RecordOutcome("3", "success", "SUCCESS")])
+    journal.ack_intent(
+        one,
+        result={"http_status": 207},
+        outcomes=[
+            RecordOutcome("1", "success", "SUCCESS", "updated"),
+            RecordOutcome("2", "error", "RECORD_LOCKED", "locked", {"id": "2"}),
+        ],
+    )
+    got = journal.job_outcomes(run, "deals")
+    assert [(o.record_id, o.code) for o in got] == [
+        ("1", "SUCCESS"),
+        ("2", "RECORD_LOCKED"),
+        ("3", "SUCCESS"),
+    ]
+    assert got[1] == RecordOutcome("2", "error", "RECORD_LOCKED", "locked", {"id": "2"})
+    assert journal.intent_result(one) == {"http_status": 207}
+    assert journal.intent_result(999) is None
+
+
+def test_polls_are_recorded_and_counted(journal: Journal) -> None:
+    """Each poll is kept with its time, status and counts; poll_count sums a job's polls."""
+    run = started(journal)
+    clock = journal.clock
+    assert isinstance(clock, ManualClock)
+    a = journal.record_intent(run, "deals", "schedule", REQ)
+    journal.ack_intent(a, zoho_job_id="9")
+    journal.record_poll(a, status="RUNNING", counts={"total": 10})
+    clock.advance(2)
+    journal.record_poll(a, status="COMPLETED", counts={"total": 10, "updated": 10})
+    polls = journal.polls(a)
+    assert [p.status for p in polls] == ["RUNNING", "COMPLETED"]
+    assert polls[1].at - polls[0].at == 2
+    assert polls[1].counts == {"total": 10, "updated": 10}
+    assert journal.poll_count(run, "deals") == 2
+    assert journal.poll_count(run, "other") == 0
+
+
+def test_runs_listing_finish_and_reopen(journal: Journal) -> None:
+    """Runs list newest first; finished ones are not resumable until reopened."""
+    clock = journal.clock
+    assert isinstance(clock, ManualClock)
+    started(journal, "r1")
+    clock.advance(10)
+    started(journal, "r2")
+    journal.finish_run("r2", status="COMPLETED", exit_code=0)
+    assert [r.run_id for r in journal.list_runs()] == ["r2", "r1"]
+    assert [r.run_id for r in journal.list_runs(limit=1)] == ["r2"]
+    unfinished = journal.latest_unfinished_run()
+    assert unfinished is not None
+    assert unfinished.run_id == "r1"
+    journal.finish_run("r1", status="DEADLINE", exit_code=4)
+    r1 = journal.get_run("r1")
+    assert r1 is not None
+    assert (r1.status, r1.exit_code, r1.ended_at) == ("DEADLINE", 4, clock.now())
+    assert r1.target == {"kind": "sim", "api_domain": SIM.api_domain, "org_id": "org1", "dc": "us"}
+    assert r1.manifests == ({"path": "jobs.yaml", "sha256": "ab" * 32},)
+    journal.reopen_run("r2")
+    reopened = journal.get_run("r2")
+    assert reopened is not None
+    assert (reopened.status, reopened.ended_at) == ("RUNNING", None)
+    assert journal.get_run("nope") is None
+    with pytest.raises(KeyError):
+        journal.finish_run("nope", status="FAILED", exit_code=1)
+
+
+def test_apply_once_history_is_per_org_and_completed_only(journal: Journal) -> None:
+    """Only a COMPLETED run of the same fingerprint on the same org counts as applied."""
+    started(journal, "r1")
+    journal.update_job("r1", "deals", status="PARTIAL", counts={"failed": 1})
+    assert journal.applied_before("org1", "f1") is None
+    started(journal, "r2")
+    journal.update_job("r2", "deals", status="COMPLETED", zoho_job_ids=["77"], ended_at=5.0)
+    started(journal, "r3", Target("zoho", "https://www.zohoapis.eu", "org2", "eu"))
+    journal.update_job("r3", "deals", status="COMPLETED")
+    done = journal.applied_before("org1", "f1")
+    assert done is not None
+    assert (done.run_id, done.zoho_job_ids, done.ended_at) == ("r2", ("77",), 5.0)
+    assert [j.run_id for j in journal.job_history("org1", "f1")] == ["r2", "r1"]
+    assert journal.applied_before("org1", "other-fingerprint") is None
+    assert journal.applied_before("org3", "f1") is None
+    [row] = journal.jobs("r1")
+    assert (row.status, row.counts, row.kind) == ("PARTIAL", {"failed": 1}, "mass_update")
+
+
+def test_request_summary_has_no_place_for_headers_or_bodies() -> None:
+    """A summary is method, path, body hash and ids count; a raw body is refused."""
+    assert [f.name for f in fields(RequestSummary)] == [
+        "method",
+        "path",
+        "body_sha256",
+        "ids_count",
+    ]
+    assert REQ.body_sha256 is not None
+    assert len(REQ.body_sha256) == 64
+
+
+def test_journal_refuses_content_where_a_hash_belongs(journal: Journal) -> None:
+    """A token passed as the body hash is refused before anything is written."""
+    run = started(journal)
+    with pytest.raises(ValueError, match="sha256"):
+        journal.record_intent(run, "deals", "x", RequestSummary("POST", "/x", TOKEN))
+    assert journal.intents(run) == []
+
+
+def test_no_token_ever_reaches_the_file(tmp_path: Path) -> None:
+    """A token planted in every free-form input is absent from state.db and its WAL."""
+    with Journal(tmp_path) as j:
+        j.add_secret("s3cr3t-refresh-value")
+        j.start_run("r1", target=SIM, options={"access_token": TOKEN, "note": "ok"})
+        j.record_job("r1", "a", kind="bulk_read", module="Leads", fingerprint="f", status="RUNNING")
+        path = f"/crm/bulk/v8/read?access_token={TOKEN}&page=2"
+        i = j.record_intent("r1", "a", "page:2", RequestSummary("POST", path))
+        j.ack_intent(
+            i,
+            zoho_job_id="5",
+            result={
+                "Authorization": f"Zoho-oauthtoken {TOKEN}",
+                "echo": f"header was Zoho-oauthtoken {TOKEN}",
+                "nested": [{"refresh_token": "s3cr3t-refresh-value"}, "s3cr3t-refresh-value"],
+                "page_token": "keep-me",
+            },
+        )
+        k = j.record_intent("r1", "a", "page:3", RequestSummary("POST", "/crm/bulk/v8/read"))
+        j.refuse_intent(k, code="INVALID_TOKEN", message=f"token {TOKEN} expired")
+        stored = j.intent_result(i)
+        assert stored is not None
+        assert stored["page_token"] == "keep-me"
+        assert "access_token=[redacted]&page=2" in j.intents("r1")[0].request.path
+        raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("state.db"))
+        assert b"keep-me" in raw
+    raw += (tmp_path / "state.db").read_bytes()  # after the checkpoint at close
+    for secret in (TOKEN, TOKEN.split(".")[1], "s3cr3t-refresh-value"):
+        assert secret.encode() not in raw
+
+
+def test_reader_sees_an_open_writer(tmp_path: Path) -> None:
+    """WAL lets a second connection (zcrm-runner runs) read while the apply holds the file."""
+    with Journal(tmp_path) as writer:
+        started(writer)
+        reader = sqlite3.connect(tmp_path / "state.db")
+        try:
+            assert reader.execute("SELECT run_id FROM runs").fetchall() == [("r1",)]
+        finally:
+            reader.close()
