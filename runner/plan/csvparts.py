@@ -40,26 +40,28 @@ class CsvLayout:
 
 
 class _Records:
-    """The file's source lines, with the line index where each record ends."""
+    """The file's source lines, with the lines where each record starts and ends."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines(keepends=True)
         reader = csv.reader(self.lines)
-        self.header: tuple[str, ...] = ()
         self.header_end = 0
-        self.ends: list[int] = []  # ends[i] = index after the last line of record i
+        self.spans: list[tuple[int, int]] = []  # (first line, line after the last) per record
+        before = 0
         for i, row in enumerate(reader):
             if i == 0:
-                self.header = tuple(row)
                 self.header_end = reader.line_num
             elif row:  # blank lines are not records
-                self.ends.append(reader.line_num)
+                self.spans.append((before, reader.line_num))
+            before = reader.line_num
+        self.header = tuple(next(csv.reader(self.lines[: self.header_end]), ()))
 
     def text(self, first: int, rows: int) -> str:
-        """Header plus records [first, first + rows) exactly as they appear in the file."""
-        start = self.ends[first - 1] if first > 0 else self.header_end
-        end = self.ends[first + rows - 1] if rows else start
-        return "".join(self.lines[: self.header_end] + self.lines[start:end])
+        """Header plus records [first, first + rows), as they appear in the file."""
+        head = "".join(self.lines[: self.header_end])
+        if rows == 0:
+            return head
+        return head + "".join(self.lines[self.spans[first][0] : self.spans[first + rows - 1][1]])
 
 
 def _read_text(path: Path, encoding: str | None) -> str:
@@ -108,7 +110,7 @@ def layout(
 ) -> CsvLayout:
     """Count the CSV's records and cut them into parts by rows, then by zipped size."""
     records = _Records(_read_text(path, encoding))
-    total = len(records.ends)
+    total = len(records.spans)
     parts: list[CsvPart] = []
     for first in range(0, max(total, 1), max_rows):
         rows = min(max_rows, total - first)

@@ -148,9 +148,10 @@ def _details(plan: Plan, budget: int) -> str:
     while lo < hi:
         mid = (lo + hi + 1) // 2
         lo, hi = (mid, hi) if total(mid) <= budget else (lo, mid - 1)
+    cap = max(lo, 1)  # one row per job beats empty blocks: then fewer jobs get details
     out, used = "", 0
     for n, block in enumerate(blocks):
-        part = block.render(lo)
+        part = block.render(cap)
         if used + _size(part) > budget - 200:
             out += f"\n… details of {len(blocks) - n:,} more jobs left out; see --format json\n"
             break

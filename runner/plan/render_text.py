@@ -18,17 +18,16 @@ def _summary_table(plan: Plan) -> Table:
         numeric = header in ("#", "records", "calls", "polls", "credits")
         table.add_column(header, justify="right" if numeric else "left")
     for job in plan.jobs:
-        cells = summary.summary_cells(job)
-        style = "bold red" if job.destructive else None
-        table.add_row(*cells, style=style)
+        style = "bold red" if job.destructive else ""
+        table.add_row(*(Text(c, style=style) for c in summary.summary_cells(job)))
     return table
 
 
 def _steps_table(job: JobPlan) -> Table:
-    mark = "  [bold red]DESTRUCTIVE[/]" if job.destructive else ""
-    table = Table(
-        title=f"{job.order}. {job.name} ({job.kind}, {job.module}){mark}", title_justify="left"
-    )
+    title = Text(f"{job.order}. {job.name} ({job.kind}, {job.module})")
+    if job.destructive:
+        title.append("  DESTRUCTIVE", style="bold red")
+    table = Table(title=title, title_justify="left")
     for header in ("step", "method", "path", "batch", "size", "purpose", "body"):
         table.add_column(header, justify="right" if header in ("step", "size") else "left")
     for row in summary.collapsed(job.steps):
@@ -37,7 +36,7 @@ def _steps_table(job: JobPlan) -> Table:
         each = " each" if row.first is not row.last and size else ""
         purpose = step.purpose + (" (repeats)" if step.polls else "")
         host = "" if step.host == "api" else f"[{step.host}] "
-        table.add_row(
+        cells = (
             row.seq,
             step.method,
             host + step.path,
@@ -46,6 +45,7 @@ def _steps_table(job: JobPlan) -> Table:
             purpose,
             step.body_summary,
         )
+        table.add_row(*(Text(c) for c in cells))  # Text: no markup read from manifests
     return table
 
 

@@ -123,6 +123,14 @@ def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> St
     return Steps("cvid", cvid_count, steps, tuple(warnings), tuple(notes), True)
 
 
+def _human(size: int) -> str:
+    for unit in ("B", "kB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size:,.0f} {unit}"
+        size //= 1024
+    return f"{size} MB"
+
+
 def _add(steps: list[Step], method: str, path: str, purpose: str, **extra: Any) -> None:
     """Append a step numbered after the ones before it."""
     steps.append(Step(len(steps) + 1, method, path, purpose, **extra))
@@ -177,7 +185,7 @@ def bulk_write_steps(job: BulkWriteJob) -> Steps:
     _add(steps, "GET", f"/crm/{API_VERSION}/org", "read the org's zgid for X-CRM-ORG")
     for part in lay.parts:
         at = {"batch": part.index, "batch_size": part.rows}
-        upload = f"zip of {part.rows:,} rows, ~{part.zip_bytes / 1024:,.0f} kB"
+        upload = f"zip of {part.rows:,} rows, ~{_human(part.zip_bytes)}"
         _add(
             steps,
             "POST",

@@ -1,0 +1,177 @@
+"""Renderers: JSON valid against the schema, Markdown ≤ 60 kB summary first, text table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from runner.manifest.model import BulkReadJob, BulkWriteJob, Manifest, MassDeleteJob, MassUpdateJob
+from runner.manifest.problems import Problem
+from runner.manifest.schema import load_schema, validator
+from runner.plan.build import build_plan
+from runner.plan.model import Plan
+from runner.plan.render_json import render_json
+from runner.plan.render_markdown import LIMIT_BYTES, render_markdown
+from runner.plan.render_text import render_text
+
+WARNING = Problem(
+    "jobs.yaml",
+    9,
+    5,
+    "jobs[1]",
+    "over_write has no effect",
+    "over-write",
+    "drop it",
+    severity="warning",
+)
+
+
+def _ids(n: int) -> tuple[str, ...]:
+    return tuple(f"554023001{i:09d}" for i in range(1, n + 1))
+
+
+def _mixed(tmp_path: Path) -> Plan:
+    csv_file = tmp_path / "leads.csv"
+    csv_file.write_text("Last_Name,Email\nBoyle,p@x.test\n", encoding="utf-8")
+    jobs = (
+        MassUpdateJob(
+            name="deals-source",
+            module="Deals",
+            ids=_ids(1_200),
+            values={"Lead_Source": "Advertisement"},
+        ),
+        MassDeleteJob(
+            name="junk-leads", module="Leads", cvid="554023000000091999", needs=("export-leads",)
+        ),
+        BulkReadJob(
+            name="export-leads",
+            module="Leads",
+            output=Path("exports/leads.csv"),
+            fields=("Last_Name",),
+        ),
+        BulkWriteJob(
+            name="import-leads", module="Leads", operation="upsert", file=csv_file, find_by="Email"
+        ),
+    )
+    manifest = Manifest(path=tmp_path / "jobs.yaml", sha256="a" * 64, version=1, jobs=jobs)
+    return build_plan([manifest], warnings=[WARNING], now=datetime(2026, 1, 2, tzinfo=timezone.utc))
+
+
+def _big(jobs: int, ids: int) -> Plan:
+    shared = _ids(ids)
+    job_list = tuple(
+        MassUpdateJob(name=f"job-{n:04d}", module="Deals", ids=shared, values={"Type": "x"})
+        for n in range(jobs)
+    )
+    manifest = Manifest(path=Path("big.yaml"), sha256="b" * 64, version=1, jobs=job_list)
+    return build_plan([manifest])
+
+
+def _properties(node: Any, where: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        for name, sub in node.get("properties", {}).items():
+            yield f"{where}.{name}", sub
+        for key, sub in node.items():
+            yield from _properties(sub, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, sub in enumerate(node):
+            yield from _properties(sub, f"{where}[{i}]")
+
+
+def test_json_output_validates_against_the_schema(tmp_path: Path) -> None:
+    """render_json's output of a plan with every kind is valid plan.schema.json data."""
+    data = json.loads(render_json(_mixed(tmp_path)))
+    validator("plan").validate(data)
+    assert data["format_version"] == 1
+    assert data["totals"]["destructive_jobs"] == 1
+    assert [j["name"] for j in data["jobs"]] == [
+        "deals-source",
+        "export-leads",
+        "junk-leads",
+        "import-leads",
+    ]
+
+
+def test_schema_is_draft07_with_id_and_descriptions() -> None:
+    """The plan schema is valid draft-07, has $id, and every property has a description."""
+    schema = load_schema("plan")
+    jsonschema.Draft7Validator.check_schema(schema)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert schema["$id"].endswith("/plan.schema.json")
+    missing = [where for where, sub in _properties(schema) if "description" not in sub]
+    assert missing == []
+
+
+def test_schema_refuses_an_unknown_format_version(tmp_path: Path) -> None:
+    """format_version is pinned: a plan claiming version 2 does not validate."""
+    data = json.loads(render_json(_mixed(tmp_path)))
+    data["format_version"] = 2
+    with pytest.raises(jsonschema.ValidationError):
+        validator("plan").validate(data)
+
+
+def test_markdown_starts_with_the_summary_table(tmp_path: Path) -> None:
+    """The comment opens with the summary table; steps are folded in <details>."""
+    text = render_markdown(_mixed(tmp_path))
+    lines = text.splitlines()
+    assert lines[0] == (
+        "| # | job | kind | module | selector | records | calls | polls | credits | destructive |"
+    )
+    assert lines[3].startswith("| 2 | `export-leads` | bulk_read |")
+    assert "| 3 | `junk-leads` | mass_delete | Leads | cvid | unknown offline |" in text
+    assert "**DESTRUCTIVE**" in lines[4]
+    assert text.count("<details>") == 4
+    assert text.index("<details>") > text.index("#### OAuth scopes")
+    assert "- `ZohoCRM.modules.leads.CREATE (probable)`" in text
+
+
+def test_markdown_shows_all_100_batches_of_50000_ids() -> None:
+    """One job of 50,000 ids lists its 100 batches in full and fits easily."""
+    text = render_markdown(_big(1, 50_000))
+    assert "| 100 | POST | /crm/v8/Deals/actions/mass_update | 100 | 500 |" in text
+    assert "more batches" not in text
+    assert len(text.encode()) <= LIMIT_BYTES
+
+
+def test_markdown_stays_under_60kb_for_a_huge_plan() -> None:
+    """200 jobs × 100 batches are cut to fit 60 kB, saying how many batches are hidden."""
+    text = render_markdown(_big(200, 50_000))
+    assert len(text.encode()) <= LIMIT_BYTES
+    assert text.startswith("| # | job |")
+    assert "more batches" in text
+    assert "| 200 | `job-0199` |" in text or "more jobs" in text
+
+
+def test_markdown_stays_under_60kb_with_thousands_of_jobs() -> None:
+    """Even 3,000 jobs keep the bound: the summary table and details are cut, with counts."""
+    text = render_markdown(_big(3_000, 1))
+    assert len(text.encode()) <= LIMIT_BYTES
+    assert "more jobs" in text
+
+
+def test_markdown_escapes_untrusted_text(tmp_path: Path) -> None:
+    """Values from manifests cannot break the table or inject HTML into the comment."""
+    job = MassUpdateJob(name="x", module="Deals", ids=_ids(1), values={"Type": "<script>|`x`"})
+    plan = build_plan([Manifest(Path("m.yaml"), "c" * 64, 1, (job,))])
+    text = render_markdown(plan)
+    assert "<script>" not in text
+    assert "&lt;script&gt;\\|'x'" in text
+
+
+def test_text_renderer_shows_each_job_and_totals(tmp_path: Path) -> None:
+    """The terminal table names every job, folds equal batches, lists warnings and scopes."""
+    text = render_text(_mixed(tmp_path))
+    for name in ("deals-source", "junk-leads", "export-leads", "import-leads"):
+        assert name in text
+    assert "DESTRUCTIVE" in text
+    assert "1–2" in text  # batches 1 and 2 of 500 ids fold into one row
+    assert "4 job(s)" in text
+    assert "over_write has no effect" in text
+    assert "ZohoFiles.files.ALL" in text
+    assert "\x1b[" not in text
