@@ -1,0 +1,132 @@
+"""`zcrm-runner plan`: formats, --out, detailed exit codes, and the unwired --online branch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from runner import cli
+from runner.commands import plan as plan_command
+from runner.errors import ManifestError, TargetError, UsageError
+from runner.manifest.model import Manifest
+from runner.manifest.validate import Checked
+from runner.plan.file import load_plan
+
+MANIFEST = """\
+version: 1
+vars: {source: Advertisement}
+jobs:
+  - name: deals-source
+    kind: mass_update
+    module: Deals
+    ids: [554023004000000001, "554023004000000002"]
+    values: {Lead_Source: "{{ vars.source }}"}
+  - name: junk-leads
+    kind: mass_delete
+    module: Leads
+    cvid: "554023000000091999"
+    needs: [deals-source]
+"""
+
+
+@pytest.fixture
+def manifest(tmp_path: Path) -> Path:
+    path = tmp_path / "jobs.yaml"
+    path.write_text(MANIFEST, encoding="utf-8")
+    return path
+
+
+def _run(files: list[Path], **kw: object) -> int:
+    options: dict[str, object] = {
+        "format": "text",
+        "out": None,
+        "detailed_exitcode": False,
+        "online": False,
+        "sim": False,
+    }
+    options.update(kw)
+    return plan_command.run(files=files, **options)  # type: ignore[arg-type]
+
+
+def test_text_plan_exits_0_and_writes_nothing(
+    manifest: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plain plan prints both jobs, exits 0 and leaves the folder as it was."""
+    before = sorted(manifest.parent.iterdir())
+    assert _run([manifest]) == 0
+    out = capsys.readouterr().out
+    assert "deals-source" in out
+    assert "junk-leads" in out
+    assert sorted(manifest.parent.iterdir()) == before
+
+
+def test_detailed_exitcode_is_2_with_changes(manifest: Path) -> None:
+    """With --detailed-exitcode a plan with jobs exits 2."""
+    assert _run([manifest], detailed_exitcode=True) == 2
+
+
+def test_detailed_exitcode_is_0_with_nothing_to_do(
+    manifest: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --detailed-exitcode a plan without jobs exits 0."""
+    empty = Manifest(path=manifest, sha256="0" * 64, version=1, jobs=())
+    monkeypatch.setattr(plan_command, "load_manifests", lambda files: Checked((empty,), ()))
+    assert _run([manifest], detailed_exitcode=True) == 0
+
+
+def test_invalid_manifest_exits_1_through_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad manifest fails with exit 1 and a located message, even with detailed codes."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MANIFEST.replace("module: Deals", "module: Documents"), encoding="utf-8")
+    with pytest.raises(ManifestError):
+        _run([bad], detailed_exitcode=True)
+    assert cli.main(["plan", str(bad), "--detailed-exitcode"]) == 1
+    assert f"{bad}:6:" in capsys.readouterr().err
+
+
+def test_json_format_and_out_save_the_same_plan(
+    manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--format json prints the plan and --out saves it with the manifest's sha256."""
+    out = tmp_path / "plan.json"
+    assert _run([manifest], format="json", out=out) == 0
+    printed = json.loads(capsys.readouterr().out)
+    saved = load_plan(out)
+    assert printed["manifests"][0]["sha256"] == saved.manifests[0].sha256
+    assert [j.name for j in saved.jobs] == ["deals-source", "junk-leads"]
+
+
+def test_markdown_format_starts_with_the_table(
+    manifest: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--format markdown prints the PR comment, summary table first."""
+    assert _run([manifest], format="markdown") == 0
+    assert capsys.readouterr().out.startswith("| # | job | kind |")
+
+
+def test_warnings_go_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Validation warnings are printed on stderr and do not fail the plan."""
+    path = tmp_path / "w.yaml"
+    path.write_text(
+        MANIFEST.replace("    values:", "    over_write: true\n    values:", 1), encoding="utf-8"
+    )
+    assert _run([path]) == 0
+    assert "warning:" in capsys.readouterr().err
+
+
+def test_online_is_not_wired_yet(manifest: Path) -> None:
+    """--online fails with a clear TargetError until the Zoho client is wired in."""
+    with pytest.raises(TargetError, match="online planning needs a Zoho target"):
+        _run([manifest], online=True)
+    with pytest.raises(TargetError, match="not wired yet"):
+        _run([manifest], online=True, sim=True)
+
+
+def test_sim_without_online_is_a_usage_error(manifest: Path) -> None:
+    """--sim alone says it needs --online rather than silently planning offline."""
+    with pytest.raises(UsageError, match="add --online"):
+        _run([manifest], sim=True)
