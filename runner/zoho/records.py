@@ -1,0 +1,193 @@
+"""Records: reading them (for verification), and the per-record answers of the mass APIs.
+
+Ids are strings everywhere: Zoho sends digit strings, the SDK sometimes numbers
+(API_NOTES §1.3); `as_id` accepts both and never goes through float.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from runner.zoho import endpoints
+from runner.zoho.client import ZohoClient, ZohoResponse
+from runner.zoho.errors import ZohoError, error_from_response
+
+GET_IDS_PER_CALL = 100  # GET records takes at most 100 ids per call
+
+
+def as_id(value: Any) -> str:
+    """A Zoho id as a digit string, whether it came as a string or a JSON integer."""
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ZohoError("INVALID_RESPONSE", f"expected an id, got {value!r}")
+
+
+def as_int(value: Any, default: int = 0) -> int:
+    """A count that may come as a number or a numeric string; `default` when absent."""
+    if value is None or isinstance(value, bool):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def sub(obj: Any, key: str) -> Mapping[str, Any]:
+    """`obj[key]` when both are JSON objects, else an empty mapping."""
+    value = obj.get(key) if isinstance(obj, Mapping) else None
+    return value if isinstance(value, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    """What Zoho said about one record of an ids call (report data, never an exception)."""
+
+    id: str
+    status: str  # "success" | "error" | "unknown" (no answer for this id)
+    code: str
+    message: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+
+@dataclass(frozen=True)
+class MassJobStatus:
+    """A cvid mass job as polled (seed 000 for update, seed 001 for delete)."""
+
+    status: str  # SCHEDULED | RUNNING | COMPLETED | FAILED
+    total: int
+    done: int  # Updated_Count, or Deleted_Count for mass delete
+    failed: int
+    not_done: int = 0  # Not_Updated_Count (mass update only)
+
+    @property
+    def deleted(self) -> int:
+        return self.done
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("COMPLETED", "FAILED")
+
+    @classmethod
+    def from_body(cls, resp: ZohoResponse, done_key: str) -> MassJobStatus:
+        data = resp.body.get("data") if isinstance(resp.body, Mapping) else None
+        if not isinstance(data, list) or not data or not isinstance(data[0], Mapping):
+            raise ZohoError("INVALID_RESPONSE", "status answer has no data[] entry")
+        row = data[0]
+        return cls(
+            status=str(row.get("Status") or "").strip().upper(),
+            total=as_int(row.get("Total_Count")),
+            done=as_int(row.get(done_key)),
+            failed=as_int(row.get("Failed_Count")),
+            not_done=as_int(row.get("Not_Updated_Count")),
+        )
+
+
+def record_outcomes(ids: Sequence[str], body: Any) -> list[RecordOutcome]:
+    """One outcome per input id, in input order (seed 002 sample; API_NOTES §2.2, 207 mixed).
+
+    Entries are matched by `details.id`; entries without a known id fill the remaining
+    ids in order, as Zoho answers in input order. An id with no entry is `unknown`.
+    """
+    data = body.get("data") if isinstance(body, Mapping) else None
+    entries = [e for e in data if isinstance(e, Mapping)] if isinstance(data, list) else []
+    wanted = set(ids)
+    by_id: dict[str, Mapping[str, Any]] = {}
+    loose: list[Mapping[str, Any]] = []
+    for entry in entries:
+        details = entry.get("details")
+        raw = details.get("id") if isinstance(details, Mapping) else None
+        rid = as_id(raw) if isinstance(raw, (str, int)) and raw != "" else None
+        if rid is not None and rid in wanted and rid not in by_id:
+            by_id[rid] = entry
+        else:
+            loose.append(entry)
+    out: list[RecordOutcome] = []
+    for rid in ids:
+        found = by_id.get(rid) or (loose.pop(0) if loose else None)
+        if found is None:
+            out.append(RecordOutcome(rid, "unknown", "", "no answer for this record"))
+            continue
+        details = found.get("details")
+        out.append(
+            RecordOutcome(
+                id=rid,
+                status=str(found.get("status") or "unknown"),
+                code=str(found.get("code") or ""),
+                message=str(found.get("message") or ""),
+                details=dict(details) if isinstance(details, Mapping) else {},
+            )
+        )
+    return out
+
+
+def action_details(resp: ZohoResponse) -> Mapping[str, Any]:
+    """`details` of a one-entry action answer (`{"data":[{...}]}`); its error raised."""
+    data = resp.body.get("data") if isinstance(resp.body, Mapping) else None
+    if not isinstance(data, list) or not data or not isinstance(data[0], Mapping):
+        raise ZohoError("INVALID_RESPONSE", "answer has no data[] entry", http_status=resp.status)
+    entry = data[0]
+    if entry.get("status") != "success":
+        raise error_from_response(resp.status, entry)
+    details = entry.get("details")
+    return details if isinstance(details, Mapping) else {}
+
+
+def _record(raw: Mapping[str, Any]) -> dict[str, Any]:
+    rec = dict(raw)
+    if "id" in rec:
+        rec["id"] = as_id(rec["id"])
+    return rec
+
+
+def _records(resp: ZohoResponse) -> list[dict[str, Any]]:
+    data = resp.body.get("data") if isinstance(resp.body, Mapping) else None  # 204: None
+    return [_record(r) for r in data if isinstance(r, Mapping)] if isinstance(data, list) else []
+
+
+async def get_records(
+    client: ZohoClient, module: str, ids: Sequence[str], fields: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The records with these ids (100 per call), only the fields asked for, plus `id`."""
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ids), GET_IDS_PER_CALL):
+        chunk = ids[start : start + GET_IDS_PER_CALL]
+        params = {"ids": ",".join(chunk), "fields": ",".join(fields)}
+        out.extend(_records(await client.get(endpoints.records(module), params=params)))
+    return out
+
+
+async def list_records(
+    client: ZohoClient,
+    module: str,
+    fields: Sequence[str],
+    *,
+    cvid: str | None = None,
+    per_page: int = 200,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every record of a module (or custom view), one page at a time."""
+    page, token = 1, None
+    while True:
+        params = {"fields": ",".join(fields), "per_page": str(per_page)}
+        if cvid:
+            params["cvid"] = cvid
+        if token:
+            params["page_token"] = token
+        else:
+            params["page"] = str(page)
+        resp = await client.get(endpoints.records(module), params=params)
+        rows = _records(resp)
+        if rows:
+            yield rows
+        info = resp.body.get("info") if isinstance(resp.body, Mapping) else None
+        if not rows or not isinstance(info, Mapping) or not info.get("more_records"):
+            return
+        token = info.get("next_page_token") or None
+        page += 1
