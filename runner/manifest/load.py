@@ -94,7 +94,7 @@ def load_file(path: Path) -> tuple[Loaded | None, list[Problem]]:
         msg = f"the top level is {kind}, expected a mapping"
         fix = "start with `version: 1` and `jobs:`"
         return None, [_problem(display, line, col, msg, "top-level-mapping", fix)]
-    builder = _Builder(display)
+    builder = _Builder(display, aliases="&" in text)  # no anchor, no alias: skip counting
     try:
         data = builder.build(root)
     except _AliasBomb as exc:
@@ -133,8 +133,9 @@ def _compose(text: str, display: str, problems: list[Problem]) -> Node | None:
 class _Builder:
     """Turns nodes into plain data; counts nodes reached again through aliases."""
 
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, *, aliases: bool) -> None:
         self.display = display
+        self.aliases = aliases
         self.seen: set[int] = set()
         self.aliased = 0
         self.problems: list[Problem] = []
@@ -145,16 +146,21 @@ class _Builder:
         self.problems.append(problem)
 
     def build(self, node: Node) -> Any:
-        key = id(node)
-        if key in self.seen:
-            self.aliased += 1
-            if self.aliased > MAX_ALIAS_NODES:
-                raise _AliasBomb(node)
-        else:
-            self.seen.add(key)
+        if self.aliases:
+            key = id(node)
+            if key in self.seen:
+                self.aliased += 1
+                if self.aliased > MAX_ALIAS_NODES:
+                    raise _AliasBomb(node)
+            else:
+                self.seen.add(key)
         if isinstance(node, ScalarNode):
             return self.scalar(node)
         if isinstance(node, SequenceNode):
+            if not self.aliases:  # the common long list: plain strings, no call per item
+                items = node.value
+                if all(type(n) is ScalarNode and n.tag == _STR for n in items):
+                    return [n.value for n in items]
             return [self.build(item) for item in node.value]
         assert isinstance(node, MappingNode)
         return self.mapping(node)

@@ -112,8 +112,8 @@ class Renderer:
         if isinstance(value, dict):
             return {k: self.walk(v, [*parts, k], context) for k, v in value.items()}
         if isinstance(value, list):
-            if value and all(type(v) is int for v in value):  # long id lists: nothing to render
-                return value
+            if not any(type(v) is not int and (type(v) is not str or "{" in v) for v in value):
+                return value  # long id lists: nothing to render
             return [self.walk(v, [*parts, i], context) for i, v in enumerate(value)]
         return value
 

@@ -34,6 +34,9 @@ def normalise_id(value: Any) -> str | None:
 
 def check_ids(values: list[Any], parts: list[PathPart], r: Reporter) -> tuple[str, ...] | None:
     """Normalised ids of an inline `ids` list, or None after reporting what is wrong."""
+    fast = _fast(values)
+    if fast is not None:
+        return fast
     out: list[str] = []
     first: dict[str, int] = {}
     reported = 0
@@ -55,6 +58,22 @@ def check_ids(values: list[Any], parts: list[PathPart], r: Reporter) -> tuple[st
     _report_rest(reported, parts, r)
     _check_count(len(values), parts, r)
     return tuple(out) if reported == 0 and len(values) <= MAX_IDS else None
+
+
+def _fast(values: list[Any]) -> tuple[str, ...] | None:
+    """All-good lists (the usual case) without a Python call per id; None: look closer."""
+    if len(values) > MAX_IDS:
+        return None
+    if all(type(v) is str and v for v in values):
+        strings: list[str] = values
+    elif all(type(v) is int and v >= 1 for v in values):
+        strings = list(map(str, values))
+    else:
+        return None
+    joined = "".join(strings)
+    if joined.isdigit() and joined.isascii() and len(set(strings)) == len(strings):
+        return tuple(strings)
+    return None
 
 
 def _report_rest(reported: int, parts: list[PathPart], r: Reporter) -> None:

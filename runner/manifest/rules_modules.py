@@ -77,6 +77,7 @@ def _warn_mass_update(i: int, job: dict[str, Any], module: str, r: Reporter) -> 
         known = catalog.MULTI_SELECT_FIELDS.get(module, frozenset())
         if not any(f in known or isinstance(v, list) for f, v in values.items()):
             names = ", ".join(str(f) for f in values)
-            msg = f"over_write only affects multi-select picklists; {names} is not known as one"
+            which = f"{names} is not one" if len(values) == 1 else f"none of {names} is one"
+            msg = f"over_write only affects multi-select picklists, and {which}"
             fix = "remove over_write, unless that field is a multi-select picklist"
             r.warn(["jobs", i, "over_write"], msg, "over-write-no-multi-select", fix)

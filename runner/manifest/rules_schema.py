@@ -66,6 +66,10 @@ def _type_name(value: Any) -> str:
     return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -115,7 +119,7 @@ def _enum(error: ValidationError, rule: str | None, parts: list[PathPart], r: Re
         r.add(parts, msg, rule, "use file_type csv, or module Events or Meetings")
         return
     guess = closest(str(error.instance), choices) if isinstance(error.instance, str) else None
-    fix = f"did you mean {guess!r}?" if guess else f"use one of: {', '.join(choices)}"
+    fix = f"did you mean {guess!r}?" if guess else "use one of the values listed"
     msg = f"{_shown(error.instance)} is not one of: {', '.join(choices)}"
     r.add(parts, msg, rule or "allowed-values", fix)
 
@@ -130,14 +134,19 @@ def _type(error: ValidationError, rule: str | None, parts: list[PathPart], r: Re
     if rule == "single-value":
         r.add(parts, "this comparator takes one value, not a list", rule, "use in or not_in")
     elif rule == "between-pair":
-        r.add(parts, f"between takes [from, to], got a {got}", rule, "write [from, to]")
+        r.add(parts, f"between takes [from, to], got {_a(got)}", rule, "write [from, to]")
     elif rule == "in-list":
-        r.add(parts, f"in/not_in take a list, got a {got}", rule, "write the values as a list")
+        r.add(parts, f"in/not_in take a list, got {_a(got)}", rule, "write the values as a list")
     else:
         wanted = error.validator_value
         names = [wanted] if isinstance(wanted, str) else list(wanted)
         expected = " or ".join("mapping" if n == "object" else n for n in names)
-        r.add(parts, f"expected {expected}, got {got}", rule or "type", f"write a {expected}")
+        r.add(
+            parts,
+            f"expected {_a(expected)}, got {_a(got)}",
+            rule or "type",
+            f"write {_a(expected)}",
+        )
 
 
 _PATTERN_TEXT = {
