@@ -94,6 +94,15 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _shown(path: Path) -> str:
+    """Relative to the working directory when inside it, as manifests are named: a plan
+    made in one checkout still matches in another (CI review, apply elsewhere)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def input_files(manifests: Sequence[Manifest]) -> list[Path]:
     """Data files the jobs read (ids files, bulk write CSVs): a saved plan pins them too."""
     seen: dict[str, Path] = {}
@@ -123,5 +132,5 @@ def build_plan(
         target=facts.org_id if facts else None,
         jobs=jobs,
         warnings=tuple(warnings),
-        inputs=tuple(ManifestRef(str(p), sha256_file(p)) for p in input_files(manifests)),
+        inputs=tuple(ManifestRef(_shown(p), sha256_file(p)) for p in input_files(manifests)),
     )

@@ -110,3 +110,13 @@ def test_load_refuses_other_versions_and_broken_files(tmp_path: Path) -> None:
     path.write_text("{", encoding="utf-8")
     with pytest.raises(StalePlanError, match="cannot read the plan"):
         load_plan(path)
+
+
+def test_data_files_are_pinned_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside the working directory a data file is saved by its relative path."""
+    monkeypatch.chdir(tmp_path)
+    plan = _plan(_manifest(tmp_path))
+    assert [ref.path for ref in plan.inputs] == ["leads.csv"]
+    assert check_fresh(plan, [_manifest(tmp_path)]) == []
