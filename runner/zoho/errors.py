@@ -165,7 +165,7 @@ _CODES: dict[str, tuple[type[ZohoError], str, str]] = {
         AuthError,
         "Client does not have the required scope. Create a new client with valid scope. Refer to "
         "scope section above.",
-        _S2,
+        "seed 002 (scope name generalised)",
     ),
     "invalid_code": (
         AuthError,
