@@ -1,0 +1,65 @@
+"""Per-job outcome CSVs: header, every row, CSV-injection escaping, streaming input."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from runner.execute.results import RecordOutcome
+from runner.report.csvs import outcomes_csv_name, safe_cell, write_outcomes_csv
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"])
+def test_formula_starts_are_escaped(text: str) -> None:
+    """Cells a spreadsheet would evaluate get a leading quote."""
+    assert safe_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["554023000000497007", "SUCCESS", "a=b", "", " =x"])
+def test_plain_cells_are_untouched(text: str) -> None:
+    """Ordinary text, and formula characters not at the start, are left as they are."""
+    assert safe_cell(text) == text
+
+
+def test_csv_rows_round_trip_with_escaping(tmp_path: Path) -> None:
+    """The file has the header, one row per outcome, and escaped dangerous cells."""
+    path = tmp_path / "deals.outcomes.csv"
+    outcomes = [
+        RecordOutcome("1", "success", "SUCCESS", "record updated"),
+        RecordOutcome("2", "error", "INVALID_DATA", '=HYPERLINK("http://x","click")'),
+        RecordOutcome("3", "error", "RECORD_LOCKED", "line one\nline, two"),
+    ]
+    assert write_outcomes_csv(outcomes, path) == 3
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows == [
+        ["record_id", "status", "code", "message"],
+        ["1", "success", "SUCCESS", "record updated"],
+        ["2", "error", "INVALID_DATA", '\'=HYPERLINK("http://x","click")'],
+        ["3", "error", "RECORD_LOCKED", "line one\nline, two"],
+    ]
+
+
+def test_rows_are_streamed_from_an_iterator(tmp_path: Path) -> None:
+    """A generator of 20,000 outcomes is written without being materialised first."""
+    pulled = 0
+
+    def gen() -> Iterator[RecordOutcome]:
+        nonlocal pulled
+        for i in range(20_000):
+            pulled += 1
+            yield RecordOutcome(str(i), "success", "SUCCESS")
+
+    path = tmp_path / "big.csv"
+    assert write_outcomes_csv(gen(), path) == 20_000
+    assert pulled == 20_000
+    assert path.read_text(encoding="utf-8").count("\n") == 20_001
+
+
+def test_csv_file_name_is_safe() -> None:
+    """Job names become file names with nothing but letters, digits and _.-"""
+    assert outcomes_csv_name("deals-source") == "deals-source.outcomes.csv"
+    assert outcomes_csv_name("../x y") == ".._x_y.outcomes.csv"

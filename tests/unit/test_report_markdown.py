@@ -1,0 +1,82 @@
+"""report.md and the terminal summary: table first, failed records capped, resume hint."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from runner.execute.results import JobResult
+from runner.report.markdown import cell, render_markdown, summary_lines
+from runner.report.write import write_reports
+from tests.unit.test_report import failed_records, sample_run
+
+
+def test_summary_table_comes_first() -> None:
+    """The first table after the title lists every job with kind, module, status, counts."""
+    md = render_markdown(sample_run())
+    lines = md.splitlines()
+    assert lines[0] == "# zcrm-runner run `20260101T000000-abcd`"
+    table_at = lines.index(
+        "| Job | Kind | Module | Status | Total | Succeeded | Failed | Polls | Duration |"
+    )
+    assert table_at == 4  # title, blank, one result line, blank, then the table
+    assert "| deals-source | mass_update | Deals | **PARTIAL** | 3 | 1 | 2 | 0 | 1.5 s |" in lines
+    assert (
+        "| education-accounts | mass_update | Accounts | **COMPLETED** | 40 | 40 | 0 | 6 | 30.0 s |"
+        in lines
+    )
+    assert md.index("| Job |") < md.index("## Errors") < md.index("## Failed records")
+
+
+def test_failed_records_with_codes_and_errors() -> None:
+    """Failed records show id, code and message; request errors show code and message."""
+    md = render_markdown(sample_run())
+    assert "### deals-source (2 failed)" in md
+    assert "| 100 | `RECORD_LOCKED` | record 0 locked |" in md
+    assert "| 7 | `INVALID_DATA` | =cmd |" in md
+    assert "- `ALREADY_SCHEDULED`: a job already runs" in md
+    assert "- import-leads (SKIPPED): needs export-leads, which did not complete" in md
+
+
+def test_failed_records_are_capped_with_a_pointer_to_the_csv(tmp_path: Path) -> None:
+    """Past 50 records per job the listing stops and names the CSV holding the rest."""
+    run = sample_run()
+    big = replace(run.jobs[0], outcomes=failed_records(130), counts={"total": 130, "failed": 130})
+    paths = write_reports(replace(run, jobs=(big,)), tmp_path)
+    md = paths.markdown.read_text(encoding="utf-8")
+    assert md.count("`RECORD_LOCKED`") == 50
+    assert "… 80 more in `deals-source.outcomes.csv`" in md
+
+
+def test_resume_hint_only_when_running() -> None:
+    """A RUNNING job brings the resume command; a finished run has none."""
+    run = sample_run()
+    assert "Resume with: `zcrm-runner resume 20260101T000000-abcd`" in render_markdown(run)
+    done = replace(run, jobs=tuple(j for j in run.jobs if j.status != "RUNNING"), exit_code=0)
+    assert "resume" not in render_markdown(done).lower()
+
+
+def test_cells_cannot_break_the_table() -> None:
+    """Pipes, newlines and HTML from Zoho messages are neutralised."""
+    assert cell("a|b\nc <script>") == "a\\|b c &lt;script>"
+    job = JobResult("x", "mass_update", "Deals", "PARTIAL", outcomes=failed_records(1))
+    job = replace(job, outcomes=(replace(job.outcomes[0], message="bad | pipe\nline"),))
+    md = render_markdown(replace(sample_run(), jobs=(job,)))
+    assert "| 100 | `RECORD_LOCKED` | bad \\| pipe line |" in md
+
+
+def test_summary_lines_fit_one_screen() -> None:
+    """One header line, one line per job, and the resume hint; nothing wider than 120."""
+    lines = summary_lines(sample_run())
+    assert lines[0] == "Run 20260101T000000-abcd: exit 1 (error) in 7201.0 s, sim org org1"
+    assert len(lines) == 1 + 6 + 1
+    assert (
+        lines[-1]
+        == "Jobs still running on Zoho. Resume with: zcrm-runner resume 20260101T000000-abcd"
+    )
+    deals = next(line for line in lines if "deals-source" in line)
+    assert "PARTIAL" in deals
+    assert "1/3 ok" in deals
+    assert "2 failed" in deals
+    assert "ALREADY_SCHEDULED" in next(line for line in lines if "junk-leads" in line)
+    assert all(len(line) <= 120 for line in lines)
