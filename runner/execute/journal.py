@@ -67,10 +67,14 @@ class Journal(q.JournalReader):
         self._secrets: list[str] = []
         # isolation_level=None: no implicit transactions; `_tx` opens each one explicitly.
         super().__init__(sqlite3.connect(self.path, isolation_level=None, timeout=10.0))
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(f"PRAGMA synchronous={durability.upper()}")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        migrate(self._conn)
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(f"PRAGMA synchronous={durability.upper()}")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            migrate(self._conn)
+        except BaseException:
+            self._conn.close()
+            raise
 
     # --- plumbing ---------------------------------------------------------------------
     def close(self) -> None:

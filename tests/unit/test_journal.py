@@ -30,6 +30,9 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
         yield j
 
 
+ROOT = Path(__file__).resolve().parents[2]  # the checkout, so `runner` imports
+
+
 def started(j: Journal, run_id: str = "r1", target: Target = SIM) -> str:
     """Start a run with one job and return its id."""
     j.start_run(run_id, target=target, manifests=[ManifestRef("jobs.yaml", "ab" * 32)])
@@ -72,7 +75,7 @@ def test_pending_intent_survives_a_killed_process(tmp_path: Path) -> None:
         j.record_intent("r1", "c", "schedule", RequestSummary.of("POST", "/x", b"{{}}"))
         os.kill(os.getpid(), signal.SIGKILL)
     """)
-    proc = subprocess.run([sys.executable, "-c", script], check=False, cwd=Path.cwd())
+    proc = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT)
     assert proc.returncode == -9
     with Journal(tmp_path) as j:
         [pending] = j.pending_intents("r1")

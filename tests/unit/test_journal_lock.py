@@ -14,6 +14,8 @@ import pytest
 from runner.errors import StateLockedError
 from runner.execute.lock import StateLock
 
+ROOT = Path(__file__).resolve().parents[2]  # the checkout, so `runner` imports
+
 
 def test_second_lock_fails_naming_the_owner(tmp_path: Path) -> None:
     """While one holder lives, another acquire fails and says whose lock it is."""
@@ -53,7 +55,9 @@ def test_killed_owner_lock_is_recovered_and_named(tmp_path: Path) -> None:
         print("locked", flush=True)
         time.sleep(60)
     """)
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     try:
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "locked"
