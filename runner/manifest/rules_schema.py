@@ -26,6 +26,7 @@ _JSON_TYPES = {
     dict: "mapping",
     type(None): "null",
 }
+_JSON_NAMES = {"object": "mapping", "array": "list"}  # as a YAML author calls them
 _SELECTORS = ("ids", "ids_file", "cvid")
 
 
@@ -140,7 +141,7 @@ def _type(error: ValidationError, rule: str | None, parts: list[PathPart], r: Re
     else:
         wanted = error.validator_value
         names = [wanted] if isinstance(wanted, str) else list(wanted)
-        expected = " or ".join("mapping" if n == "object" else n for n in names)
+        expected = " or ".join(_JSON_NAMES.get(n, n) for n in names)
         r.add(
             parts,
             f"expected {_a(expected)}, got {_a(got)}",
@@ -177,14 +178,15 @@ def _counts(error: ValidationError, rule: str | None, parts: list[PathPart], r: 
         fix = "keep 1 field or split the job (only Deals allows 3)"
         r.add(parts, f"{n} fields, {module} allows 1", rule, fix)
     elif rule == "between-pair":
-        r.add(parts, f"between takes [from, to], got {n} values", rule, "write [from, to]")
+        got = f"{n} value" if n == 1 else f"{n} values"
+        r.add(parts, f"between takes [from, to], got {got}", rule, "write [from, to]")
     elif rule == "criteria-values-max-200":
         msg = f"{n} values, a condition takes at most 200 (API_NOTES §3.1)"
         r.add(parts, msg, rule, "split it into several conditions joined with or")
     elif kw == "minProperties":
         r.add(parts, "no field to set", rule or "values", "add one field: value")
     elif kw in ("minItems", "minLength"):
-        r.add(parts, "empty", rule or "not-empty", "give a value, or remove the key")
+        r.add(parts, "is empty", rule or "not-empty", "give a value, or remove the key")
     elif kw in ("maxItems", "maxProperties", "maxLength"):
         r.add(parts, f"{n} items, at most {limit}", rule or "too-many", f"keep ≤ {limit}")
     else:

@@ -62,7 +62,12 @@ def test_zoho_variables_refused(tmp_path: Path, template: str, name: str) -> Non
 
 @pytest.mark.parametrize(
     "template",
-    ["{{ env.items() | list }}", "{{ env | list }}", "{{ env | dictsort }}", "{{ env.values() | list }}"],
+    [
+        "{{ env.items() | list }}",
+        "{{ env | list }}",
+        "{{ env | dictsort }}",
+        "{{ env.values() | list }}",
+    ],
 )
 def test_iteration_hides_zoho_variables(tmp_path: Path, template: str) -> None:
     """Iterating env shows the other variables but never a ZOHO_* name or value."""
@@ -101,7 +106,9 @@ def test_undefined_name_is_located(tmp_path: Path) -> None:
         ("{{ vars.a", "template-syntax"),
     ],
 )
-def test_sandbox_violations_and_syntax_are_problems(tmp_path: Path, template: str, rule: str) -> None:
+def test_sandbox_violations_and_syntax_are_problems(
+    tmp_path: Path, template: str, rule: str
+) -> None:
     """Unsafe attributes, huge products, missing globals and bad syntax never raise."""
     lines, value = _check(_manifest(tmp_path, f'"{template}"', "vars: {a: 1}\n"))
     assert value is None

@@ -84,7 +84,9 @@ def test_unknown_schema_is_a_runner_error() -> None:
         schema.load_schema("nope")
 
 
-def test_missing_schema_file_is_a_runner_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+def test_missing_schema_file_is_a_runner_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
     """A schema absent from both the wheel and the checkout fails with a message."""
     monkeypatch.setattr(schema, "_CHECKOUT", tmp_path)
     schema._load.cache_clear()
