@@ -72,6 +72,7 @@ def test_zoho_variables_refused(tmp_path: Path, template: str, name: str) -> Non
 def test_iteration_hides_zoho_variables(tmp_path: Path, template: str) -> None:
     """Iterating env shows the other variables but never a ZOHO_* name or value."""
     lines, value = _check(_manifest(tmp_path, f'"{template}"'))
+    assert lines == []
     assert value is not None
     assert "REGION" in value or "Education" in value
     assert "ZOHO" not in value

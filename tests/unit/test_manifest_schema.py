@@ -91,7 +91,7 @@ def test_missing_schema_file_is_a_runner_error(
     monkeypatch.setattr(schema, "_CHECKOUT", tmp_path)
     schema._load.cache_clear()
     try:
-        with pytest.raises(RunnerError, match="plan.schema.json is missing"):
+        with pytest.raises(RunnerError, match=r"plan\.schema\.json is missing"):
             schema.load_schema("plan")
     finally:
         schema._load.cache_clear()

@@ -70,9 +70,8 @@ def test_more_than_50000_ids_is_an_error(
     """A job of 50,001 ids is refused; 500 per call is the planner's batching, not an error."""
     monkeypatch.chdir(tmp_path)
     ids = ",".join(str(554023001000000000 + n) for n in range(1, 50002))
-    Path("big.yaml").write_text(
-        f"version: 1\njobs:\n  - name: a\n    kind: mass_delete\n    module: Leads\n    ids: [{ids}]\n"
-    )
+    head = "version: 1\njobs:\n  - name: a\n    kind: mass_delete\n    module: Leads\n"
+    Path("big.yaml").write_text(f"{head}    ids: [{ids}]\n")
     assert validate.run(files=[Path("big.yaml")], format="text") == 1
     assert capsys.readouterr().err == (
         "big.yaml:6:10: jobs[0].ids: 50,001 ids, a job takes at most 50,000 (seed 002) "

@@ -1,0 +1,164 @@
+"""check_files / load_manifests: the model they build, ids files, paths, output formats."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runner.commands import validate
+from runner.errors import ManifestError
+from runner.manifest.model import BulkReadJob, BulkWriteJob, MassDeleteJob, MassUpdateJob
+from runner.manifest.validate import check_files, load_manifests
+
+ROOT = Path(__file__).parents[2]
+HEAD = "version: 1\njobs:\n"
+
+
+def _write(folder: Path, text: str, name: str = "jobs.yaml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_manifest_validates_clean() -> None:
+    """jobs.example.yaml has no error; its only warning is the cvid automation note."""
+    checked = check_files([ROOT / "jobs.example.yaml"], environ={})
+    assert checked.errors == ()
+    assert [p.rule for p in checked.warnings] == ["cvid-skips-automation"]
+    (manifest,) = checked.manifests
+    kinds = {job.kind for job in manifest.jobs}
+    assert kinds == {"mass_update", "mass_delete", "bulk_read", "bulk_write"}
+    deals = manifest.jobs[0]
+    assert isinstance(deals, MassUpdateJob)
+    assert deals.ids is not None
+    assert len(deals.ids) == 12
+    assert deals.values == {"Stage": "Closed Won", "Lead_Source": "Advertisement"}
+
+
+def test_model_resolves_paths_and_hashes_the_file(tmp_path: Path) -> None:
+    """Paths resolve against the manifest's folder; sha256 is of the file's bytes."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "ids.csv").write_text("Id,Deal_Name\n554023004000000001,a\n\n2,b\n")
+    (tmp_path / "leads.csv").write_text("Last_Name,Email\nBoyle,p@z.example\n")
+    path = _write(
+        tmp_path,
+        HEAD + "  - {name: d, kind: mass_delete, module: Deals, ids_file: data/ids.csv}\n"
+        "  - {name: r, kind: bulk_read, module: Leads, output: out/leads.csv, needs: [d]}\n"
+        "  - {name: w, kind: bulk_write, module: Leads, operation: upsert, file: leads.csv,"
+        " find_by: Email}\n"
+        "  - {name: c, kind: mass_delete, module: Leads, cvid: 554023000000091999,"
+        " territory: {id: 554023000000430409}}\n",
+    )
+    (manifest,) = load_manifests([path], environ={}).manifests
+    assert manifest.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    delete, read, write, cvid = manifest.jobs
+    assert isinstance(delete, MassDeleteJob)
+    assert delete.ids == ("554023004000000001", "2")
+    assert delete.ids_file == (tmp_path / "data" / "ids.csv").resolve()
+    assert isinstance(read, BulkReadJob)
+    assert read.output == (tmp_path / "out" / "leads.csv").resolve()
+    assert read.needs == ("d",)
+    assert isinstance(write, BulkWriteJob)
+    assert write.file == (tmp_path / "leads.csv").resolve()
+    assert isinstance(cvid, MassDeleteJob)
+    assert cvid.cvid == "554023000000091999"
+    assert cvid.territory is not None
+    assert cvid.territory.id == "554023000000430409"
+    assert cvid.location is not None
+    assert cvid.location.line == 6
+
+
+def test_ids_file_one_per_line(tmp_path: Path) -> None:
+    """A plain ids file (no header) gives one id per non-blank line."""
+    (tmp_path / "ids.txt").write_text("554023001000000001\n\n  554023001000000002  \n")
+    path = _write(
+        tmp_path, HEAD + "  - {name: d, kind: mass_delete, module: Leads, ids_file: ids.txt}\n"
+    )
+    (manifest,) = check_files([path], environ={}).manifests
+    assert manifest.jobs[0].ids == ("554023001000000001", "554023001000000002")  # type: ignore[union-attr]
+
+
+def test_symlink_leaving_the_folder_is_refused(tmp_path: Path) -> None:
+    """A symlink inside the folder that points out of it is refused like `..`."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "ids.txt").write_text("1\n")
+    inside = tmp_path / "repo"
+    inside.mkdir()
+    (inside / "link").symlink_to(outside)
+    path = _write(
+        inside, HEAD + "  - {name: d, kind: mass_delete, module: Leads, ids_file: link/ids.txt}\n"
+    )
+    (problem,) = check_files([path], environ={}).problems
+    assert str(problem) == (
+        f"{path}:3:59: jobs[0].ids_file: link/ids.txt leaves the manifest's folder "
+        "(a symlink on it points out) (path-inside); "
+        "write a path relative to the manifest's folder, inside it"
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=10**19 - 1), min_size=1, max_size=30, unique=True),
+    st.data(),
+)
+def test_ids_in_any_int_str_mix_normalise_the_same(
+    tmp_path_factory: pytest.TempPathFactory, ids: list[int], data: st.DataObject
+) -> None:
+    """Ids written as integers, strings or a mix give the same exact digit strings."""
+    as_str = data.draw(st.lists(st.booleans(), min_size=len(ids), max_size=len(ids)))
+    written = ", ".join(f'"{i}"' if s else str(i) for i, s in zip(ids, as_str, strict=True))
+    folder = tmp_path_factory.mktemp("ids")
+    path = _write(
+        folder, HEAD + f"  - {{name: d, kind: mass_delete, module: Leads, ids: [{written}]}}\n"
+    )
+    (manifest,) = check_files([path], environ={}).manifests
+    assert manifest.jobs[0].ids == tuple(str(i) for i in ids)  # type: ignore[union-attr]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=200))
+def test_check_files_never_raises(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    """Whatever the file holds, check_files answers with problems, never an exception."""
+    path = _write(tmp_path_factory.mktemp("junk"), text)
+    checked = check_files([path], environ={})
+    assert checked.manifests == () or checked.errors == ()
+
+
+def test_names_unique_across_files(tmp_path: Path) -> None:
+    """Two files validated together may not reuse a job name."""
+    job = HEAD + "  - {name: same, kind: mass_delete, module: Leads, ids: [1]}\n"
+    first, second = _write(tmp_path, job, "a.yaml"), _write(tmp_path, job, "b.yaml")
+    checked = check_files([first, second], environ={})
+    assert [m.path for m in checked.manifests] == [first]
+    assert [p.rule for p in checked.errors] == ["unique-names"]
+    with pytest.raises(ManifestError) as exc:
+        load_manifests([first, second], environ={})
+    assert exc.value.problems == checked.errors
+
+
+def test_summary_and_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Text mode ends with a summary; --format json prints the same problems as objects."""
+    good = _write(
+        tmp_path, HEAD + "  - {name: a, kind: mass_delete, module: Leads, cvid: '1'}\n", "a.yaml"
+    )
+    also = _write(
+        tmp_path, HEAD + "  - {name: b, kind: mass_delete, module: Leads, ids: [1]}\n", "b.yaml"
+    )
+    assert validate.run(files=[good, also], format="text") == 0
+    assert capsys.readouterr().err.splitlines()[-1] == "2 files valid"
+    bad = _write(
+        tmp_path, HEAD + "  - {name: c, kind: mass_delete, module: Lead, ids: [x]}\n", "c.yaml"
+    )
+    assert validate.run(files=[bad], format="json") == 1
+    out = json.loads(capsys.readouterr().out)
+    assert [(p["line"], p["col"], p["rule"], p["severity"]) for p in out] == [
+        (3, 42, "unknown-module", "error"),
+        (3, 54, "record-id", "error"),
+    ]
+    assert validate.summary(check_files([bad, good], environ={}), 2) == "2 errors in 1 file"
