@@ -1,0 +1,252 @@
+"""Mass update and mass delete: ids mode answers per record at once, cvid mode makes a job.
+
+Rules: seed 002 (mass update), seed 000/001 (status), API_NOTES §2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from runner.simulator import exceptions as e
+from runner.simulator.jobs import Job
+from runner.simulator.models.org import Org
+from runner.simulator.models.schema import Field, ModuleDef
+from runner.simulator.models.store import RecordStore
+from runner.simulator.models.views import User
+
+MAX_IDS = 500  # seed 002: "maximum of 500 records in a single API call"; API_NOTES §2.1
+MAX_VIEW_RECORDS = 50_000  # seed 002: LIMIT_EXCEEDED "maximum allowed limit of 50000"
+INVALID_ID = "the id given seems to be invalid"  # seed 002 sample response
+
+
+@dataclass
+class Outcome:
+    """One id's result in an ids-mode call: `error` None means it was done."""
+
+    id: str
+    error: e.SimError | None = None
+    n: int | None = None
+
+
+def check_values(org: Org, mod: ModuleDef, data: Any) -> dict[str, Any]:
+    """The request-level checks of seed 002's INVALID_DATA list, in its order."""
+    values = data[0] if isinstance(data, list) and data else None
+    if not isinstance(values, dict) or not values:
+        raise e.InvalidData("No field found", {"api_name": "data"})
+    limit = 3 if mod.api_name == "Deals" else 1  # seed 002 note: three in Deals, else one
+    if len(values) > limit:
+        raise e.InvalidData("Max field limit exceeded", {"max_limit": limit})
+    for name, value in values.items():
+        f = mod.field(name)
+        if f is None or not f.mass_updatable:
+            raise e.InvalidData(
+                "This field cannot be updated in the Mass Update", {"api_name": name}
+            )
+        _check_value(org, f, value)
+    return values
+
+
+def _check_value(org: Org, f: Field, value: Any) -> None:
+    if value is None and not f.mandatory:
+        return
+    if _valid(org, f, value):
+        return
+    raise e.InvalidData("invalid data", {"api_name": f.api_name, "expected_data_type": f.data_type})
+
+
+def _valid(org: Org, f: Field, value: Any) -> bool:
+    t = f.data_type
+    if t == "picklist":
+        return value in f.picklist
+    if t == "multiselectpicklist":
+        items = value if isinstance(value, list) else [value]
+        return bool(items) and all(v in f.picklist for v in items)
+    if t == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if t == "currency":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if t == "boolean":
+        return isinstance(value, bool)
+    if t in ("date", "datetime"):
+        try:
+            parse = dt.date.fromisoformat if t == "date" else dt.datetime.fromisoformat
+            parse(str(value))
+        except ValueError:
+            return False
+        return True
+    if t == "ownerlookup":
+        uid = value.get("id") if isinstance(value, dict) else value
+        return str(uid) in org.users
+    return isinstance(value, str)
+
+
+def record_error(
+    store: RecordStore, n: int, rid: str, fields: set[str], delete: bool = False
+) -> e.SimError | None:
+    """The state-based refusal for one record (DEMO_ORG "Record states"), if any."""
+    state = store.state(n)
+    details = {"id": rid}
+    if state == "locked":
+        return e.RecordLocked(details=details)
+    if state == "not_approved":
+        return e.NotApproved(details=details)
+    if delete:
+        return None
+    if state == "blueprint" and store.mod.blueprint_field in fields:
+        return e.RecordInBlueprint(details=details)
+    if state == "stop_processing":
+        return e.CannotProcess(details=details)
+    return None
+
+
+def _apply(
+    org: Org, store: RecordStore, n: int, values: dict[str, Any], over_write: bool, at: float
+) -> None:
+    change: dict[str, Any] = {}
+    for name, value in values.items():
+        f = store.mod.by_name[name]
+        if f.data_type == "multiselectpicklist":
+            new = value if isinstance(value, list) else [value]
+            if not over_write:  # seed 002: over_write false adds to the current values
+                old = list(store.get(n, name) or [])
+                new = old + [v for v in new if v not in old]
+            value = new
+        elif f.data_type == "ownerlookup":
+            uid = str(value.get("id") if isinstance(value, dict) else value)
+            u = org.user(uid)
+            value = {"name": u.full_name, "id": u.id, "email": u.email}
+        change[name] = value
+    store.update(n, change, at)
+
+
+def update_by_ids(
+    org: Org, mod: ModuleDef, values: dict[str, Any], ids: list[str], over_write: bool, now: float
+) -> list[Outcome]:
+    store = org.stores[mod.api_name]
+    out = []
+    for rid in ids:
+        n = mod.record_n(rid)
+        if n is None or not store.exists(n):
+            out.append(Outcome(rid, e.InvalidData(INVALID_ID, {"id": rid})))
+            continue
+        err = record_error(store, n, rid, set(values))
+        if err is None:
+            _apply(org, store, n, values, over_write, now)
+        out.append(Outcome(rid, err, n))
+    return out
+
+
+def delete_by_ids(org: Org, mod: ModuleDef, ids: list[str]) -> list[Outcome]:
+    store = org.stores[mod.api_name]
+    out = []
+    for rid in ids:
+        n = mod.record_n(rid)
+        if n is None or not store.exists(n):
+            out.append(Outcome(rid, e.InvalidData(INVALID_ID, {"id": rid})))
+            continue
+        err = record_error(store, n, rid, set(), delete=True)
+        if err is None:
+            store.delete(n)
+        out.append(Outcome(rid, err, n))
+    return out
+
+
+@dataclass
+class MassUpdateJob(Job):
+    targets: list[int] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    over_write: bool = False
+    cvid: str = ""
+    org: Org | None = field(default=None, repr=False, compare=False)
+
+    def step(self, index: int, at: float) -> bool:
+        assert self.org is not None
+        store = self.org.stores[self.module]
+        n = self.targets[index]
+        rid = store.mod.record_id(n)
+        if not store.exists(n) or record_error(store, n, rid, set(self.values)) is not None:
+            return False
+        _apply(self.org, store, n, self.values, self.over_write, at)
+        return True
+
+
+@dataclass
+class MassDeleteJob(Job):
+    targets: list[int] = field(default_factory=list)
+    cvid: str = ""
+    org: Org | None = field(default=None, repr=False, compare=False)
+
+    def step(self, index: int, at: float) -> bool:
+        assert self.org is not None
+        store = self.org.stores[self.module]
+        n = self.targets[index]
+        rid = store.mod.record_id(n)
+        if not store.exists(n) or record_error(store, n, rid, set(), delete=True) is not None:
+            return False
+        store.delete(n)
+        return True
+
+
+def _targets(org: Org, mod: ModuleDef, cvid: str, territory: Any, invalid_cvid: str) -> list[int]:
+    view = org.view(mod, cvid, invalid_cvid)
+    tid: str | None = None
+    children = False
+    if territory is not None:
+        tid = str(territory.get("id")) if isinstance(territory, dict) else None
+        if tid is None or tid not in org.territories:
+            raise e.InvalidData(
+                INVALID_ID, {"api_name": "territory", "json_path": "$.territory.id", "id": tid}
+            )
+        children = bool(territory.get("include_child", False))
+    found = org.targets(mod, view, tid, children, MAX_VIEW_RECORDS)
+    if not found:
+        raise e.NoRecordsFound()  # seed 002 / API_NOTES §2.2: "no record found to update"
+    if len(found) > MAX_VIEW_RECORDS:
+        raise e.LimitExceeded(details={"max_limit": MAX_VIEW_RECORDS})
+    return found
+
+
+def schedule_update(
+    org: Org, mod: ModuleDef, user: User, values: dict[str, Any], over_write: bool,
+    cvid: str, territory: Any, now: float,
+) -> Job:  # fmt: skip
+    org.view(mod, cvid, INVALID_ID)
+    if any(j.extra.get("cvid") == cvid for j in org.running("mass_update")):
+        # seed 002: ALREADY_SCHEDULED is HTTP 202 for mass update, per custom view.
+        raise e.AlreadyScheduled(details={"api_name": "cvid"})
+    targets = _targets(org, mod, cvid, territory, INVALID_ID)
+    job = MassUpdateJob(
+        id=org.new_id(), kind="mass_update", module=mod.api_name, created_at=now,
+        total=len(targets), rate=org.timing.mass_rate, dwell=org.timing.dwell,
+        user_id=user.id, targets=targets, values=values, over_write=over_write, cvid=cvid,
+        org=org, extra={"cvid": cvid},
+    )  # fmt: skip
+    return org.add_job(job)
+
+
+def schedule_delete(
+    org: Org, mod: ModuleDef, user: User, cvid: str, territory: Any, now: float
+) -> Job:
+    message = "the cvid given seems to be invalid"  # API_NOTES §2.2
+    org.view(mod, cvid, message)
+    if org.running("mass_delete"):
+        # API_NOTES §2.2/§8: only one mass delete job at a time, HTTP 400.
+        raise e.AlreadyScheduled(
+            "a mass delete job is already running", {"api_name": "cvid"}, http_status=400
+        )
+    targets = _targets(org, mod, cvid, territory, message)
+    job = MassDeleteJob(
+        id=org.new_id(), kind="mass_delete", module=mod.api_name, created_at=now,
+        total=len(targets), rate=org.timing.mass_rate, dwell=org.timing.dwell,
+        user_id=user.id, targets=targets, cvid=cvid, org=org, extra={"cvid": cvid},
+    )  # fmt: skip
+    return org.add_job(job)
+
+
+def status(org: Org, mod: ModuleDef, kind: str, job_id: str) -> Job:
+    job = org.jobs.get(job_id)
+    if job is None or job.kind != kind or job.module != mod.api_name:
+        raise e.NotFound(details={"api_name": "job_id"})  # seed 000: NOT_FOUND 404
+    return job

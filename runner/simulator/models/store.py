@@ -1,0 +1,106 @@
+"""One module's records: generated lazily by n, with only overrides and deletions stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from runner.simulator.models.schema import ModuleDef
+from runner.simulator.models.values import ValueGen, created_ts, iso
+
+# DEMO_ORG "Record states": n % 50 → state; only generated records carry one.
+STATE_BY_REMAINDER = {7: "locked", 17: "blueprint", 27: "stop_processing", 37: "not_approved"}
+
+# DEMO_ORG territories: n % 4 == 1 North America, 2 South America, 3 EMEA, 0 none.
+TERRITORY_BY_REMAINDER = {
+    1: "554023000000430411",
+    2: "554023000000430412",
+    3: "554023000000430410",
+}
+
+
+class RecordStore:
+    """Records 1..generated exist by default; bulk write inserts continue after them."""
+
+    def __init__(self, mod: ModuleDef, gen: ValueGen, generated: int) -> None:
+        self.mod = mod
+        self.gen = gen
+        self.generated = generated
+        self.next_n = generated + 1
+        self.overrides: dict[int, dict[str, Any]] = {}
+        self.inserted: dict[int, dict[str, Any]] = {}
+        self.deleted: set[int] = set()
+
+    def exists(self, n: int) -> bool:
+        if n in self.deleted:
+            return False
+        return 1 <= n <= self.generated or n in self.inserted
+
+    def known(self, n: int) -> bool:
+        """Exists now or existed once (deleted records stay visible in ground truth)."""
+        return 1 <= n <= self.generated or n in self.inserted
+
+    def count(self) -> int:
+        return self.generated + len(self.inserted) - len(self.deleted)
+
+    def numbers(self) -> Iterator[int]:
+        """Live record numbers in ascending order (the order jobs and exports use)."""
+        deleted = self.deleted
+        if deleted:
+            yield from (n for n in range(1, self.generated + 1) if n not in deleted)
+        else:
+            yield from range(1, self.generated + 1)
+        yield from (n for n in sorted(self.inserted) if n not in deleted)
+
+    def state(self, n: int) -> str | None:
+        if n > self.generated:
+            return None
+        return STATE_BY_REMAINDER.get(n % 50)
+
+    @staticmethod
+    def territory(n: int) -> str | None:
+        return TERRITORY_BY_REMAINDER.get(n % 4)
+
+    def get(self, n: int, api_name: str) -> Any:
+        """One field's current value: override, else inserted value, else the default."""
+        over = self.overrides.get(n)
+        if over is not None and api_name in over:
+            return over[api_name]
+        if n in self.inserted:
+            return self.inserted[n].get(api_name)
+        f = self.mod.field(api_name)
+        return None if f is None else self.gen.value(self.mod, n, f)
+
+    def record(self, n: int, fields: Iterable[str] | None = None) -> dict[str, Any]:
+        """The record as the records API answers it; `id` always first."""
+        names = list(fields) if fields is not None else [f.api_name for f in self.mod.fields]
+        body: dict[str, Any] = {"id": self.mod.record_id(n)}
+        for name in names:
+            if name != "id":
+                body[name] = self.get(n, name)
+        return body
+
+    def update(self, n: int, values: dict[str, Any], now: float) -> None:
+        over = self.overrides.setdefault(n, {})
+        over.update(values)
+        over["Modified_Time"] = iso(now)
+
+    def insert(self, values: dict[str, Any], now: float) -> int:
+        n = self.next_n
+        self.next_n += 1
+        stamp = iso(now)
+        body: dict[str, Any] = {f.api_name: None for f in self.mod.fields}
+        body.update(values)
+        body.update({"Created_Time": stamp, "Modified_Time": stamp})
+        if body.get("Owner") is None:
+            body["Owner"] = self.gen.value(self.mod, 1, self.mod.by_name["Owner"])
+        self.inserted[n] = body
+        return n
+
+    def delete(self, n: int) -> None:
+        self.deleted.add(n)
+
+    def created_time(self, n: int) -> str:
+        if n in self.inserted:
+            return str(self.inserted[n]["Created_Time"])
+        return iso(created_ts(n))

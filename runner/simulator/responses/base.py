@@ -1,0 +1,95 @@
+"""What every response module shares: the request context, JSON in and out, auth."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from runner.clock import Clock
+from runner.simulator import exceptions as e
+from runner.simulator.auth import Token, Tokens, require
+from runner.simulator.models.org import Org
+from runner.simulator.models.views import User
+
+JSON_TYPE = "application/json;charset=UTF-8"  # wire/*: every JSON reply's Content-Type
+
+
+@dataclass
+class Ctx:
+    """One request, with the org, the tokens and the clock reading taken for it."""
+
+    request: Request
+    org: Org
+    tokens: Tokens
+    clock: Clock
+    now: float
+    params: dict[str, str] = field(default_factory=dict)
+    _body: bytes | None = None
+
+    def query(self, name: str) -> str | None:
+        return self.request.query_params.get(name)
+
+    def header(self, name: str) -> str | None:
+        return self.request.headers.get(name)
+
+    async def body(self) -> bytes:
+        if self._body is None:
+            self._body = await self.request.body()
+        return self._body
+
+    async def json(self, *, invalid: type[e.SimError] = e.InvalidData) -> Any:
+        """The body as JSON whatever the Content-Type (wire/README: the SDK sends none on
+        mass POSTs); big integers stay exact because Python ints are unbounded."""
+        raw = await self.body()
+        try:
+            return json.loads(raw) if raw.strip() else None
+        except (ValueError, UnicodeDecodeError):
+            raise invalid("the request body is not valid JSON", {"api_name": "body"}) from None
+
+    def token(self) -> Token:
+        return self.tokens.check(self.header("authorization"), self.now)
+
+    def auth(self, *scopes: str) -> User:
+        """INVALID_TOKEN, then OAUTH_SCOPE_MISMATCH unless one of `scopes` is granted."""
+        token = self.token()
+        require(token, *scopes)
+        return self.org.user(token.user_id)
+
+    def base_url(self) -> str:
+        url = self.request.url
+        return f"{url.scheme}://{url.netloc}"
+
+
+Handler = Callable[[Ctx], Awaitable[Response]]
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return Response(text.encode(), status_code=status, media_type=JSON_TYPE)
+
+
+def error_response(err: e.SimError) -> Response:
+    return json_response(err.body(), err.http_status)
+
+
+def as_id(value: Any) -> str | None:
+    """An id sent as a string or a JSON number (API_NOTES §1.3), as a digit string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return value.strip()
+    return None
+
+
+def require_json_content(ctx: Ctx) -> None:
+    """Bulk creates need `Content-Type: application/json` (API_NOTES §1.2), else 415."""
+    content_type = (ctx.header("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise e.MediaTypeNotSupported(details={"content_type": content_type or None})
