@@ -78,7 +78,9 @@ class Job:
             return 0
         if self.rate <= 0:
             return self.total
-        return min(self.total, math.floor((now - self.work_start) * self.rate))
+        # microsecond rounding absorbs float error at epoch scale (0.1 s × 100/s is 10, not 9)
+        elapsed = round(now - self.work_start, 6)
+        return min(self.total, math.floor(elapsed * self.rate + 1e-9))
 
     def done(self) -> bool:
         return self.applied >= self.total and self.observed_at >= self.work_start

@@ -117,6 +117,7 @@ def assert_shape(ours: Any, theirs: Any, path: str = "$") -> None:
     elif isinstance(theirs, bool):
         assert isinstance(ours, bool), path
     elif isinstance(theirs, (int, float)):
-        assert isinstance(ours, (int, float)) and not isinstance(ours, bool), path
+        assert isinstance(ours, (int, float)), path
+        assert not isinstance(ours, bool), path
     elif theirs is not None:
         assert type(ours) is type(theirs), (path, ours, theirs)
