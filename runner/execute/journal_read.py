@@ -182,6 +182,13 @@ class JournalReader:
         )
         return [outcome(item) for (blob,) in rows for item in json.loads(blob)]
 
+    def intent_outcomes(self, intent_id: int) -> list[RecordOutcome]:
+        """Per-record outcomes recorded with one acknowledged intent (a batch)."""
+        row = self._conn.execute(
+            "SELECT outcomes FROM results WHERE intent_id = ?", (intent_id,)
+        ).fetchone()
+        return [] if row is None else [outcome(item) for item in json.loads(row[0])]
+
     def polls(self, intent_id: int) -> list[PollRow]:
         rows = self._conn.execute(
             "SELECT intent_id, at, status, counts, error_code FROM polls"
