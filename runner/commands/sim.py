@@ -12,16 +12,15 @@ import signal
 import socket
 import sys
 from collections.abc import Generator
-from typing import TYPE_CHECKING
 
 import uvicorn
+from starlette.applications import Starlette
 
 from runner.clock import Clock, ScaledClock, SystemClock
 from runner.errors import UsageError
-from runner.simulator.faults import FaultSpec, parse_fault_spec
-
-if TYPE_CHECKING:
-    from starlette.applications import Starlette
+from runner.simulator.app import create_app
+from runner.simulator.faults import DropConnections, FaultSpec, parse_fault_spec
+from runner.simulator.seed import build_demo_org
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 DEFAULT_RECORDS = 300  # docs/DEMO_ORG.md: "Default --records is 300 per module"
@@ -67,9 +66,6 @@ def build_app(
     *, seed: int, records: int | None, spec: FaultSpec, speed: float, token: str | None
 ) -> Starlette:
     """The demo org of `seed`, on a clock `speed` times faster, behind the fault middleware."""
-    from runner.simulator.app import create_app
-    from runner.simulator.seed import build_demo_org
-
     clock: Clock = SystemClock() if speed == 1.0 else ScaledClock(speed)
     org = build_demo_org(seed=seed, records=records or DEFAULT_RECORDS)
     return create_app(org, clock=clock, faults=spec.middleware(seed, clock), token=token)
@@ -113,6 +109,7 @@ class _Server(uvicorn.Server):
 
 
 def serve(app: Starlette, sock: socket.socket) -> None:
-    """Run uvicorn on an already bound socket until a signal stops it."""
-    config = uvicorn.Config(app, log_level="warning", http="h11", lifespan="auto")
+    """Run uvicorn on an already bound socket until a signal stops it. h11: the protocol
+    whose connection DropConnections knows how to close (faults.drop_connection)."""
+    config = uvicorn.Config(DropConnections(app), log_level="warning", http="h11")
     asyncio.run(_Server(config).serve(sockets=[sock]))

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from runner.clock import Clock, SystemClock
+from runner.simulator import exceptions as e
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -32,20 +33,10 @@ Sleeper = Callable[[float], Awaitable[None]]
 EXEMPT_PREFIX = "/__sim__/"
 _WINDOW = 60.0  # API_NOTES §3.3: "10 download requests per minute"
 
-# Zoho's envelope, API_NOTES §5.1; INTERNAL_ERROR's message as the seeds print it (seed 000).
-INTERNAL_ERROR = {
-    "code": "INTERNAL_ERROR",
-    "details": {},
-    "message": "Internal Server Error",
-    "status": "error",
-}
-# API_NOTES §5.3: the code is documented [C], the message text is not [U].
-TOO_MANY_REQUESTS = {
-    "code": "TOO_MANY_REQUESTS",
-    "details": {},
-    "message": "too many requests continuously",
-    "status": "error",
-}
+# Zoho's envelope (API_NOTES §5.1), written from the simulator's own error classes so a
+# faulted answer and a modelled one cannot drift apart. TOO_MANY_REQUESTS: API_NOTES §5.3.
+INTERNAL_ERROR = e.InternalError()
+TOO_MANY_REQUESTS = e.TooManyRequests()
 
 
 class ConnectionDropped(httpx.RemoteProtocolError):
@@ -231,7 +222,7 @@ class FaultMiddleware:
             return
         if draw < spec.drop + spec.error_5xx:
             stats.errors_5xx += 1
-            await _answer(send, 500, INTERNAL_ERROR)
+            await _answer(send, INTERNAL_ERROR)
             return
         if draw < spec.drop + spec.error_5xx + spec.error_429:
             stats.errors_429 += 1
@@ -251,34 +242,54 @@ class FaultMiddleware:
     async def _too_many(self, send: Send) -> None:
         retry_after = self.injector.spec.retry_after
         extra = [] if retry_after is None else [(b"retry-after", str(retry_after).encode())]
-        await _answer(send, 429, TOO_MANY_REQUESTS, extra)
+        await _answer(send, TOO_MANY_REQUESTS, extra)
 
 
 async def _answer(
-    send: Send, status: int, body: dict[str, Any], extra: list[tuple[bytes, bytes]] | None = None
+    send: Send, error: e.SimError, extra: list[tuple[bytes, bytes]] | None = None
 ) -> None:
-    payload = json.dumps(body).encode()
+    payload = json.dumps(error.body()).encode()
     headers = [
         (b"content-type", b"application/json;charset=UTF-8"),
         (b"content-length", str(len(payload)).encode()),
         *(extra or []),
     ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.start", "status": error.http_status, "headers": headers})
     await send({"type": "http.response.body", "body": payload, "more_body": False})
 
 
-async def drop_connection(send: Send) -> None:
-    """Close the connection without a byte of answer.
-
-    ASGI has no 'drop' message. Under uvicorn `send` is a bound method of the request cycle,
-    which holds the asyncio transport: closing it sends FIN, so the client reads 'server
-    disconnected without sending a response'. Yielding once lets uvicorn see the connection
-    lost, so it neither logs nor tries a 500. Anywhere else (httpx.ASGITransport) raise
-    ConnectionDropped, which the client receives as httpx.RemoteProtocolError.
-    """
+def _transport(send: Send) -> asyncio.BaseTransport | None:
+    """uvicorn's `send` is a bound method of its request cycle, which holds the transport."""
     transport = getattr(getattr(send, "__self__", None), "transport", None)
-    if isinstance(transport, asyncio.BaseTransport):
-        transport.close()
-        await asyncio.sleep(0)
-        return
-    raise ConnectionDropped
+    return transport if isinstance(transport, asyncio.BaseTransport) else None
+
+
+async def drop_connection(send: Send) -> None:
+    """Close the connection without a byte of answer, or raise ConnectionDropped.
+
+    ASGI has no 'drop' message. When `send` is uvicorn's own, closing its transport sends
+    FIN, so the client reads 'server disconnected without sending a response'; yielding once
+    lets uvicorn see the connection lost, so it neither logs nor tries a 500. Otherwise
+    (httpx.ASGITransport, or another layer wrapped `send`) raise: ASGITransport hands the
+    error to the client as httpx.RemoteProtocolError, and DropConnections catches it where
+    the server's own `send` is in reach.
+    """
+    transport = _transport(send)
+    if transport is None:
+        raise ConnectionDropped
+    transport.close()
+    await asyncio.sleep(0)
+
+
+class DropConnections:
+    """The outermost layer under a real server: a ConnectionDropped raised anywhere inside
+    (the faults middleware sits under the simulator's call log) closes the socket."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except ConnectionDropped:
+            await drop_connection(send)

@@ -16,8 +16,13 @@ from starlette.routing import Route
 from runner.clock import ManualClock
 from runner.simulator.faults import (
     ConnectionDropped,
+    DropConnections,
     FaultInjector,
     FaultSpec,
+    Message,
+    Receive,
+    Scope,
+    Send,
     parse_fault_spec,
 )
 
@@ -261,3 +266,67 @@ async def _no_receive() -> dict[str, object]:
 
 async def _no_send(message: object) -> None:
     return None
+
+
+class _FakeTransport(asyncio.Transport):
+    """Stands in for uvicorn's socket transport: records close()."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class _Cycle:
+    """Like uvicorn's request cycle: `send` is its bound method, `transport` its socket."""
+
+    def __init__(self) -> None:
+        self.transport = _FakeTransport()
+        self.sent: list[Message] = []
+
+    async def send(self, message: Message) -> None:
+        self.sent.append(message)
+
+
+async def _receive() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _scope(path: str = "/crm/v8/org") -> dict[str, object]:
+    return {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": []}
+
+
+@pytest.mark.anyio
+async def test_drop_closes_a_servers_transport() -> None:
+    """With uvicorn's own send in reach, drop closes the transport and sends nothing."""
+    cycle = _Cycle()
+    await _injector("drop=1")(_tiny_app())(_scope(), _receive, cycle.send)
+    assert (cycle.transport.closed, cycle.sent) == (True, [])
+
+
+@pytest.mark.anyio
+async def test_drop_under_another_layer_closes_via_drop_connections() -> None:
+    """A layer wrapping send (the call log) hides the transport; DropConnections outside
+    it still closes the socket without an answer."""
+    faulted = _injector("drop=1")(_tiny_app())
+
+    async def call_log(scope: Scope, receive: Receive, send: Send) -> None:
+        async def wrapped(message: Message) -> None:
+            await send(message)
+
+        await faulted(scope, receive, wrapped)
+
+    cycle = _Cycle()
+    await DropConnections(call_log)(_scope(), _receive, cycle.send)
+    assert (cycle.transport.closed, cycle.sent) == (True, [])
+
+
+@pytest.mark.anyio
+async def test_drop_connections_reraises_without_a_transport() -> None:
+    """Under httpx.ASGITransport DropConnections lets the transport error reach the client."""
+    app = DropConnections(_injector("drop=1")(_tiny_app()))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as c:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await c.get(STATUS)
