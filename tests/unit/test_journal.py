@@ -155,6 +155,9 @@ def test_batch_outcomes_and_result_round_trip(journal: Journal) -> None:
         ("3", "SUCCESS"),
     ]
     assert got[1] == RecordOutcome("2", "error", "RECORD_LOCKED", "locked", {"id": "2"})
+    assert [o.record_id for o in journal.intent_outcomes(one)] == ["1", "2"]
+    assert journal.intent_outcomes(two) == [RecordOutcome("3", "success", "SUCCESS")]
+    assert journal.intent_outcomes(999) == []
     assert journal.intent_result(one) == {"http_status": 207}
     assert journal.intent_result(999) is None
 
