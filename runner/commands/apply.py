@@ -1,0 +1,59 @@
+"""`zcrm-runner apply`: run the manifests (or a saved, still fresh plan) against an org."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from runner.commands._target import confirm, connect
+from runner.errors import UsageError
+from runner.execute.session import SessionOptions, run_session
+from runner.manifest.model import Manifest
+from runner.manifest.validate import load_manifests
+from runner.plan.file import ensure_fresh, load_plan
+
+
+def _manifests(files: list[Path], plan_file: Path | None) -> list[Manifest]:
+    """Validated manifests; with --plan, the plan's own manifests, refused if they moved."""
+    if plan_file is not None and files:
+        raise UsageError("give manifest files or --plan PLAN.json, not both")
+    if plan_file is None and not files:
+        raise UsageError("give the manifest files to apply, or --plan PLAN.json")
+    if plan_file is None:
+        checked = load_manifests(files)
+        for warning in checked.warnings:
+            print(warning, file=sys.stderr)
+        return list(checked.manifests)
+    plan = load_plan(plan_file)
+    checked = load_manifests([Path(ref.path) for ref in plan.manifests])
+    ensure_fresh(plan, checked.manifests)
+    return list(checked.manifests)
+
+
+def run(
+    *,
+    files: list[Path],
+    plan_file: Path | None = None,
+    sim: bool = False,
+    yes: bool = False,
+    report_dir: Path = Path("reports"),
+    state_dir: Path = Path(".zcrm"),
+    concurrency: int = 5,
+    replace: list[str] | None = None,
+    deadline: float = 7200.0,
+) -> int:
+    """Apply; exit 0 all done, 1 error, 3 some records failed, 4 deadline reached."""
+    manifests = _manifests(files, plan_file)
+    names = {job.name for m in manifests for job in m.jobs}
+    unknown = sorted(set(replace or ()) - names)
+    if unknown:
+        raise UsageError(f"--replace names no job: {', '.join(unknown)}")
+    connection, clock = connect(sim=sim)
+    confirm(connection, yes=yes, action="apply")
+    options = SessionOptions(
+        report_dir=report_dir, state_dir=state_dir, concurrency=concurrency,
+        deadline=deadline, replace=frozenset(replace or ()),
+    )  # fmt: skip
+    run_result, _ = asyncio.run(run_session(manifests, connection, clock, options))
+    return run_result.exit_code

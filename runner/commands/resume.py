@@ -1,0 +1,72 @@
+"""`zcrm-runner resume [RUN_ID]`: finish an interrupted run from its journal.
+
+The run's manifests are loaded again from the paths it recorded and must be unchanged;
+the org must be the same one. Jobs the run finished keep their results; steps the
+journal has answers for are not sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from runner.clock import SystemClock
+from runner.commands._target import confirm
+from runner.errors import StalePlanError, TargetError, UsageError
+from runner.execute.journal import Journal
+from runner.execute.journal_schema import RunRow
+from runner.execute.session import SessionOptions, run_session
+from runner.execute.target import env_connection
+from runner.manifest.validate import load_manifests
+
+
+def _find(state_dir: Path, run_id: str | None) -> RunRow:
+    if not (state_dir / "state.db").exists():
+        raise UsageError(f"no journal in {state_dir}: nothing to resume")
+    with Journal(state_dir) as journal:
+        row = journal.get_run(run_id) if run_id else journal.latest_unfinished_run()
+    if row is None:
+        raise UsageError(f"no run {run_id!r} in {state_dir}" if run_id else "no unfinished run")
+    return row
+
+
+def run(
+    *,
+    run_id: str | None = None,
+    yes: bool = False,
+    report_dir: Path = Path("reports"),
+    state_dir: Path = Path(".zcrm"),
+    concurrency: int = 5,
+    deadline: float = 7200.0,
+) -> int:
+    """Resume; the same exit codes as apply."""
+    row = _find(state_dir, run_id)
+    if row.target.get("kind") == "sim":
+        raise TargetError(
+            f"run {row.run_id} ran against the in-process simulator (--sim), which ended "
+            "with its process; run apply again, or use `sim serve` for runs to resume"
+        )
+    connection = env_connection(os.environ)
+    recorded = str(row.target.get("api_domain", ""))
+    if recorded and recorded != connection.target.api_domain:
+        raise TargetError(
+            f"run {row.run_id} ran against {recorded}, the environment now names "
+            f"{connection.target.api_domain}; point ZOHO_API_DOMAIN back at it"
+        )
+    paths = [Path(str(m["path"])) for m in row.manifests]
+    checked = load_manifests(paths)
+    for manifest, ref in zip(checked.manifests, row.manifests, strict=True):
+        if manifest.sha256 != ref.get("sha256"):
+            raise StalePlanError(
+                f"{manifest.path} changed since run {row.run_id} started; restore it, "
+                "or apply the new version as a new run"
+            )
+    confirm(connection, yes=yes, action=f"resume run {row.run_id}")
+    options = SessionOptions(
+        report_dir=report_dir, state_dir=state_dir, concurrency=concurrency, deadline=deadline
+    )
+    result, _ = asyncio.run(
+        run_session(list(checked.manifests), connection, SystemClock(), options, run_id=row.run_id)
+    )
+    return result.exit_code

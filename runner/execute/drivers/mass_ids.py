@@ -1,0 +1,142 @@
+"""Mass update / mass delete by ids: 500 ids a call, done at once (seed 002; API_NOTES §2.1).
+
+Batches run concurrently; the transport caps requests in flight (`--concurrency`). Each
+batch is one journaled step. A batch whose answer was lost in a crash is never resent
+blindly: the records are read back first, and only the ids the change did not reach are
+sent again (a second loss is reported as OUTCOME_UNKNOWN per record).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from runner.execute.context import Answered, JobContext, Recorded
+from runner.execute.journal import RequestSummary
+from runner.execute.results import JobError, RecordOutcome
+from runner.zoho import records as zrecords
+from runner.zoho.errors import ZohoError
+
+BATCH = 500  # seed 002: at most 500 records per non-scheduler call
+MAX_ATTEMPTS = 2  # a lost batch is verified and resent once; a second loss is reported
+
+SendIds = Callable[[Sequence[str]], Awaitable[list[zrecords.RecordOutcome]]]
+#: Reads back which of these ids the lost call already changed (verification after a crash).
+Verify = Callable[[Sequence[str]], Awaitable[set[str]]]
+
+
+@dataclass
+class IdsOutcome:
+    """What the batches of one job produced."""
+
+    outcomes: list[RecordOutcome] = field(default_factory=list)
+    errors: list[JobError] = field(default_factory=list)
+    not_processed: int = 0
+
+
+def _as_result(o: zrecords.RecordOutcome) -> RecordOutcome:
+    if o.status == "unknown":
+        return RecordOutcome(o.id, "error", "OUTCOME_UNKNOWN", "Zoho's answer named no outcome")
+    if o.ok:
+        return RecordOutcome(o.id, "success", o.code, o.message, dict(o.details))
+    return RecordOutcome(o.id, "error", o.code, o.message, dict(o.details))
+
+
+def _unknown(ids: Sequence[str], why: str) -> list[RecordOutcome]:
+    return [RecordOutcome(i, "error", "OUTCOME_UNKNOWN", why) for i in ids]
+
+
+async def run_batches(
+    ctx: JobContext,
+    ids: Sequence[str],
+    path: str,
+    body_of: Callable[[Sequence[str]], dict[str, object]],
+    send: SendIds,
+    verify: Verify,
+) -> IdsOutcome:
+    """Send every batch (skipping those already answered) and gather per-record outcomes."""
+    batches = [list(ids[i : i + BATCH]) for i in range(0, len(ids), BATCH)]
+    results: list[list[RecordOutcome] | None] = [None] * len(batches)
+    out = IdsOutcome()
+    done = 0
+    stop = asyncio.Event()
+
+    async def one(n: int, batch: list[str]) -> None:
+        nonlocal done
+        if stop.is_set():
+            out.not_processed += len(batch)
+            return
+        try:
+            results[n] = await _batch(ctx, n + 1, batch, path, body_of, send, verify)
+        except ZohoError as exc:
+            # A request-level refusal (permission, bad field…) would repeat for every batch.
+            stop.set()
+            out.errors.append(JobError(exc.code, exc.message, dict(exc.details)))
+            out.not_processed += len(batch)
+            return
+        done += len(batch)
+        ctx.progress.job_advanced(ctx.name, done=done, total=len(ids), state="sending")
+
+    await asyncio.gather(*(one(n, b) for n, b in enumerate(batches)))
+    for part in results:
+        out.outcomes.extend(part or ())
+    return out
+
+
+async def _batch(
+    ctx: JobContext,
+    number: int,
+    batch: list[str],
+    path: str,
+    body_of: Callable[[Sequence[str]], dict[str, object]],
+    send: SendIds,
+    verify: Verify,
+) -> list[RecordOutcome]:
+    """One batch under the journal; a lost answer is verified by reading the records back."""
+    by_id: dict[str, RecordOutcome] = {}
+    todo = batch
+    for attempt in range(MAX_ATTEMPTS):
+        key = f"batch:{number}" if attempt == 0 else f"batch:{number}.{attempt}"
+        summary = RequestSummary.of(
+            "POST", path, json.dumps(body_of(todo), sort_keys=True), ids_count=len(todo)
+        )
+
+        async def call(chunk: list[str] = todo) -> list[zrecords.RecordOutcome]:
+            return await send(chunk)
+
+        answer = await ctx.step(key, summary, call, _record)
+        if isinstance(answer, Answered):
+            by_id.update((o.record_id, o) for o in _outcomes_of(answer))
+            todo = []
+            break
+        ctx.progress.note(ctx.name, f"batch {number}: {answer.explain(ctx.name)}; verifying")
+        try:
+            reached = await verify(todo)
+        except ZohoError as exc:
+            why = f"answer lost and the records could not be read back ({exc.code})"
+            by_id.update((o.record_id, o) for o in _unknown(todo, why))
+            todo = []
+            break
+        for rid in todo:
+            if rid in reached:
+                by_id[rid] = RecordOutcome(
+                    rid, "success", "SUCCESS", "verified after a lost answer"
+                )
+        todo = [rid for rid in todo if rid not in reached]
+        if not todo:
+            break
+    if todo:
+        by_id.update((o.record_id, o) for o in _unknown(todo, "answer lost twice; not resent"))
+    return [by_id[rid] for rid in batch if rid in by_id]
+
+
+def _record(value: list[zrecords.RecordOutcome]) -> Recorded[list[zrecords.RecordOutcome]]:
+    outcomes = [_as_result(o) for o in value]
+    ok = sum(o.status == "success" for o in outcomes)
+    return Recorded(result={"succeeded": ok, "failed": len(outcomes) - ok}, outcomes=outcomes)
+
+
+def _outcomes_of(answer: Answered[list[zrecords.RecordOutcome]]) -> tuple[RecordOutcome, ...]:
+    return answer.outcomes

@@ -1,0 +1,149 @@
+"""The job DAG: jobs run in `needs` order, independent ones at once, each through its driver.
+
+Concurrency has two levels: every job whose needs are met runs at once, and every request
+of every job goes through the one transport whose cap is `--concurrency`. So a 50,000-id
+job keeps 10 batches in flight under `--concurrency 10`, and two jobs share the cap.
+
+Apply-once: a job whose content fingerprint already COMPLETED on this org is UNCHANGED and
+not sent again, unless `--replace` names it. A bulk read changes nothing on the org, so it
+always runs (a fresh export is the point). On resume, jobs that ended in the interrupted
+run keep their result; only the unfinished ones run, and their drivers skip every step
+the journal has an answer for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from runner.clock import Clock
+from runner.errors import RunnerError
+from runner.execute.context import JobContext
+from runner.execute.drivers import DRIVERS
+from runner.execute.fingerprint import job_fingerprint, sha256_file
+from runner.execute.journal import Journal
+from runner.execute.journal_schema import JobRow
+from runner.execute.poll import Backoff
+from runner.execute.progress import Progress
+from runner.execute.results import JobError, JobResult
+from runner.manifest.model import AnyJob
+from runner.zoho.client import ZohoClient
+from runner.zoho.errors import ZohoError
+
+ENDED = frozenset({"COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "UNCHANGED"})
+GOOD_FOR_NEEDS = frozenset({"COMPLETED", "UNCHANGED"})
+
+
+@dataclass
+class Execution:
+    """One apply or resume of a set of jobs against one org."""
+
+    run_id: str
+    client: ZohoClient
+    journal: Journal
+    clock: Clock
+    progress: Progress
+    work_dir: Path
+    org_id: str | None
+    zgid: Callable[[], Awaitable[str]]
+    deadline: float
+    replace: frozenset[str] = frozenset()
+    poll_backoff: Callable[[], Backoff] = Backoff
+    _results: dict[str, JobResult] = field(default_factory=dict)
+
+    async def run(self, jobs: Sequence[AnyJob]) -> tuple[JobResult, ...]:
+        """Run every job once its needs have ended; results in manifest order."""
+        before = {row.name: row for row in self.journal.jobs(self.run_id)}
+        done: dict[str, asyncio.Future[JobResult]] = {
+            job.name: asyncio.get_running_loop().create_future() for job in jobs
+        }
+
+        async def one(job: AnyJob) -> None:
+            try:
+                needs = [await done[name] for name in job.needs if name in done]
+                result = await self._job(job, needs, before.get(job.name))
+            except BaseException as exc:
+                done[job.name].set_exception(exc)
+                raise
+            self._results[job.name] = result
+            done[job.name].set_result(result)
+
+        await asyncio.gather(*(one(job) for job in jobs))
+        return tuple(self._results[job.name] for job in jobs)
+
+    async def _job(self, job: AnyJob, needs: list[JobResult], row: JobRow | None) -> JobResult:
+        fingerprint = job_fingerprint(job, file_hashes(job))
+        if row is not None and row.status in ENDED:
+            return self._from_journal(job, row)
+        blocked = [n for n in needs if n.status not in GOOD_FOR_NEEDS]
+        if blocked:
+            why = ", ".join(f"{n.name} is {n.status}" for n in blocked)
+            return self._end(job, fingerprint, JobResult(
+                job.name, job.kind, job.module, "SKIPPED", skipped_reason=f"needs: {why}"
+            ))  # fmt: skip
+        if row is None and job.kind != "bulk_read" and job.name not in self.replace:
+            earlier = self.journal.applied_before(self.org_id, fingerprint)
+            if earlier is not None:
+                why = f"applied with the same content in run {earlier.run_id}; --replace to rerun"
+                self.progress.note(job.name, f"unchanged: {why}")
+                return self._end(job, fingerprint, JobResult(
+                    job.name, job.kind, job.module, "UNCHANGED", earlier.zoho_job_ids,
+                    dict(earlier.counts), skipped_reason=why,
+                ))  # fmt: skip
+        self.journal.record_job(
+            self.run_id, job.name, kind=job.kind, module=job.module,
+            fingerprint=fingerprint, status="RUNNING",
+        )  # fmt: skip
+        started = self.clock.now()
+        self.journal.update_job(self.run_id, job.name, started_at=started)
+        ctx = JobContext(
+            run_id=self.run_id, job=job, client=self.client, journal=self.journal,
+            clock=self.clock, deadline=self.deadline, progress=self.progress,
+            work_dir=self.work_dir / job.name, zgid=self.zgid, poll_backoff=self.poll_backoff(),
+        )  # fmt: skip
+        try:
+            result = await DRIVERS[job.kind].run(ctx)
+        except (ZohoError, RunnerError) as exc:
+            code = getattr(exc, "code", type(exc).__name__)
+            message = getattr(exc, "message", str(exc))
+            result = JobResult(job.name, job.kind, job.module, "FAILED",
+                               errors=(JobError(code, message),))  # fmt: skip
+        if result.started_at is None:
+            result = replace(result, started_at=started, ended_at=self.clock.now())
+        detail = ", ".join(f"{k} {v}" for k, v in result.counts.items()) or "-"
+        self.progress.job_finished(job.name, status=result.status, detail=detail)
+        return self._end(job, fingerprint, result)
+
+    def _end(self, job: AnyJob, fingerprint: str, result: JobResult) -> JobResult:
+        if not any(r.name == job.name for r in self.journal.jobs(self.run_id)):
+            self.journal.record_job(
+                self.run_id, job.name, kind=job.kind, module=job.module,
+                fingerprint=fingerprint, status=result.status,
+            )  # fmt: skip
+        self.journal.update_job(
+            self.run_id, job.name, status=result.status, counts=dict(result.counts),
+            zoho_job_ids=list(result.zoho_job_ids), ended_at=result.ended_at or self.clock.now(),
+        )  # fmt: skip
+        return result
+
+    def _from_journal(self, job: AnyJob, row: JobRow) -> JobResult:
+        """A job the interrupted run already finished, as the journal remembers it."""
+        return JobResult(
+            job.name, job.kind, job.module, row.status,  # type: ignore[arg-type]
+            zoho_job_ids=row.zoho_job_ids, counts=dict(row.counts),
+            polls=self.journal.poll_count(self.run_id, job.name),
+            started_at=row.started_at, ended_at=row.ended_at,
+            outcomes=tuple(self.journal.job_outcomes(self.run_id, job.name)),
+        )  # fmt: skip
+
+
+def file_hashes(job: AnyJob) -> Mapping[str, str]:
+    """Content hashes of the files a job reads, for its fingerprint."""
+    out: dict[str, str] = {}
+    for name in ("ids_file", "file"):
+        path = getattr(job, name, None)
+        if path is not None:
+            out[name] = sha256_file(path)
+    return out

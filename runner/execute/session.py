@@ -1,0 +1,129 @@
+"""One apply or resume from start to report: lock, journal, client, DAG, reports.
+
+`apply` and `resume` differ only in where the jobs and the run id come from; everything
+between taking the state lock and printing the summary is here, once.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from runner.clock import Clock
+from runner.execute.executor import Execution
+from runner.execute.journal import Journal
+from runner.execute.journal_schema import RunStatus
+from runner.execute.lock import StateLock
+from runner.execute.poll import Backoff
+from runner.execute.progress import BarsProgress, PlainProgress, Progress
+from runner.execute.results import ManifestRef, RunResult, Target, exit_code_for
+from runner.execute.target import Connection, limited
+from runner.manifest.model import AnyJob, Manifest
+from runner.report.write import ReportPaths, summary_lines, write_reports
+from runner.zoho import metadata
+from runner.zoho.client import ZohoClient
+
+RUN_STATUS: dict[int, RunStatus] = {0: "COMPLETED", 1: "FAILED", 3: "PARTIAL", 4: "DEADLINE"}
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What the command line decides for a run."""
+
+    report_dir: Path
+    state_dir: Path
+    concurrency: int = 5
+    deadline: float = 7200.0
+    replace: frozenset[str] = frozenset()
+    poll_start: float = 1.0
+    poll_cap: float = 30.0
+
+
+def new_run_id(clock: Clock) -> str:
+    """Sortable and unique enough: UTC time plus 4 random hex digits."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(clock.now()))
+    return f"{stamp}-{secrets.token_hex(2)}"
+
+
+def _progress(stream: TextIO) -> Progress:
+    return BarsProgress() if stream.isatty() else PlainProgress(stream)
+
+
+def _secrets_of(connection: Connection) -> list[str]:
+    creds = connection.target.credentials
+    values = (creds.access_token, creds.client_secret, creds.refresh_token)
+    return [v for v in values if v]
+
+
+async def run_session(
+    manifests: Sequence[Manifest],
+    connection: Connection,
+    clock: Clock,
+    options: SessionOptions,
+    *,
+    run_id: str | None = None,
+    stream: TextIO | None = None,
+) -> tuple[RunResult, ReportPaths]:
+    """Apply (run_id None) or resume (run_id given) the manifests' jobs; write reports."""
+    out = stream or sys.stderr
+    jobs: list[AnyJob] = [job for m in manifests for job in m.jobs]
+    refs = tuple(ManifestRef(str(m.path.resolve()), m.sha256) for m in manifests)
+    with StateLock(options.state_dir) as lock, Journal(options.state_dir, clock=clock) as journal:
+        for value in _secrets_of(connection):
+            journal.add_secret(value)
+        async with ZohoClient(
+            connection.target,
+            clock=clock,
+            transport=limited(connection, options.concurrency),
+            retry_refused_posts=True,  # a 429/refused POST created nothing: safe to resend
+        ) as client:
+            org = await metadata.get_org(client)
+            target = Target(
+                connection.kind, connection.target.api_domain, org.id, connection.target.dc
+            )
+            resuming = run_id is not None
+            run_id = run_id or new_run_id(clock)
+            lock.set_run_id(run_id)
+            started = clock.now()
+            if resuming:
+                journal.reopen_run(run_id)
+                print(f"resuming run {run_id}", file=out)
+            else:
+                opts = {"concurrency": options.concurrency, "deadline": options.deadline}
+                journal.start_run(run_id, target=target, manifests=refs, options=opts)
+                print(f"run {run_id} on org {org.id} ({connection.target.api_domain})", file=out)
+            zgid_cache: list[str] = [org.zgid]
+
+            async def zgid() -> str:
+                return zgid_cache[0]
+
+            progress = _progress(out)
+            execution = Execution(
+                run_id=run_id, client=client, journal=journal, clock=clock, progress=progress,
+                work_dir=options.state_dir / "runs" / run_id, org_id=org.id, zgid=zgid,
+                deadline=clock.now() + options.deadline, replace=options.replace,
+                poll_backoff=lambda: Backoff(start=options.poll_start, cap=options.poll_cap),
+            )  # fmt: skip
+            try:
+                if isinstance(progress, BarsProgress):
+                    with progress:
+                        results = await execution.run(jobs)
+                else:
+                    results = await execution.run(jobs)
+            except BaseException:
+                journal.finish_run(run_id, status="INTERRUPTED", exit_code=130)
+                raise
+        run = RunResult(run_id, started, clock.now(), target, refs, results)
+        run = RunResult(run.run_id, run.started_at, run.ended_at, target, refs, results,
+                        exit_code_for(run))  # fmt: skip
+        journal.finish_run(run_id, status=RUN_STATUS[run.exit_code], exit_code=run.exit_code)
+    paths = write_reports(run, options.report_dir)
+    for line in summary_lines(run):
+        print(line, file=out)
+    print(f"report: {paths.markdown}", file=out)
+    return run, paths

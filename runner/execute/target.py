@@ -1,0 +1,52 @@
+"""Where a run goes: the in-process simulator (`--sim`) or the org the environment names.
+
+Both end as a `runner.zoho.auth.Target` plus an httpx transport, so the executor never
+knows which one it talks to: the simulator plugs in at httpx's transport seam.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from runner.clock import Clock
+from runner.execute.results import TargetKind
+from runner.zoho.auth import Credentials, Target, target_from_env
+from runner.zoho.transport import LimitedTransport
+
+#: Host name the in-process simulator answers on; never resolved, never on the network.
+SIM_BASE = "http://sim.local"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A target and the transport to reach it (None: httpx's own sockets)."""
+
+    target: Target
+    transport: httpx.AsyncBaseTransport | None
+    kind: TargetKind
+
+
+def sim_connection(*, clock: Clock, seed: int = 1, records: int = 300) -> Connection:
+    """A fresh in-process simulator with the demo org, on `clock`."""
+    from runner.simulator.app import create_app
+    from runner.simulator.seed import build_demo_org
+
+    app = create_app(build_demo_org(seed=seed, records=records), clock=clock)
+    transport = httpx.ASGITransport(app=app)
+    creds = Credentials(access_token=str(app.state.access_token))
+    target = Target(SIM_BASE, SIM_BASE, SIM_BASE, creds, dc="sim", env="simulator")
+    return Connection(target, transport, "sim")
+
+
+def env_connection(environ: Mapping[str, str]) -> Connection:
+    """The org named by ZOHO_* variables (TargetError when none is set)."""
+    return Connection(target_from_env(environ), None, "zoho")
+
+
+def limited(connection: Connection, concurrency: int) -> httpx.AsyncBaseTransport:
+    """The connection's transport under the --concurrency cap."""
+    inner = connection.transport or httpx.AsyncHTTPTransport(retries=0)
+    return LimitedTransport(inner, concurrency)
