@@ -9,7 +9,7 @@ uses to build the name. Errors name the key and show the template, never a value
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
@@ -119,9 +119,10 @@ class Renderer:
 
     def render(self, template: str, parts: list[PathPart], context: dict[str, Any]) -> str:
         shown = _describe(template)
-        report: Callable[[str, str, str], None] = lambda msg, rule, fix: self.reporter.add(  # noqa: E731
-            parts, msg, rule, fix
-        )
+
+        def report(message: str, rule: str, fix: str) -> None:
+            self.reporter.add(parts, message, rule, fix)
+
         try:
             return self.env.from_string(template).render(context)
         except SecretRefused as exc:
