@@ -29,6 +29,7 @@ class Sim:
     clock: ManualClock
     client: httpx.AsyncClient
     token: str
+    app: Any = None
 
     @property
     def auth(self) -> dict[str, str]:
@@ -76,7 +77,7 @@ async def open_sim(org: Org | None = None, **kwargs: Any) -> AsyncIterator[Sim]:
     app = create_app(org, clock=clock, **kwargs)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
-        yield Sim(org, clock, client, app.state.access_token)
+        yield Sim(org, clock, client, app.state.access_token, app)
 
 
 def zip_of(files: dict[str, str]) -> bytes:
