@@ -44,9 +44,10 @@ class Answered(Generic[T]):
 
 @dataclass(frozen=True)
 class Lost:
-    """A POST that was sent by an earlier attempt whose answer never arrived."""
+    """A POST whose answer never arrived: lost just now (`fresh`), or by an earlier process."""
 
     intent: Intent
+    fresh: bool = False
 
     def explain(self, job: str) -> str:
         return (
@@ -119,17 +120,12 @@ class JobContext:
         intent_id = self.journal.record_intent(self.run_id, self.name, step_key, summary)
         try:
             value = await send()
-        except OutcomeUnknown as exc:
-            self.journal.mark_unknown(intent_id, reason=str(exc))
-            intent = self.journal.get_intent(intent_id)
-            assert intent is not None
-            return Lost(intent)
         except ZohoError as exc:
-            if exc.request_was_processed is None:
+            if isinstance(exc, OutcomeUnknown) or exc.request_was_processed is None:
                 self.journal.mark_unknown(intent_id, reason=str(exc))
                 intent = self.journal.get_intent(intent_id)
                 assert intent is not None
-                return Lost(intent)
+                return Lost(intent, fresh=True)
             self.journal.refuse_intent(intent_id, code=exc.code, message=exc.message)
             raise
         except BaseException:

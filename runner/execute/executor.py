@@ -50,6 +50,7 @@ class Execution:
     zgid: Callable[[], Awaitable[str]]
     deadline: float
     replace: frozenset[str] = frozenset()
+    apply_once: bool = True  # off for the in-process simulator: its org is new every run
     poll_backoff: Callable[[], Backoff] = Backoff
     _results: dict[str, JobResult] = field(default_factory=dict)
 
@@ -83,7 +84,8 @@ class Execution:
             return self._end(job, fingerprint, JobResult(
                 job.name, job.kind, job.module, "SKIPPED", skipped_reason=f"needs: {why}"
             ))  # fmt: skip
-        if row is None and job.kind != "bulk_read" and job.name not in self.replace:
+        once = self.apply_once and job.kind != "bulk_read" and job.name not in self.replace
+        if row is None and once:
             earlier = self.journal.applied_before(self.org_id, fingerprint)
             if earlier is not None:
                 why = f"applied with the same content in run {earlier.run_id}; --replace to rerun"

@@ -4,7 +4,7 @@ for both sides, a real ZohoClient and a real Journal in a temp folder."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,12 +92,17 @@ class Harness:
 
 @asynccontextmanager
 async def harness(
-    tmp_path: Path, *, records: int = 300, concurrency: int = 5
+    tmp_path: Path,
+    *,
+    records: int = 300,
+    concurrency: int = 5,
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
 ) -> AsyncIterator[Harness]:
-    """The harness, closed at the end."""
+    """The harness, closed at the end; `wrap` puts a test transport before the simulator."""
     clock = ManualClock()
     app = create_app(build_demo_org(records=records), clock=clock)
-    transport = LimitedTransport(httpx.ASGITransport(app=app), concurrency)
+    inner: httpx.AsyncBaseTransport = httpx.ASGITransport(app=app)
+    transport = LimitedTransport(wrap(inner) if wrap else inner, concurrency)
     target = Target(
         SIM_BASE, SIM_BASE, SIM_BASE, Credentials(access_token=app.state.access_token), dc="sim"
     )

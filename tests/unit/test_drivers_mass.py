@@ -198,3 +198,41 @@ async def test_view_over_50000_is_refused_before_scheduling(tmp_path: Path) -> N
     assert result.errors[0].code == "LIMIT_EXCEEDED"
     assert "60,000" in result.errors[0].message
     assert jobs == []
+
+
+class LoseAnswer(httpx.AsyncBaseTransport):
+    """Lets the first POST to `path_end` reach the simulator, then loses its answer."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, path_end: str, *, deliver: bool) -> None:
+        self.inner, self.path_end, self.deliver, self.armed = inner, path_end, deliver, True
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.armed and request.method == "POST" and request.url.path.endswith(self.path_end):
+            self.armed = False
+            if self.deliver:
+                response = await self.inner.handle_async_request(request)
+                await response.aread()
+            raise httpx.ReadError("connection reset by peer", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.parametrize("delivered", [True, False])
+async def test_lost_schedule_answer_never_makes_two_jobs(tmp_path: Path, delivered: bool) -> None:
+    """A schedule answer lost in this run is asked once more: Zoho's ALREADY_SCHEDULED says
+    whether the first request made a job, so exactly one Zoho job exists either way."""
+    job = MassUpdateJob(name="a", module="Accounts", cvid="554023000000091515",
+                        values={"Industry": "Education"})  # fmt: skip
+    wrap = lambda inner: LoseAnswer(inner, "/actions/mass_update", deliver=delivered)  # noqa: E731
+    async with harness(tmp_path, wrap=wrap) as h:
+        result = await MassUpdateDriver().run(h.context(job))
+        states = [(i.step_key, i.state) for i in h.journal.intents(RUN_ID, "a")]
+        jobs = await sim_jobs(h)
+    assert len(jobs) == 1
+    if delivered:
+        assert states == [("schedule", "UNKNOWN"), ("schedule.probe", "REFUSED")]
+        assert result.status == "FAILED"
+        assert result.errors[0].code == "OUTCOME_UNKNOWN"
+        assert "already runs on this view" in result.errors[0].message
+    else:
+        assert states == [("schedule", "UNKNOWN"), ("schedule.probe", "ACKED")]
+        assert result.status in ("COMPLETED", "PARTIAL")

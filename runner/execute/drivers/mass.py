@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from runner.execute.context import POLL_RETRY_ON, Answered, JobContext, Recorded
+from runner.execute.context import POLL_RETRY_ON, Answered, JobContext, Lost, Recorded
 from runner.execute.drivers.mass_ids import run_batches
 from runner.execute.journal import RequestSummary
 from runner.execute.poll import poll_until
@@ -181,7 +181,39 @@ class _MassDriver(ABC):
             if isinstance(answer, Answered):
                 assert answer.zoho_job_id is not None
                 return answer.intent, answer.zoho_job_id
+            if answer.fresh:
+                return await self._probe(ctx, summary, answer)
             return self._failed(ctx, JobError("OUTCOME_UNKNOWN", answer.explain(ctx.name)))
+
+    async def _probe(
+        self, ctx: JobContext, summary: RequestSummary, lost: Lost
+    ) -> tuple[Any, str] | JobResult:
+        """Ask again at once after a lost answer; Zoho's ALREADY_SCHEDULED guard decides.
+
+        If the lost request created a job, that job is still scheduled or running seconds
+        later, so Zoho refuses the second request with ALREADY_SCHEDULED and nothing is
+        created twice. If Zoho accepts it, the first one created no running job. Only done
+        within the same process: after a restart the first job may have ended meanwhile.
+        """
+        why = lost.explain(ctx.name)
+        ctx.progress.note(ctx.name, f"{why}; asking Zoho once more (ALREADY_SCHEDULED guards)")
+        try:
+            answer = await ctx.step(
+                "schedule.probe", summary, lambda: self.schedule(ctx),
+                lambda job_id: Recorded(zoho_job_id=job_id, result={"job_id": job_id}),
+            )  # fmt: skip
+        except AlreadyScheduled:
+            text = f"{why}; Zoho says a job already runs on this view (most likely that one)"
+            return self._failed(ctx, JobError("OUTCOME_UNKNOWN", text + "; check the org"))
+        except NoRecordsFound:
+            counts = {"total": 0, "succeeded": 0, "failed": 0}
+            return JobResult(ctx.name, self.kind, ctx.job.module, "COMPLETED", counts=counts)
+        except ZohoError as exc:
+            return self._failed(ctx, JobError(exc.code, exc.message, dict(exc.details)))
+        if isinstance(answer, Answered) and answer.zoho_job_id is not None:
+            ctx.progress.note(ctx.name, "Zoho accepted the second request: the first made no job")
+            return answer.intent, answer.zoho_job_id
+        return self._failed(ctx, JobError("OUTCOME_UNKNOWN", why + "; asked again, lost again"))
 
     def _failed(self, ctx: JobContext, error: JobError) -> JobResult:
         return JobResult(ctx.name, self.kind, ctx.job.module, "FAILED", errors=(error,))
