@@ -150,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zcrm-runner: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`zcrm-runner schema | head`): not an error of ours.
+        sys.stderr.close()
+        return 0
     except Exception as exc:  # the one place that turns a bug into a message and a log
         log = _log_crash()
         print(f"zcrm-runner: internal error: {exc!r}; traceback in {log}", file=sys.stderr)

@@ -42,3 +42,13 @@ async def test_manual_clock_sleep_advances_now() -> None:
     await clock.sleep(0.5)
     assert clock.now() == 103.0
     assert clock.slept == [2.5, 0.5]
+
+
+def test_closed_pipe_is_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader that closes the pipe early (`schema | head`) ends quietly with 0."""
+
+    def gone(**_: object) -> int:
+        raise BrokenPipeError
+
+    monkeypatch.setattr(cli, "_command", lambda name: gone)
+    assert cli.main(["schema"]) == 0
