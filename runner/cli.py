@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import os
 import sys
 import tempfile
@@ -151,8 +152,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("zcrm-runner: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # The reader went away (`zcrm-runner schema | head`): not an error of ours.
-        sys.stderr.close()
+        # The reader went away (`zcrm-runner schema | head`): not an error of ours. Point
+        # stdout at /dev/null so the interpreter's final flush does not complain (Python
+        # docs, "Note on SIGPIPE").
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
         return 0
     except Exception as exc:  # the one place that turns a bug into a message and a log
         log = _log_crash()
