@@ -30,8 +30,12 @@ async def sim() -> AsyncIterator[Sim]:
 
 
 def grant(refresh: str = SIM_REFRESH_TOKEN) -> dict[str, str]:
-    return {"grant_type": "refresh_token", "client_id": SIM_CLIENT_ID,
-            "client_secret": SIM_CLIENT_SECRET, "refresh_token": refresh}  # fmt: skip
+    return {
+        "grant_type": "refresh_token",
+        "client_id": SIM_CLIENT_ID,
+        "client_secret": SIM_CLIENT_SECRET,
+        "refresh_token": refresh,
+    }
 
 
 async def test_oauth_refresh_form_and_query(sim: Sim) -> None:
@@ -101,8 +105,11 @@ async def test_invalid_token(sim: Sim) -> None:
         "INVALID_TOKEN",
         401,
     )
-    error(await sim.client.get("/crm/v8/org", headers={"Authorization": "Zoho-oauthtoken 1000.x"}),
-          "INVALID_TOKEN", 401)  # fmt: skip
+    error(
+        await sim.client.get("/crm/v8/org", headers={"Authorization": "Zoho-oauthtoken 1000.x"}),
+        "INVALID_TOKEN",
+        401,
+    )
 
 
 async def test_scope_mismatch(sim: Sim) -> None:
@@ -123,8 +130,11 @@ async def test_url_pattern_and_method(sim: Sim) -> None:
     """Unknown paths: 404 INVALID_URL_PATTERN; wrong method: 400 INVALID_REQUEST_METHOD."""
     error(await sim.get("/crm/v8/Leads/actions/nothing"), "INVALID_URL_PATTERN", 404)
     error(await sim.get("/crm/v9/org"), "INVALID_URL_PATTERN", 404)
-    error(await sim.client.delete("/crm/v8/Leads/actions/mass_update", headers=sim.auth),
-          "INVALID_REQUEST_METHOD", 400)  # fmt: skip
+    error(
+        await sim.client.delete("/crm/v8/Leads/actions/mass_update", headers=sim.auth),
+        "INVALID_REQUEST_METHOD",
+        400,
+    )
     error(await sim.get("/crm/bulk/v8/write"), "INVALID_REQUEST_METHOD", 400)
 
 
@@ -160,9 +170,14 @@ async def test_metadata_routes(sim: Sim) -> None:
         f["api_name"]: f
         for f in (await sim.get("/crm/v8/settings/fields?module=Deals")).json()["fields"]
     }
-    assert {k: fields[k]["data_type"] for k in ("Languages_Known", "Account_Name", "Layout", "Owner")} == {
-        "Languages_Known": "multiselectpicklist", "Account_Name": "lookup", "Layout": "layout",
-        "Owner": "ownerlookup"}  # fmt: skip
+    assert {
+        k: fields[k]["data_type"] for k in ("Languages_Known", "Account_Name", "Layout", "Owner")
+    } == {
+        "Languages_Known": "multiselectpicklist",
+        "Account_Name": "lookup",
+        "Layout": "layout",
+        "Owner": "ownerlookup",
+    }
     quotes = (await sim.get("/crm/v8/settings/fields?module=Quotes")).json()["fields"]
     assert any(f["data_type"] == "subform" for f in quotes)
     views = (await sim.get("/crm/v8/settings/custom_views?module=Leads")).json()["custom_views"]
@@ -189,13 +204,21 @@ async def test_records_list_paging_and_ids(sim: Sim) -> None:
 async def test_count_by_cvid(sim: Sim) -> None:
     """actions/count answers {"count": N} per DEMO_ORG's views."""
     counts = {}
-    for module, cvid in [("Leads", "554023000000091999"), ("Deals", "554023000000092001"),
-                         ("Contacts", "554023000000092003"), ("Accounts", "554023000000091515")]:  # fmt: skip
+    for module, cvid in [
+        ("Leads", "554023000000091999"),
+        ("Deals", "554023000000092001"),
+        ("Contacts", "554023000000092003"),
+        ("Accounts", "554023000000091515"),
+    ]:
         counts[cvid] = (await sim.get(f"/crm/v8/{module}/actions/count?cvid={cvid}")).json()[
             "count"
         ]
-    assert counts == {"554023000000091999": 30, "554023000000092001": 300,
-                      "554023000000092003": 0, "554023000000091515": 240}  # fmt: skip
+    assert counts == {
+        "554023000000091999": 30,
+        "554023000000092001": 300,
+        "554023000000092003": 0,
+        "554023000000091515": 240,
+    }
     error(await sim.get("/crm/v8/Leads/actions/count?cvid=554023000000091515"), "INVALID_DATA", 400)
 
 
@@ -204,8 +227,13 @@ async def test_control_calls_jobs_records_reset(sim: Sim) -> None:
     await sim.get("/crm/v8/org?x=1")
     await sim.post("/crm/v8/Leads/actions/mass_delete", {"cvid": "554023000000091999"})
     calls = (await sim.client.get("/__sim__/calls")).json()
-    assert calls[0] == {"method": "GET", "path": "/crm/v8/org", "query": "x=1", "status": 200,
-                        "at": sim.clock.now()}  # fmt: skip
+    assert calls[0] == {
+        "method": "GET",
+        "path": "/crm/v8/org",
+        "query": "x=1",
+        "status": 200,
+        "at": sim.clock.now(),
+    }
     assert all(not c["path"].startswith("/__sim__") for c in calls)
     (job,) = (await sim.client.get("/__sim__/jobs")).json()
     assert (job["kind"], job["module"], job["state"]) == ("mass_delete", "Leads", "RUNNING")
@@ -274,9 +302,26 @@ async def test_million_records_start_lazily() -> None:
 
 def test_every_code_has_a_class() -> None:
     """Each code the issue lists is a SimError class (for the client's contract test)."""
-    listed = {"INVALID_MODULE", "INVALID_DATA", "MANDATORY_NOT_FOUND", "LIMIT_EXCEEDED",
-              "ALREADY_SCHEDULED", "NO_RECORDS_FOUND", "CANNOT_PROCESS", "RECORD_IN_BLUEPRINT",
-              "RECORD_LOCKED", "NOT_APPROVED", "NO_PERMISSION", "OAUTH_SCOPE_MISMATCH",
-              "AUTHORIZATION_FAILED", "INVALID_TOKEN", "NOT_FOUND", "RESOURCE_NOT_FOUND",
-              "INVALID_URL_PATTERN", "INVALID_REQUEST_METHOD", "INTERNAL_ERROR", "TOO_MANY_REQUESTS"}  # fmt: skip
+    listed = {
+        "INVALID_MODULE",
+        "INVALID_DATA",
+        "MANDATORY_NOT_FOUND",
+        "LIMIT_EXCEEDED",
+        "ALREADY_SCHEDULED",
+        "NO_RECORDS_FOUND",
+        "CANNOT_PROCESS",
+        "RECORD_IN_BLUEPRINT",
+        "RECORD_LOCKED",
+        "NOT_APPROVED",
+        "NO_PERMISSION",
+        "OAUTH_SCOPE_MISMATCH",
+        "AUTHORIZATION_FAILED",
+        "INVALID_TOKEN",
+        "NOT_FOUND",
+        "RESOURCE_NOT_FOUND",
+        "INVALID_URL_PATTERN",
+        "INVALID_REQUEST_METHOD",
+        "INTERNAL_ERROR",
+        "TOO_MANY_REQUESTS",
+    }
     assert listed <= ALL_CODES

@@ -108,12 +108,18 @@ async def test_streamed_in_chunks() -> None:
         job = await create(sim, {"module": {"api_name": "Leads"}, "fields": ["Last_Name"]})
         await sim.advance(10)
         scope = {
-            "type": "http", "method": "GET", "path": f"{READ}/{job}/result", "root_path": "",
-            "raw_path": f"{READ}/{job}/result".encode(), "query_string": b"",
+            "type": "http",
+            "method": "GET",
+            "path": f"{READ}/{job}/result",
+            "root_path": "",
+            "raw_path": f"{READ}/{job}/result".encode(),
+            "query_string": b"",
             "headers": [(b"authorization", sim.auth["Authorization"].encode())],
-            "scheme": "http", "server": ("sim.test", 80), "client": ("127.0.0.1", 1),
+            "scheme": "http",
+            "server": ("sim.test", 80),
+            "client": ("127.0.0.1", 1),
             "http_version": "1.1",
-        }  # fmt: skip
+        }
         sent: list[dict[str, Any]] = []
 
         requests = [{"type": "http.request", "body": b"", "more_body": False}]

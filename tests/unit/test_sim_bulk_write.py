@@ -32,10 +32,18 @@ async def upload(sim: Sim, text: str = LEADS, name: str = "Leads.csv") -> str:
 
 
 def resource(file_id: str, module: str = "Leads", **extra: Any) -> dict[str, Any]:
-    mappings = [{"api_name": "Last_Name", "index": 0}, {"api_name": "Company", "index": 1},
-                {"api_name": "Email", "index": 2}]  # fmt: skip
-    return {"type": "data", "module": {"api_name": module}, "file_id": file_id,
-            "field_mappings": mappings, **extra}  # fmt: skip
+    mappings = [
+        {"api_name": "Last_Name", "index": 0},
+        {"api_name": "Company", "index": 1},
+        {"api_name": "Email", "index": 2},
+    ]
+    return {
+        "type": "data",
+        "module": {"api_name": module},
+        "file_id": file_id,
+        "field_mappings": mappings,
+        **extra,
+    }
 
 
 async def create(sim: Sim, body: dict[str, Any]) -> str:
@@ -69,8 +77,11 @@ async def test_insert_lifecycle_and_result(sim: Sim) -> None:
     assert details["status"] == "INPROGRESS"
     assert details["resource"][0]["file"]["added_count"] == 250
     assert "result" not in details
-    error(await sim.client.get(f"/v2/crm/{ZGID}/bulk-write/{job}/{job}.zip", headers=sim.auth),
-          "RESOURCE_NOT_FOUND", 404)  # fmt: skip
+    error(
+        await sim.client.get(f"/v2/crm/{ZGID}/bulk-write/{job}/{job}.zip", headers=sim.auth),
+        "RESOURCE_NOT_FOUND",
+        404,
+    )
     await sim.advance(2)
     details = (await sim.get(f"{WRITE}/{job}")).json()
     assert details["status"] == "COMPLETED"
@@ -117,8 +128,13 @@ async def test_update_by_id_and_locked_record(sim: Sim) -> None:
     text = "id,City\n554023001000000001,Lima\n554023001000000007,Lima\n554023001999999999,Lima\n"
     file_id = await upload(sim, text)
     mappings = [{"api_name": "id", "index": 0}, {"api_name": "City", "index": 1}]
-    res = {"type": "data", "module": {"api_name": "Leads"}, "file_id": file_id, "find_by": "id",
-           "field_mappings": mappings}  # fmt: skip
+    res = {
+        "type": "data",
+        "module": {"api_name": "Leads"},
+        "file_id": file_id,
+        "find_by": "id",
+        "field_mappings": mappings,
+    }
     job = await create(sim, {"operation": "update", "resource": [res]})
     await sim.advance(60)
     rows = await result_rows(sim, job)
@@ -188,8 +204,9 @@ async def test_default_value_and_auto_mapping(sim: Sim) -> None:
 
 async def test_upload_errors(sim: Sim) -> None:
     """Headers, zip format, size, columns and rows are checked on upload (API_NOTES §4.1-2)."""
-    r = await sim.client.post("/crm/v8/upload", files={"file": ("a.zip", zip_of({"a.csv": "x\n"}))},
-                              headers=sim.auth)  # fmt: skip
+    r = await sim.client.post(
+        "/crm/v8/upload", files={"file": ("a.zip", zip_of({"a.csv": "x\n"}))}, headers=sim.auth
+    )
     assert r.status_code == 400
     assert r.json()["x-error"] == "check if headers [feature, X-CRM-ORG] are present and valid"
     headers = {**sim.auth, "feature": "bulk-write", "X-CRM-ORG": ZGID}
