@@ -235,7 +235,7 @@ class Journal(q.JournalReader):
         outcomes: Sequence[RecordOutcome] = (),
     ) -> None:
         """Record the answer: the Zoho job id, and/or a batch's result and per-record outcomes."""
-        packed = [[o.record_id, o.status, o.code, o.message, scrub(o.details)] for o in outcomes]
+        packed = [[o.record_id, o.status, o.code, o.message, o.details] for o in outcomes]
         with self._tx() as c:
             self._transition(c, intent_id, "ACKED", zoho_job_id=zoho_job_id)
             c.execute(
