@@ -268,7 +268,7 @@ _CODES: dict[str, tuple[type[ZohoError], str, str]] = {
     "COLUMN_INDEX_NOT_FOUND": (_IR, "Use a column index that exists (≥ 0).", _N43),
     "COEXISTENCE_NOT_ALLOWED": (_IR, "Remove one of the keys that cannot be used together.", _N43),
     # Not in the seeds or API_NOTES; Zoho's GET records answers it when `fields` is absent [U].
-    "REQUIRED_PARAM_MISSING": (_IR, "Add the parameter the message names.", "API_NOTES §6 [U]"),
+    "REQUIRED_PARAM_MISSING": (_IR, "Add the parameter the message names.", "Zoho GET records [U]"),
     "MISSING_REQUIRED_KEY": (_IR, "Add the key at details.json_path.", _N43),
     "NOT_FOUND": (_NF, "The specified job_id is not found or invalid. Specify a valid job_id", _S0),
     "RESOURCE_NOT_FOUND": (_NF, "The job ID specified is invalid. Specify a valid job ID.", _S3),
