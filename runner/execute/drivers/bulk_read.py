@@ -1,0 +1,187 @@
+"""Driver for bulk_read: one Zoho export job per page of 200,000 rows, joined into `output`.
+
+Per page N (API_NOTES §3): create the job under the journal (step `page:N`), poll its
+status to COMPLETED / FAILURE, download the zip to `work_dir/page-N.zip` (10 downloads a
+minute, §3.3), and journal the page as done (`download:N`: job id, count, more_records,
+next_page_token). Page N+1 continues with the previous page's `next_page_token`, else
+`page: N+1` (§3.4). On resume a done page is not fetched again, a created job is polled
+rather than created again, and a create whose answer was lost is reported, never resent.
+At the end the pages are joined into `output` (bulk_csv).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from runner.execute.context import POLL_RETRY_ON, Answered, JobContext, Recorded
+from runner.execute.drivers import bulk_steps
+from runner.execute.drivers.bulk_csv import join_csv, join_raw
+from runner.execute.journal import RequestSummary
+from runner.execute.poll import poll_until
+from runner.execute.results import FileRef, JobError, JobResult, JobStatus
+from runner.manifest.model import BulkReadJob
+from runner.zoho import bulk_read, endpoints
+from runner.zoho.bulk_read import BulkReadStatus
+from runner.zoho.errors import ZohoError
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What a finished page said, as journaled under `download:N`."""
+
+    job_id: str
+    count: int
+    more_records: bool
+    next_page_token: str | None
+
+
+@dataclass
+class _Export:
+    """One run of one bulk read job: pages done so far and what they cost."""
+
+    ctx: JobContext
+    job: BulkReadJob
+    job_ids: list[str] = field(default_factory=list)
+    zips: list[Path] = field(default_factory=list)
+    rows: int = 0
+    downloads: int = 0
+
+    def result(self, status: JobStatus, *errors: JobError, **extra: Any) -> JobResult:
+        counts = {"total": self.rows, "succeeded": self.rows, "failed": 0}
+        return JobResult(
+            self.ctx.name, "bulk_read", self.job.module, status, tuple(self.job_ids), counts,
+            polls=self.ctx.polls, calls=bulk_steps.calls_made(self.ctx, self.downloads),
+            errors=errors, **extra,
+        )  # fmt: skip
+
+    def progress(self, done: int, state: str) -> None:
+        self.ctx.progress.job_advanced(self.ctx.name, done=done, state=state)
+
+    async def pages(self) -> JobResult:
+        """Every page in turn until one says there are no more records."""
+        page, token = 1, None
+        while True:
+            got = await self.page(page, token)
+            if isinstance(got, JobResult):
+                return got
+            self.rows += got.count
+            self.progress(self.rows, f"page {page} done")
+            if not got.more_records:
+                return self.finish()
+            token, page = got.next_page_token, page + 1
+
+    async def page(self, page: int, token: str | None) -> _Page | JobResult:
+        """One page: from the journal if done earlier, else create, poll and download."""
+        ctx = self.ctx
+        zip_path = ctx.work_dir / f"page-{page}.zip"
+        done = bulk_steps.fact(ctx, f"download:{page}")
+        if done is not None:
+            known = _Page(
+                str(done["job_id"]), int(done.get("count", 0)), bool(done.get("more_records")),
+                done.get("next_page_token"),
+            )  # fmt: skip
+            self.job_ids.append(known.job_id)
+            if not zip_path.exists() and not await self.download(known.job_id, zip_path):
+                return self.result("RUNNING")
+            self.zips.append(zip_path)
+            return known
+        created = await self.create(page, token)
+        if isinstance(created, JobResult):
+            return created
+        intent, job_id = created
+        self.job_ids.append(job_id)
+        before = self.rows
+
+        def seen(value: BulkReadStatus, polls: int) -> None:
+            ctx.on_poll(intent, value.state, {"count": value.count})
+            self.progress(before + value.count, value.state)
+
+        polled = await poll_until(
+            lambda: bulk_read.bulk_read_status(ctx.client, job_id), lambda s: s.finished,
+            clock=ctx.clock, deadline=ctx.deadline, backoff=ctx.poll_backoff, on_poll=seen,
+            retry_on=POLL_RETRY_ON,
+        )  # fmt: skip
+        status = polled.value
+        if not polled.done or status is None:
+            return self.result("RUNNING")
+        if status.failed:
+            err = status.error
+            why = f"Zoho reported bulk read job {job_id} (page {page}) {status.state}"
+            code = err.code if err and err.code else "JOB_FAILED"
+            message = f"{why}: {err.message}" if err and err.message else why
+            return self.result("FAILED", JobError(code, message, dict(err.details) if err else {}))
+        if not await self.download(job_id, zip_path):
+            return self.result("RUNNING")
+        self.zips.append(zip_path)
+        got = _Page(job_id, status.count, status.more_records, status.next_page_token)
+        bulk_steps.remember(ctx, f"download:{page}", endpoints.bulk_read_result(job_id), {
+            "job_id": job_id, "count": got.count, "more_records": got.more_records,
+            "next_page_token": got.next_page_token, "zip": zip_path.name,
+        })  # fmt: skip
+        return got
+
+    async def create(self, page: int, token: str | None) -> tuple[Any, str] | JobResult:
+        """Create page N's job under the journal; its intent and Zoho job id."""
+        ctx, job = self.ctx, self.job
+        query: dict[str, Any] = {"page_token": token} if token else {
+            "module": job.module, "fields": list(job.fields), "criteria": job.criteria,
+            "cvid": job.cvid, "file_type": job.file_type, "page": page,
+        }  # fmt: skip
+        summary = RequestSummary.of(
+            "POST", endpoints.bulk_read(), json.dumps(query, sort_keys=True, default=str)
+        )
+
+        async def send() -> str:
+            if token:
+                return await bulk_read.create_bulk_read(ctx.client, job.module, page_token=token)
+            return await bulk_read.create_bulk_read(
+                ctx.client, job.module, fields=job.fields, criteria=job.criteria,
+                cvid=job.cvid, page=page, file_type=job.file_type,
+            )  # fmt: skip
+
+        answer = await ctx.step(
+            f"page:{page}", summary, send,
+            lambda job_id: Recorded(zoho_job_id=job_id, result={"job_id": job_id}),
+        )  # fmt: skip
+        if not isinstance(answer, Answered):
+            return self.result("FAILED", JobError("OUTCOME_UNKNOWN", answer.explain(ctx.name)))
+        assert answer.zoho_job_id is not None
+        if answer.replayed:
+            ctx.progress.note(ctx.name, f"page {page}: polling Zoho job {answer.zoho_job_id}")
+        return answer.intent, answer.zoho_job_id
+
+    async def download(self, job_id: str, dest: Path) -> bool:
+        self.downloads += 1
+        return await bulk_steps.download(self.ctx, endpoints.bulk_read_result(job_id), dest)
+
+    def finish(self) -> JobResult:
+        """Join the pages into `output`; the file's data rows are the job's count."""
+        output = self.job.output
+        if self.job.file_type == "ics":
+            join_raw(self.zips, output)
+        else:
+            self.rows = join_csv(self.zips, output)
+        ref = FileRef("bulk_read_output", str(output), self.rows)
+        return self.result("COMPLETED", files=(ref,))
+
+
+class BulkReadDriver:
+    """Exports a module (or a custom view, with criteria) into one file."""
+
+    kind = "bulk_read"
+
+    async def run(self, ctx: JobContext) -> JobResult:
+        job = ctx.job
+        assert isinstance(job, BulkReadJob)
+        started = ctx.clock.now()
+        ctx.work_dir.mkdir(parents=True, exist_ok=True)
+        ctx.progress.job_started(ctx.name, total=None, detail=f"export {job.module}")
+        export = _Export(ctx, job)
+        try:
+            result = await export.pages()
+        except ZohoError as exc:
+            result = export.result("FAILED", JobError(exc.code, exc.message, dict(exc.details)))
+        return replace(result, started_at=started, ended_at=ctx.clock.now())

@@ -1,0 +1,75 @@
+"""Steps both bulk drivers share: journaled facts about GETs, and downloads on a budget.
+
+A finished download is not a POST, so `JobContext.step` (which never resends a step whose
+answer was lost) is the wrong tool for it: a download cut short is simply fetched again.
+What resume needs is the fact that a page or a part is *done*, with what it said (row
+count, next page token, result URL). `remember` writes that fact as an intent that is
+acknowledged at once; `fact` finds the latest acknowledged one. A crash between the two
+leaves a PENDING row that `fact` ignores, so the work is just done again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from runner.execute.context import POLL_RETRY_ON, JobContext
+from runner.execute.journal import RequestSummary
+from runner.execute.poll import retry_after_of
+from runner.execute.results import RecordOutcome
+from runner.zoho.errors import RateLimited
+
+#: API_NOTES §3.3: beyond 10 downloads a minute Zoho answers 429 "for that minute".
+DOWNLOAD_WINDOW = 60.0
+
+
+def fact(ctx: JobContext, key: str) -> Mapping[str, Any] | None:
+    """The result recorded by `remember(ctx, key, ...)` in this run, if any."""
+    for intent in reversed(ctx.journal.intents(ctx.run_id, ctx.name)):
+        if intent.step_key == key and intent.state == "ACKED":
+            return ctx.journal.intent_result(intent.id) or {}
+    return None
+
+
+def remember(
+    ctx: JobContext,
+    key: str,
+    path: str,
+    result: Mapping[str, Any],
+    outcomes: Sequence[RecordOutcome] = (),
+) -> None:
+    """Journal that the GET at `path` finished with `result` (see the module docstring)."""
+    intent_id = ctx.journal.record_intent(ctx.run_id, ctx.name, key, RequestSummary.of("GET", path))
+    ctx.journal.ack_intent(intent_id, result=result, outcomes=outcomes)
+
+
+async def download(ctx: JobContext, url: str, dest: Path) -> bool:
+    """Fetch `url` to `dest`; False if the deadline comes first.
+
+    The client already retries a GET a few times; past that, a 429 waits out Zoho's
+    download minute (or the Retry-After) and a 5xx or dropped connection waits a poll
+    backoff, each only while the wait still fits the job's deadline.
+    """
+    attempt = 0
+    while True:
+        try:
+            await ctx.client.download(url, dest, deadline=ctx.deadline)
+            return True
+        except POLL_RETRY_ON as exc:
+            hinted = retry_after_of(exc)
+            if hinted is None and isinstance(exc, RateLimited):
+                hinted = DOWNLOAD_WINDOW
+            wait = hinted if hinted is not None else ctx.poll_backoff.delay(attempt)
+            attempt += 1
+            if ctx.clock.now() + wait > ctx.deadline:
+                return False
+            code = getattr(exc, "code", type(exc).__name__)
+            ctx.progress.note(ctx.name, f"download refused ({code}); trying again in {wait:.0f}s")
+            await ctx.clock.sleep(wait)
+
+
+def calls_made(ctx: JobContext, downloads: int) -> int:
+    """Requests this job sent in this run as the journal saw them: POSTs, polls, downloads."""
+    posts = sum(1 for i in ctx.journal.intents(ctx.run_id, ctx.name) if i.request.method == "POST")
+    return posts + ctx.polls + downloads

@@ -1,0 +1,251 @@
+"""Driver for bulk_write: the CSV in zipped parts, one Zoho import job per part.
+
+Per part K (API_NOTES §4): upload the zip (step `upload:K`, with `feature` and X-CRM-ORG),
+create the job with the field mappings as column indexes (step `create:K`), poll it to
+COMPLETED / FAILED, download the result and journal the part as done (`result:K`, with the
+per-row outcomes). An upload creates no record, so one whose answer was lost is simply
+uploaded again under a new step key; a create whose answer was lost is reported for that
+part and never resent. A part Zoho refused stops the job (the next part would be refused
+the same way); a lost part does not. At the end every input row is written to
+`<job>.result.csv` in the work folder with Zoho's STATUS, RECORD_ID and ERRORS beside it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from runner.execute.context import POLL_RETRY_ON, Answered, JobContext, Recorded
+from runner.execute.drivers import bulk_steps
+from runner.execute.drivers.bulk_parts import (
+    RESULT_COLUMNS,
+    SUCCESS,
+    Part,
+    ResultRow,
+    build_parts,
+    column_mappings,
+    input_rows,
+    outcome,
+    result_cells,
+    result_rows,
+)
+from runner.execute.journal import RequestSummary
+from runner.execute.poll import poll_until
+from runner.execute.results import FileRef, JobError, JobResult, JobStatus, RecordOutcome
+from runner.manifest.model import BulkWriteJob
+from runner.report.atomic import atomic_open
+from runner.zoho import bulk_write, endpoints
+from runner.zoho.bulk_write import BulkWriteStatus, ColumnMapping
+from runner.zoho.errors import ZohoError
+
+MAX_UPLOADS = 3  # uploads of one part whose answers were lost before giving up
+PartEnd = Literal["done", "lost", "running", "stop"]
+
+
+@dataclass
+class _Import:
+    """One run of one bulk write job: its parts and what each came to."""
+
+    ctx: JobContext
+    job: BulkWriteJob
+    header: tuple[str, ...]
+    mappings: tuple[ColumnMapping, ...]
+    job_ids: list[str] = field(default_factory=list)
+    errors: list[JobError] = field(default_factory=list)
+    results: dict[int, list[ResultRow]] = field(default_factory=dict)
+    finished_rows: int = 0
+    downloads: int = 0
+
+    async def part(self, part: Part) -> PartEnd:
+        """One part, from the journal if an earlier attempt finished it."""
+        ctx, k = self.ctx, part.index
+        result_zip = ctx.work_dir / f"result-{k}.zip"
+        done = bulk_steps.fact(ctx, f"result:{k}")
+        if done is not None:
+            self.job_ids.append(str(done["job_id"]))
+            url = str(done["download_url"])
+            if not result_zip.exists() and not await self.download(url, result_zip):
+                return "running"
+            self.results[k] = result_rows(result_zip)
+            return "done"
+        created = await self.create(part)
+        if isinstance(created, str):
+            return created
+        intent, job_id = created
+        self.job_ids.append(job_id)
+
+        def seen(value: BulkWriteStatus, polls: int) -> None:
+            res = value.resources[0] if value.resources else None
+            counts = {"added": res.added, "updated": res.updated, "skipped": res.skipped,
+                      "total": res.total} if res else {}  # fmt: skip
+            ctx.on_poll(intent, value.status, counts)
+            reached = res.added + res.updated + res.skipped if res else 0
+            ctx.progress.job_advanced(ctx.name, done=self.finished_rows + reached,
+                                      state=f"part {k}: {value.status}")  # fmt: skip
+
+        polled = await poll_until(
+            lambda: bulk_write.bulk_write_status(ctx.client, job_id), lambda s: s.finished,
+            clock=ctx.clock, deadline=ctx.deadline, backoff=ctx.poll_backoff, on_poll=seen,
+            retry_on=POLL_RETRY_ON,
+        )  # fmt: skip
+        status = polled.value
+        if not polled.done or status is None:
+            return "running"
+        if status.failed or not status.download_url:
+            why = f"Zoho reported bulk write job {job_id} (part {k}) {status.status}"
+            if not status.failed:
+                why += " without a download_url"
+            self.errors.append(JobError("JOB_FAILED", why))
+            return "lost"
+        if not await self.download(status.download_url, result_zip):
+            return "running"
+        rows = self.results[k] = result_rows(result_zip)
+        outcomes = [outcome(rows[i] if i < len(rows) else None, part.first + i + 1)
+                    for i in range(part.rows)]  # fmt: skip
+        fact = {"job_id": job_id, "download_url": status.download_url, "rows": len(rows)}
+        bulk_steps.remember(ctx, f"result:{k}", urlsplit(status.download_url).path, fact, outcomes)
+        return "done"
+
+    async def create(self, part: Part) -> tuple[Any, str] | PartEnd:
+        """Upload if needed, then create part K's job; its intent and Zoho job id."""
+        ctx, job, k = self.ctx, self.job, part.index
+        before = ctx.earlier(f"create:{k}")
+        file_id = ""
+        if before is None or before.state == "REFUSED":
+            uploaded = await self.upload(part)
+            if isinstance(uploaded, JobError):
+                self.errors.append(uploaded)
+                return "lost"
+            file_id = uploaded
+        body = {"operation": job.operation, "module": job.module, "file_id": file_id,
+                "find_by": job.find_by, "mappings": [m.to_wire() for m in self.mappings],
+                "ignore_empty": job.ignore_empty, "encoding": job.character_encoding}  # fmt: skip
+        summary = RequestSummary.of("POST", endpoints.bulk_write(), json.dumps(body, default=str))
+
+        async def send() -> str:
+            return await bulk_write.create_bulk_write(
+                ctx.client, job.operation, job.module, file_id, find_by=job.find_by,
+                field_mappings=self.mappings, ignore_empty=job.ignore_empty,
+                character_encoding=job.character_encoding,
+            )  # fmt: skip
+
+        try:
+            answer = await ctx.step(
+                f"create:{k}", summary, send,
+                lambda jid: Recorded(zoho_job_id=jid, result={"job_id": jid}),
+            )  # fmt: skip
+        except ZohoError as exc:
+            self.errors.append(JobError(exc.code, f"part {k}: {exc.message}", dict(exc.details)))
+            return "stop"
+        if not isinstance(answer, Answered):
+            self.errors.append(JobError("OUTCOME_UNKNOWN", f"part {k}: {answer.explain(ctx.name)}"))
+            return "lost"
+        assert answer.zoho_job_id is not None
+        return answer.intent, answer.zoho_job_id
+
+    async def upload(self, part: Part) -> str | JobError:
+        """The part's file id; a lost upload is sent again under the next step key."""
+        ctx = self.ctx
+        zgid = await ctx.zgid()
+        summary = RequestSummary.of("POST", endpoints.upload(), part.zip_path.read_bytes())
+        for attempt in range(MAX_UPLOADS):
+            key = f"upload:{part.index}" + (f".{attempt}" if attempt else "")
+            answer = await ctx.step(
+                key, summary, lambda: bulk_write.upload_file(ctx.client, part.zip_path, zgid),
+                lambda file_id: Recorded(result={"file_id": file_id}),
+            )  # fmt: skip
+            if isinstance(answer, Answered):
+                return str(answer.result["file_id"])
+        why = f"part {part.index}: the upload's answer was lost {MAX_UPLOADS} times"
+        return JobError("OUTCOME_UNKNOWN", why)
+
+    async def download(self, url: str, dest: Any) -> bool:
+        self.downloads += 1
+        return await bulk_steps.download(self.ctx, url, dest)
+
+    def finish(self, parts: list[Part], total: int, running: bool) -> JobResult:
+        """Write `<job>.result.csv` (every input row, Zoho's columns beside) and count."""
+        ctx, job = self.ctx, self.job
+        dest = ctx.work_dir / f"{job.name}.result.csv"
+        outcomes: list[RecordOutcome] = []
+        tally = {"ADDED": 0, "UPDATED": 0}
+        with atomic_open(dest, newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([*self.header, *RESULT_COLUMNS])
+            for part in parts:
+                got = self.results.get(part.index)
+                for i, row in enumerate(input_rows(job, part)):
+                    res = got[i] if got is not None and i < len(got) else None
+                    writer.writerow([*row, *result_cells(res)])
+                    if got is None:
+                        continue
+                    outcomes.append(outcome(res, part.first + i + 1))
+                    said = res.status.strip().upper() if res else ""
+                    if said in SUCCESS:
+                        tally[said] += 1
+        ok = tally["ADDED"] + tally["UPDATED"]
+        failed = len(outcomes) - ok
+        counts = {"total": total, "succeeded": ok, "failed": failed, "added": tally["ADDED"],
+                  "updated": tally["UPDATED"], "not_processed": total - len(outcomes)}  # fmt: skip
+        status: JobStatus
+        if running:
+            status = "RUNNING"
+        elif self.errors or (failed and not ok):
+            status = "FAILED"
+        else:
+            status = "PARTIAL" if failed else "COMPLETED"
+        return JobResult(
+            ctx.name, "bulk_write", job.module, status, tuple(self.job_ids), counts,
+            polls=ctx.polls, calls=bulk_steps.calls_made(ctx, self.downloads),
+            errors=tuple(self.errors), outcomes=tuple(outcomes),
+            files=(FileRef("bulk_write_result", str(dest), total),),
+        )  # fmt: skip
+
+
+class BulkWriteDriver:
+    """Imports a CSV with insert / update / upsert and keeps Zoho's per-row result."""
+
+    kind = "bulk_write"
+
+    async def run(self, ctx: JobContext) -> JobResult:
+        job = ctx.job
+        assert isinstance(job, BulkWriteJob)
+        started = ctx.clock.now()
+        result = await self._run(ctx, job)
+        return replace(result, started_at=started, ended_at=ctx.clock.now())
+
+    async def _run(self, ctx: JobContext, job: BulkWriteJob) -> JobResult:
+        try:
+            header, total, parts = build_parts(job, ctx.work_dir)
+        except (OSError, UnicodeError) as exc:
+            return _failed(job, JobError("FILE_UNREADABLE", f"{job.file.name}: {exc}"))
+        mappings = column_mappings(job, header)
+        if isinstance(mappings, str):
+            return _failed(job, JobError("COLUMN_NOT_FOUND", mappings))
+        ctx.progress.job_started(
+            ctx.name, total=total, detail=f"{job.operation} {total} rows in {len(parts)} part(s)"
+        )
+        run = _Import(ctx, job, header, mappings)
+        running = False
+        for part in parts:
+            try:
+                end = await run.part(part)
+            except (ZohoError, ValueError) as exc:
+                code = getattr(exc, "code", "INVALID_RESPONSE")
+                run.errors.append(JobError(code, f"part {part.index}: {exc}"))
+                break
+            if end == "running":
+                running = True
+                break
+            if end == "stop":
+                break
+            if end == "done":
+                run.finished_rows += part.rows
+        return run.finish(parts, total, running)
+
+
+def _failed(job: BulkWriteJob, error: JobError) -> JobResult:
+    return JobResult(job.name, "bulk_write", job.module, "FAILED", errors=(error,))

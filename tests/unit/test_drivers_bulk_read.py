@@ -1,0 +1,186 @@
+"""Bulk read driver against the in-process simulator: pages, join, resume, lost creates, 429."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from runner.execute.drivers.bulk_read import BulkReadDriver
+from runner.execute.journal import RequestSummary
+from runner.manifest.model import BulkReadJob
+from runner.simulator.models import bulk_read as sim_bulk_read
+from runner.zoho import endpoints
+from tests.unit.exec_fixtures import RUN_ID, Harness, harness
+
+pytestmark = pytest.mark.anyio
+
+JUNK = {"field": "Lead_Status", "comparator": "equal", "value": "Junk Lead"}
+
+
+def lead(n: int) -> str:
+    return f"554023001{n:09d}"
+
+
+def read_job(tmp_path: Path, **changes: Any) -> BulkReadJob:
+    fields: dict[str, Any] = {
+        "name": "export-leads",
+        "module": "Leads",
+        "fields": ("Last_Name", "Email", "Lead_Status"),
+        "criteria": JUNK,
+        "output": tmp_path / "manifest" / "exports" / "leads.csv",
+    }
+    fields.update(changes)
+    return BulkReadJob(**fields)
+
+
+def read_output(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))
+
+
+async def sim_get(h: Harness, path: str) -> Any:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=h.app), base_url="http://sim.local"
+    ) as raw:
+        return (await raw.get(path)).json()
+
+
+async def test_export_with_criteria_matches_ground_truth(tmp_path: Path) -> None:
+    """Junk Leads are every 10th Lead: the output holds exactly those, with their values."""
+    job = read_job(tmp_path)
+    async with harness(tmp_path, records=100) as h:
+        result = await BulkReadDriver().run(h.context(job))
+        wanted = [lead(n) for n in range(10, 101, 10)]
+        truth = await h.ground_truth("Leads", wanted)
+    assert result.status == "COMPLETED", result.errors
+    rows = read_output(job.output)
+    assert rows[0] == ["Id", "Last_Name", "Email", "Lead_Status"]
+    assert [r[0] for r in rows[1:]] == wanted
+    expected = [[t["id"], t["record"]["Last_Name"], t["record"]["Email"] or "", "Junk Lead"]
+                for t in truth]  # fmt: skip
+    assert rows[1:] == expected
+    assert result.counts == {"total": 10, "succeeded": 10, "failed": 0}
+    assert len(result.zoho_job_ids) == 1
+    assert [(f.kind, f.path, f.rows) for f in result.files] == [
+        ("bulk_read_output", str(job.output), 10)
+    ]
+    assert result.polls >= 2  # ADDED, QUEUED, ... then COMPLETED
+    assert not list(job.output.parent.glob(".*.tmp"))  # the temp file was renamed
+
+
+async def test_pages_continue_with_the_token_and_join_under_one_header(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With 40 rows a page, 95 Leads take three jobs; the output has one header, 95 rows."""
+    monkeypatch.setattr(sim_bulk_read, "PER_PAGE", 40)
+    job = read_job(tmp_path, criteria=None, fields=("Last_Name",))
+    async with harness(tmp_path, records=95) as h:
+        result = await BulkReadDriver().run(h.context(job))
+        jobs = await sim_get(h, "/__sim__/jobs")
+        intents = h.journal.intents(RUN_ID, job.name)
+    assert result.status == "COMPLETED", result.errors
+    rows = read_output(job.output)
+    assert rows[0] == ["Id", "Last_Name"]
+    assert [r[0] for r in rows[1:]] == [lead(n) for n in range(1, 96)]
+    assert len(result.zoho_job_ids) == 3 == len({j["id"] for j in jobs})
+    assert result.counts["total"] == 95
+    keys = [i.step_key for i in intents]
+    assert keys == ["page:1", "download:1", "page:2", "download:2", "page:3", "download:3"]
+    assert sorted(p.name for p in (h.work_dir / RUN_ID / job.name).glob("page-*.zip")) == [
+        "page-1.zip", "page-2.zip", "page-3.zip"
+    ]  # fmt: skip
+
+
+async def test_resume_polls_the_created_job_instead_of_creating_another(tmp_path: Path) -> None:
+    """A deadline mid-poll leaves the job RUNNING; the resumed run finishes it, one Zoho job."""
+    job = read_job(tmp_path)
+    async with harness(tmp_path, records=100) as h:
+        first = await BulkReadDriver().run(h.context(job, deadline=0.5))
+        assert first.status == "RUNNING"
+        assert not job.output.exists()
+        second = await BulkReadDriver().run(h.context(job))
+        jobs = await sim_get(h, "/__sim__/jobs")
+    assert second.status == "COMPLETED", second.errors
+    assert len(jobs) == 1
+    assert second.zoho_job_ids == first.zoho_job_ids == (jobs[0]["id"],)
+    assert len(read_output(job.output)) == 11
+
+
+async def test_resume_skips_pages_already_downloaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second run over a finished export sends nothing: every page comes from the journal."""
+    monkeypatch.setattr(sim_bulk_read, "PER_PAGE", 60)
+    job = read_job(tmp_path, criteria=None, fields=("Last_Name",))
+    async with harness(tmp_path, records=100) as h:
+        first = await BulkReadDriver().run(h.context(job))
+        calls_before = len(await sim_get(h, "/__sim__/calls"))
+        job.output.unlink()
+        second = await BulkReadDriver().run(h.context(job))
+        calls_after = len(await sim_get(h, "/__sim__/calls"))
+    assert first.status == second.status == "COMPLETED"
+    assert calls_after == calls_before  # nothing sent to Zoho (/__sim__/ reads are not logged)
+    assert second.zoho_job_ids == first.zoho_job_ids
+    assert len(read_output(job.output)) == 101
+
+
+async def test_a_lost_create_is_reported_not_resent(tmp_path: Path) -> None:
+    """A create sent before a crash (no answer journaled) fails the job OUTCOME_UNKNOWN."""
+    job = read_job(tmp_path)
+    async with harness(tmp_path, records=100) as h:
+        ctx = h.context(job)
+        h.journal.record_intent(
+            RUN_ID, job.name, "page:1", RequestSummary.of("POST", endpoints.bulk_read(), "{}")
+        )
+        result = await BulkReadDriver().run(ctx)
+        jobs = await sim_get(h, "/__sim__/jobs")
+    assert result.status == "FAILED"
+    assert [e.code for e in result.errors] == ["OUTCOME_UNKNOWN"]
+    assert "answer was lost" in result.errors[0].message
+    assert jobs == []
+
+
+async def test_job_failure_fails_with_zoho_message(tmp_path: Path) -> None:
+    """A job Zoho ends in FAILURE makes the driver FAILED with the job's error message."""
+    job = read_job(tmp_path)
+    async with harness(tmp_path, records=100) as h:
+        h.app.state.org.fail_next.add("bulk_read")
+        result = await BulkReadDriver().run(h.context(job))
+    assert result.status == "FAILED"
+    assert [e.code for e in result.errors] == ["INTERNAL_SERVER_ERROR"]
+    assert result.errors[0].message.endswith("FAILURE: Internal server error occurred.")
+    assert not job.output.exists()
+
+
+async def test_download_429_waits_for_the_next_minute(tmp_path: Path) -> None:
+    """Ten downloads already this minute: the driver waits the minute out, then downloads."""
+    job = read_job(tmp_path)
+    async with harness(tmp_path, records=100) as h:
+        ctx = h.context(job)
+        start = h.clock.now()
+        h.app.state.org.downloads.extend([start] * 10)
+        result = await BulkReadDriver().run(ctx)
+        calls = await sim_get(h, "/__sim__/calls")
+    assert result.status == "COMPLETED", result.errors
+    refused = [c for c in calls if c["path"].endswith("/result") and c["status"] == 429]
+    assert refused
+    assert h.clock.now() - start >= 60
+    assert len(read_output(job.output)) == 11
+
+
+async def test_download_429_past_the_deadline_leaves_the_job_running(tmp_path: Path) -> None:
+    """When the download minute would outlast the deadline, the job is RUNNING, not FAILED."""
+    job = read_job(tmp_path)
+    async with harness(tmp_path, records=100) as h:
+        ctx = h.context(job, deadline=40)
+        h.app.state.org.downloads.extend([h.clock.now() + 3] * 10)
+        result = await BulkReadDriver().run(ctx)
+        resumed = await BulkReadDriver().run(h.context(job))
+        jobs = await sim_get(h, "/__sim__/jobs")
+    assert result.status == "RUNNING"
+    assert resumed.status == "COMPLETED"
+    assert len(jobs) == 1
