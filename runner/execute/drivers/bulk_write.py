@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -233,9 +234,13 @@ class BulkWriteDriver:
         for part in parts:
             try:
                 end = await run.part(part)
-            except (ZohoError, ValueError) as exc:
-                code = getattr(exc, "code", "INVALID_RESPONSE")
-                run.errors.append(JobError(code, f"part {part.index}: {exc}"))
+            except ZohoError as exc:
+                why = f"part {part.index}: {exc.message}"
+                run.errors.append(JobError(exc.code, why, dict(exc.details)))
+                break
+            except (ValueError, csv.Error, zipfile.BadZipFile) as exc:
+                why = f"part {part.index}: unreadable result file: {exc}"
+                run.errors.append(JobError("INVALID_RESPONSE", why))
                 break
             if end == "running":
                 running = True
