@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import csv
+import io
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from runner.execute.drivers.bulk_csv import join_csv
 from runner.execute.drivers.bulk_read import BulkReadDriver
 from runner.execute.journal import RequestSummary
 from runner.manifest.model import BulkReadJob
 from runner.simulator.models import bulk_read as sim_bulk_read
 from runner.zoho import endpoints
+from runner.zoho.errors import ZohoError
 from tests.unit.exec_fixtures import RUN_ID, Harness, harness
 
 pytestmark = pytest.mark.anyio
@@ -184,3 +188,42 @@ async def test_download_429_past_the_deadline_leaves_the_job_running(tmp_path: P
     assert result.status == "RUNNING"
     assert resumed.status == "COMPLETED"
     assert len(jobs) == 1
+
+
+async def test_ics_pages_are_joined_as_they_are(tmp_path: Path) -> None:
+    """An ICS export of Meetings lands in `output` as the calendar Zoho produced."""
+    job = read_job(tmp_path, module="Meetings", fields=(), criteria=None, file_type="ics",
+                   output=tmp_path / "manifest" / "meetings.ics")  # fmt: skip
+    async with harness(tmp_path, records=30) as h:
+        result = await BulkReadDriver().run(h.context(job))
+    assert result.status == "COMPLETED", result.errors
+    text = job.output.read_bytes().decode("utf-8")
+    assert text.startswith("BEGIN:VCALENDAR\r\n")
+    assert text.count("BEGIN:VEVENT") == 30 == result.counts["total"]
+
+
+def _page_zip(path: Path, rows: list[list[str]]) -> Path:
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(f"{path.stem}.csv", buf.getvalue())
+    return path
+
+
+def test_join_reorders_later_pages_to_the_first_header(tmp_path: Path) -> None:
+    """Without `fields` Zoho may order columns per page: rows follow the first page's header."""
+    one = _page_zip(tmp_path / "p1.zip", [["Id", "A", "B"], ["1", "a1", "b1"]])
+    two = _page_zip(tmp_path / "p2.zip", [["B", "Id", "A"], ["b2", "2", "a2"], []])
+    out = tmp_path / "deep" / "out.csv"
+    assert join_csv([one, two], out) == 2
+    assert read_output(out) == [["Id", "A", "B"], ["1", "a1", "b1"], ["2", "a2", "b2"]]
+
+
+def test_join_refuses_a_page_with_unknown_columns(tmp_path: Path) -> None:
+    """A later page with a column the first lacks fails the join and leaves no output."""
+    one = _page_zip(tmp_path / "p1.zip", [["Id", "A"], ["1", "a1"]])
+    two = _page_zip(tmp_path / "p2.zip", [["Id", "A", "C"], ["2", "a2", "c2"]])
+    out = tmp_path / "out.csv"
+    with pytest.raises(ZohoError, match="columns the first page lacks: C"):
+        join_csv([one, two], out)
+    assert list(tmp_path.glob("*out.csv*")) == []

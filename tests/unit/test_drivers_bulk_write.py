@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from runner.execute.drivers.bulk_parts import ResultRow, build_parts, outcome
 from runner.execute.drivers.bulk_write import BulkWriteDriver
 from runner.execute.journal import RequestSummary
 from runner.manifest.model import BulkWriteJob, FieldMapping
+from runner.plan import csvparts
 from runner.zoho import endpoints
 from tests.unit.exec_fixtures import RUN_ID, Harness, harness
 
@@ -259,3 +261,23 @@ def test_outcome_reads_status_case_insensitively_and_the_first_error_code() -> N
     assert (ok.status, ok.code, ok.record_id) == ("success", "ADDED", "1")
     assert (bad.status, bad.code, bad.message) == ("error", "MANDATORY_NOT_FOUND", errors)
     assert outcome(None, 3).code == "UNPROCESSED"
+
+
+def test_a_zip_over_the_size_limit_is_split_until_every_part_fits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real zip over the limit is halved until each fits, even when the plan's estimate
+    (switched off here) thought one part was enough; rows stay in order."""
+    monkeypatch.setattr(bulk_parts, "MAX_ZIP_BYTES", 400)
+    monkeypatch.setattr(csvparts, "_zip_size", lambda *args: 0)
+    noise = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(12)]
+    rows = [[f"Name{i}", f"x{i}@example.org", noise[i]] for i in range(12)]
+    job = write_job(write_csv(tmp_path, rows))
+    _, total, parts = build_parts(job, tmp_path / "w")
+    assert total == 12
+    assert len(parts) > 1
+    assert all(p.zip_path.stat().st_size <= 400 for p in parts)
+    assert [(p.index, p.first) for p in parts] == [
+        (i, sum(q.rows for q in parts[: i - 1])) for i in range(1, len(parts) + 1)
+    ]
+    assert sum(p.rows for p in parts) == 12
