@@ -227,3 +227,21 @@ def test_join_refuses_a_page_with_unknown_columns(tmp_path: Path) -> None:
     with pytest.raises(ZohoError, match="columns the first page lacks: C"):
         join_csv([one, two], out)
     assert list(tmp_path.glob("*out.csv*")) == []
+
+
+async def test_many_pages_keep_to_ten_downloads_a_minute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thirteen pages: the driver waits for download slots, so Zoho never answers 429."""
+    monkeypatch.setattr(sim_bulk_read, "PER_PAGE", 8)
+    job = read_job(tmp_path, criteria=None, fields=("Last_Name",))
+    async with harness(tmp_path, records=100) as h:
+        start = h.clock.now()
+        result = await BulkReadDriver().run(h.context(job))
+        calls = await sim_get(h, "/__sim__/calls")
+    assert result.status == "COMPLETED", result.errors
+    downloads = [c for c in calls if c["path"].endswith("/result")]
+    assert len(downloads) == 13
+    assert {c["status"] for c in downloads} == {200}
+    assert max(c["at"] for c in downloads) - start >= 60
+    assert len(read_output(job.output)) == 101

@@ -155,7 +155,8 @@ class _Export:
 
     async def download(self, job_id: str, dest: Path) -> bool:
         self.downloads += 1
-        return await bulk_steps.download(self.ctx, endpoints.bulk_read_result(job_id), dest)
+        url = endpoints.bulk_read_result(job_id)
+        return await bulk_steps.download(self.ctx, url, dest, budgeted=True)
 
     def finish(self) -> JobResult:
         """Join the pages into `output`; the file's data rows are the job's count."""

@@ -6,13 +6,19 @@ What resume needs is the fact that a page or a part is *done*, with what it said
 count, next page token, result URL). `remember` writes that fact as an intent that is
 acknowledged at once; `fact` finds the latest acknowledged one. A crash between the two
 leaves a PENDING row that `fact` ignores, so the work is just done again.
+
+Bulk read downloads also keep their own budget (DESIGN §Polling): at most 10 in any 60 s
+per client, shared by every job of the run, so a run with many pages waits for a slot
+instead of collecting 429s; a 429 that still comes (another app on the org) is waited out.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from runner.execute.context import POLL_RETRY_ON, JobContext
 from runner.execute.journal import RequestSummary
@@ -22,6 +28,24 @@ from runner.zoho.errors import RateLimited
 
 #: API_NOTES §3.3: beyond 10 downloads a minute Zoho answers 429 "for that minute".
 DOWNLOAD_WINDOW = 60.0
+DOWNLOADS_PER_WINDOW = 10
+
+_budgets: WeakKeyDictionary[object, deque[float]] = WeakKeyDictionary()
+
+
+def download_slot(ctx: JobContext) -> float | None:
+    """Reserve a bulk read download slot; seconds to wait for it, None if past the deadline."""
+    window = _budgets.setdefault(ctx.client, deque())
+    now = ctx.clock.now()
+    while window and window[0] <= now - DOWNLOAD_WINDOW:
+        window.popleft()
+    start = now
+    if len(window) >= DOWNLOADS_PER_WINDOW:
+        start = max(now, window[-DOWNLOADS_PER_WINDOW] + DOWNLOAD_WINDOW)
+    if start > ctx.deadline:
+        return None
+    window.append(start)
+    return start - now
 
 
 def fact(ctx: JobContext, key: str) -> Mapping[str, Any] | None:
@@ -44,8 +68,10 @@ def remember(
     ctx.journal.ack_intent(intent_id, result=result, outcomes=outcomes)
 
 
-async def download(ctx: JobContext, url: str, dest: Path) -> bool:
+async def download(ctx: JobContext, url: str, dest: Path, *, budgeted: bool = False) -> bool:
     """Fetch `url` to `dest`; False if the deadline comes first.
+
+    `budgeted` (bulk read results) first waits for a slot of the 10-a-minute budget.
 
     The client already retries a GET a few times; past that, a 429 waits out Zoho's
     download minute (or the Retry-After) and a 5xx or dropped connection waits a poll
@@ -53,6 +79,13 @@ async def download(ctx: JobContext, url: str, dest: Path) -> bool:
     """
     attempt = 0
     while True:
+        if budgeted:
+            wait_for_slot = download_slot(ctx)
+            if wait_for_slot is None:
+                return False
+            if wait_for_slot > 0:
+                ctx.progress.note(ctx.name, f"download budget: waiting {wait_for_slot:.0f}s")
+                await ctx.clock.sleep(wait_for_slot)
         try:
             await ctx.client.download(url, dest, deadline=ctx.deadline)
             return True
