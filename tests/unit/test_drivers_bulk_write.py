@@ -281,3 +281,19 @@ def test_a_zip_over_the_size_limit_is_split_until_every_part_fits(
         (i, sum(q.rows for q in parts[: i - 1])) for i in range(1, len(parts) + 1)
     ]
     assert sum(p.rows for p in parts) == 12
+
+
+async def test_a_lost_upload_is_simply_uploaded_again(tmp_path: Path) -> None:
+    """An upload whose answer was lost created nothing, so it goes again under a new step."""
+    async with harness(tmp_path, records=20) as h:
+        job = write_job(write_csv(tmp_path, new_rows(2)))
+        ctx = h.context(job)
+        summary = RequestSummary.of("POST", endpoints.upload(), "zip")
+        h.journal.record_intent(RUN_ID, job.name, "upload:1", summary)
+        result = await BulkWriteDriver().run(ctx)
+        intents = h.journal.intents(RUN_ID, job.name)
+    assert result.status == "COMPLETED", result.errors
+    assert [(i.step_key, i.state) for i in intents] == [
+        ("upload:1", "UNKNOWN"), ("upload:1.1", "ACKED"), ("create:1", "ACKED"),
+        ("result:1", "ACKED"),
+    ]  # fmt: skip
