@@ -203,12 +203,14 @@ async def test_view_over_50000_is_refused_before_scheduling(tmp_path: Path) -> N
 class LoseAnswer(httpx.AsyncBaseTransport):
     """Lets the first POST to `path_end` reach the simulator, then loses its answer."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, path_end: str, *, deliver: bool) -> None:
-        self.inner, self.path_end, self.deliver, self.armed = inner, path_end, deliver, True
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, path_end: str, *, deliver: bool, times: int = 1
+    ) -> None:
+        self.inner, self.path_end, self.deliver, self.armed = inner, path_end, deliver, times
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.armed and request.method == "POST" and request.url.path.endswith(self.path_end):
-            self.armed = False
+            self.armed -= 1
             if self.deliver:
                 response = await self.inner.handle_async_request(request)
                 await response.aread()
@@ -236,3 +238,19 @@ async def test_lost_schedule_answer_never_makes_two_jobs(tmp_path: Path, deliver
     else:
         assert states == [("schedule", "UNKNOWN"), ("schedule.probe", "ACKED")]
         assert result.status in ("COMPLETED", "PARTIAL")
+
+
+async def test_answers_lost_in_a_row_are_asked_again(tmp_path: Path) -> None:
+    """Three lost answers (none reached Zoho) are followed by probes until one is accepted."""
+    job = MassDeleteJob(name="j", module="Leads", cvid="554023000000091999")
+    wrap = lambda inner: LoseAnswer(inner, "/actions/mass_delete", deliver=False, times=3)  # noqa: E731
+    async with harness(tmp_path, wrap=wrap) as h:
+        result = await MassDeleteDriver().run(h.context(job))
+        states = [(i.step_key, i.state) for i in h.journal.intents(RUN_ID, "j")]
+        jobs = await sim_jobs(h)
+    assert states == [
+        ("schedule", "UNKNOWN"), ("schedule.probe", "UNKNOWN"),
+        ("schedule.probe.1", "UNKNOWN"), ("schedule.probe.2", "ACKED"),
+    ]  # fmt: skip
+    assert len(jobs) == 1
+    assert result.status == "COMPLETED"

@@ -26,6 +26,7 @@ from runner.zoho import records as zrecords
 from runner.zoho.errors import AlreadyScheduled, NoRecordsFound, ZohoError
 from runner.zoho.records import MassJobStatus
 
+MAX_PROBES = 5  # answers lost in a row before the job is reported as unknown
 MAX_VIEW_RECORDS = 50_000  # seed 002: a scheduled mass update takes at most 50,000 records
 
 
@@ -188,32 +189,40 @@ class _MassDriver(ABC):
     async def _probe(
         self, ctx: JobContext, summary: RequestSummary, lost: Lost
     ) -> tuple[Any, str] | JobResult:
-        """Ask again at once after a lost answer; Zoho's ALREADY_SCHEDULED guard decides.
+        """Ask again after a lost answer; Zoho's ALREADY_SCHEDULED guard decides.
 
-        If the lost request created a job, that job is still scheduled or running seconds
-        later, so Zoho refuses the second request with ALREADY_SCHEDULED and nothing is
-        created twice. If Zoho accepts it, the first one created no running job. Only done
-        within the same process: after a restart the first job may have ended meanwhile.
+        If a lost request created a job, that job is still scheduled or running moments
+        later, so Zoho refuses the next request with ALREADY_SCHEDULED and nothing is
+        created twice. If Zoho accepts it, no earlier request left a running job (at worst
+        one so small it already ended: a second pass then sets the same values, or finds
+        the view empty). Only done within the same process: after a restart the first job
+        may have ended long ago, so resume reports instead (API_NOTES §8).
         """
         why = lost.explain(ctx.name)
-        ctx.progress.note(ctx.name, f"{why}; asking Zoho once more (ALREADY_SCHEDULED guards)")
-        try:
-            answer = await ctx.step(
-                "schedule.probe", summary, lambda: self.schedule(ctx),
-                lambda job_id: Recorded(zoho_job_id=job_id, result={"job_id": job_id}),
-            )  # fmt: skip
-        except AlreadyScheduled:
-            text = f"{why}; Zoho says a job already runs on this view (most likely that one)"
-            return self._failed(ctx, JobError("OUTCOME_UNKNOWN", text + "; check the org"))
-        except NoRecordsFound:
-            counts = {"total": 0, "succeeded": 0, "failed": 0}
-            return JobResult(ctx.name, self.kind, ctx.job.module, "COMPLETED", counts=counts)
-        except ZohoError as exc:
-            return self._failed(ctx, JobError(exc.code, exc.message, dict(exc.details)))
-        if isinstance(answer, Answered) and answer.zoho_job_id is not None:
-            ctx.progress.note(ctx.name, "Zoho accepted the second request: the first made no job")
-            return answer.intent, answer.zoho_job_id
-        return self._failed(ctx, JobError("OUTCOME_UNKNOWN", why + "; asked again, lost again"))
+        for probe in range(MAX_PROBES):
+            ctx.progress.note(ctx.name, f"{why}; asking again ({probe + 1}/{MAX_PROBES})")
+            try:
+                answer = await ctx.step(
+                    "schedule.probe" if probe == 0 else f"schedule.probe.{probe}",
+                    summary, lambda: self.schedule(ctx),
+                    lambda job_id: Recorded(zoho_job_id=job_id, result={"job_id": job_id}),
+                )  # fmt: skip
+            except AlreadyScheduled:
+                text = f"{why}; Zoho says a job already runs on this view (most likely that one)"
+                return self._failed(ctx, JobError("OUTCOME_UNKNOWN", text + "; check the org"))
+            except NoRecordsFound:
+                counts = {"total": 0, "succeeded": 0, "failed": 0}
+                return JobResult(ctx.name, self.kind, ctx.job.module, "COMPLETED", counts=counts)
+            except ZohoError as exc:
+                return self._failed(ctx, JobError(exc.code, exc.message, dict(exc.details)))
+            if isinstance(answer, Answered) and answer.zoho_job_id is not None:
+                ctx.progress.note(ctx.name, "Zoho accepted it: no earlier request left a job")
+                return answer.intent, answer.zoho_job_id
+            wait = ctx.poll_backoff.delay(probe)
+            if ctx.clock.now() + wait > ctx.deadline:
+                break
+            await ctx.clock.sleep(wait)
+        return self._failed(ctx, JobError("OUTCOME_UNKNOWN", why + "; every answer was lost"))
 
     def _failed(self, ctx: JobContext, error: JobError) -> JobResult:
         return JobResult(ctx.name, self.kind, ctx.job.module, "FAILED", errors=(error,))
