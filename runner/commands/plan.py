@@ -6,34 +6,41 @@ when there are changes. Errors raise (ManifestError, RunnerError) and cli.py map
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
 
-from runner.errors import TargetError, UsageError
+from runner.commands._target import connect
+from runner.errors import UsageError
+from runner.execute.target import limited
 from runner.manifest.model import Manifest
 from runner.manifest.validate import load_manifests
 from runner.plan.build import build_plan
+from runner.plan.facts import gather_facts
 from runner.plan.file import save_plan
 from runner.plan.model import OrgFacts, Plan
 from runner.plan.render_json import render_json
 from runner.plan.render_markdown import render_markdown
 from runner.plan.render_text import render_text, text_renderables
+from runner.zoho.client import ZohoClient
 
 FORMATS = ("text", "json", "markdown")
 
 
 def _online_facts(manifests: Sequence[Manifest], *, sim: bool) -> OrgFacts:
-    """Counts from the org (cvid views, bulk read queries). TO WIRE: the lead connects the
-    Zoho client here (metadata + record counts, through --sim or the ZOHO_* environment)."""
-    del manifests, sim
-    raise TargetError(
-        "online planning needs a Zoho target (ZOHO_ACCESS_TOKEN, or ZOHO_CLIENT_ID + "
-        "ZOHO_CLIENT_SECRET + ZOHO_REFRESH_TOKEN, or --sim) and is not wired yet in this "
-        "build; run `zcrm-runner plan` without --online for an offline plan"
-    )
+    """Counts from the org (cvid views) through read-only calls: --sim or ZOHO_* env."""
+    connection, clock = connect(sim=sim)
+
+    async def gather() -> OrgFacts:
+        async with ZohoClient(
+            connection.target, clock=clock, transport=limited(connection, 5)
+        ) as client:
+            return await gather_facts(client, manifests)
+
+    return asyncio.run(gather())
 
 
 def _emit(plan: Plan, format: str) -> None:

@@ -1,4 +1,4 @@
-"""`zcrm-runner plan`: formats, --out, detailed exit codes, and the unwired --online branch."""
+"""`zcrm-runner plan`: formats, --out, detailed exit codes, and --online against the simulator."""
 
 from __future__ import annotations
 
@@ -118,12 +118,27 @@ def test_warnings_go_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "warning:" in capsys.readouterr().err
 
 
-def test_online_is_not_wired_yet(manifest: Path) -> None:
-    """--online fails with a clear TargetError until the Zoho client is wired in."""
-    with pytest.raises(TargetError, match="online planning needs a Zoho target"):
+def test_online_without_a_target_says_how_to_set_one(
+    manifest: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--online with no ZOHO_* variables and no --sim is a clear TargetError."""
+    for name in ("ZOHO_ACCESS_TOKEN", "ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(TargetError, match="no Zoho target"):
         _run([manifest], online=True)
-    with pytest.raises(TargetError, match="not wired yet"):
-        _run([manifest], online=True, sim=True)
+
+
+def test_online_sim_plan_knows_the_org_and_view_sizes(
+    manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--online --sim reads the org id and the junk view's size (30 Leads) into the plan."""
+    out = tmp_path / "plan.json"
+    assert _run([manifest], online=True, sim=True, format="json", out=out) == 0
+    saved = json.loads(out.read_text())
+    assert saved["target"] == "554023000000046001"
+    junk = next(j for j in saved["jobs"] if j["name"] == "junk-leads")
+    assert junk["record_count"] == 30
+    capsys.readouterr()
 
 
 def test_sim_without_online_is_a_usage_error(manifest: Path) -> None:
