@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from runner.commands._target import confirm, connect
@@ -11,10 +12,13 @@ from runner.errors import UsageError
 from runner.execute.session import SessionOptions, run_session
 from runner.manifest.model import Manifest
 from runner.manifest.validate import load_manifests
+from runner.plan.facts import gather_facts
 from runner.plan.file import ensure_fresh, load_plan
+from runner.plan.model import Plan
+from runner.zoho.client import ZohoClient
 
 
-def _manifests(files: list[Path], plan_file: Path | None) -> list[Manifest]:
+def _manifests(files: list[Path], plan_file: Path | None) -> tuple[list[Manifest], Plan | None]:
     """Validated manifests; with --plan, the plan's own manifests, refused if they moved."""
     if plan_file is not None and files:
         raise UsageError("give manifest files or --plan PLAN.json, not both")
@@ -24,11 +28,20 @@ def _manifests(files: list[Path], plan_file: Path | None) -> list[Manifest]:
         checked = load_manifests(files)
         for warning in checked.warnings:
             print(warning, file=sys.stderr)
-        return list(checked.manifests)
+        return list(checked.manifests), None
     plan = load_plan(plan_file)
     checked = load_manifests([Path(ref.path) for ref in plan.manifests])
     ensure_fresh(plan, checked.manifests)
-    return list(checked.manifests)
+    return list(checked.manifests), plan
+
+
+def _bound_to_org(plan: Plan, manifests: list[Manifest]) -> Callable[[ZohoClient], Awaitable[None]]:
+    """An online plan's check at apply time: same org, same view sizes as reviewed."""
+
+    async def check(client: ZohoClient) -> None:
+        ensure_fresh(plan, manifests, facts=await gather_facts(client, manifests))
+
+    return check
 
 
 def run(
@@ -44,7 +57,7 @@ def run(
     deadline: float = 7200.0,
 ) -> int:
     """Apply; exit 0 all done, 1 error, 3 some records failed, 4 deadline reached."""
-    manifests = _manifests(files, plan_file)
+    manifests, plan = _manifests(files, plan_file)
     names = {job.name for m in manifests for job in m.jobs}
     unknown = sorted(set(replace or ()) - names)
     if unknown:
@@ -55,5 +68,8 @@ def run(
         report_dir=report_dir, state_dir=state_dir, concurrency=concurrency,
         deadline=deadline, replace=frozenset(replace or ()),
     )  # fmt: skip
-    run_result, _ = asyncio.run(run_session(manifests, connection, clock, options))
+    precheck = _bound_to_org(plan, manifests) if plan and plan.target else None
+    run_result, _ = asyncio.run(
+        run_session(manifests, connection, clock, options, precheck=precheck)
+    )
     return run_result.exit_code

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from runner.errors import UsageError
 from runner.execute.journal import Journal
@@ -23,7 +23,9 @@ def run(*, run_id: str | None = None, state_dir: Path = Path(".zcrm")) -> int:
     console = Console(soft_wrap=True)
     with Journal(state_dir) as journal:
         if run_id is None:
-            table = Table("run", "started (UTC)", "ended (UTC)", "status", "exit", "org")
+            table = Table(
+                Column("run", no_wrap=True), "started (UTC)", "ended (UTC)", "status", "exit", "org"
+            )
             for row in journal.list_runs():
                 exit_code = "-" if row.exit_code is None else str(row.exit_code)
                 table.add_row(row.run_id, _when(row.started_at), _when(row.ended_at),
@@ -33,7 +35,15 @@ def run(*, run_id: str | None = None, state_dir: Path = Path(".zcrm")) -> int:
         found = journal.get_run(run_id)
         if found is None:
             raise UsageError(f"no run {run_id!r} in {state_dir}")
-        table = Table("job", "kind", "module", "status", "counts", "Zoho job ids", "polls")
+        table = Table(
+            Column("job", no_wrap=True),
+            "kind",
+            "module",
+            "status",
+            "counts",
+            "Zoho job ids",
+            "polls",
+        )
         for job in journal.jobs(run_id):
             counts = ", ".join(f"{k} {v}" for k, v in job.counts.items()) or "-"
             table.add_row(job.name, job.kind, job.module, job.status, counts,

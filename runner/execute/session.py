@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -68,8 +68,13 @@ async def run_session(
     *,
     run_id: str | None = None,
     stream: TextIO | None = None,
+    precheck: Callable[[ZohoClient], Awaitable[None]] | None = None,
 ) -> tuple[RunResult, ReportPaths]:
-    """Apply (run_id None) or resume (run_id given) the manifests' jobs; write reports."""
+    """Apply (run_id None) or resume (run_id given) the manifests' jobs; write reports.
+
+    `precheck` runs once the org answers and before anything is recorded or sent: a
+    saved plan checks there that the org and its views are still what was reviewed.
+    """
     out = stream or sys.stderr
     jobs: list[AnyJob] = [job for m in manifests for job in m.jobs]
     refs = tuple(ManifestRef(str(m.path.resolve()), m.sha256) for m in manifests)
@@ -83,6 +88,8 @@ async def run_session(
             retry_refused_posts=True,  # a 429/refused POST created nothing: safe to resend
         ) as client:
             org = await metadata.get_org(client)
+            if precheck is not None:
+                await precheck(client)
             target = Target(
                 connection.kind, connection.target.api_domain, org.id, connection.target.dc
             )
@@ -108,7 +115,9 @@ async def run_session(
                 work_dir=options.state_dir / "runs" / run_id, org_id=org.id, zgid=zgid,
                 deadline=clock.now() + options.deadline, replace=options.replace,
                 apply_once=connection.kind != "sim",
-                poll_backoff=lambda: Backoff(start=options.poll_start, cap=options.poll_cap),
+                poll_backoff=lambda: Backoff(
+                    start=options.poll_start, cap=options.poll_cap, jitter="equal"
+                ),
             )  # fmt: skip
             try:
                 if isinstance(progress, BarsProgress):
