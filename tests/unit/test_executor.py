@@ -1,0 +1,88 @@
+"""The job DAG: needs order, skips after a failure, apply-once and --replace, resume."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from runner.execute.executor import Execution
+from runner.execute.poll import Backoff
+from runner.execute.progress import NullProgress
+from runner.execute.results import Target
+from runner.manifest.model import AnyJob, MassDeleteJob, MassUpdateJob
+from tests.unit.exec_fixtures import Harness, harness
+
+pytestmark = pytest.mark.anyio
+
+ORG = "554023000000046001"
+
+
+def execution(h: Harness, run_id: str, **kw: object) -> Execution:
+    h.journal.start_run(run_id, target=Target("zoho", "http://sim.local", ORG))
+    return Execution(
+        run_id=run_id, client=h.client, journal=h.journal, clock=h.clock,
+        progress=NullProgress(), work_dir=h.work_dir, org_id=ORG, zgid=h.zgid,
+        deadline=h.clock.now() + 3600,
+        poll_backoff=lambda: Backoff(jitter="equal", rng=random.Random(1)), **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def update(name: str, n: int, *, needs: tuple[str, ...] = (), field: str = "City") -> AnyJob:
+    return MassUpdateJob(name=name, module="Leads", ids=(f"554023001{n:09d}",),
+                         values={field: "Oslo"}, needs=needs)  # fmt: skip
+
+
+async def test_needs_run_in_order_and_a_failure_skips_dependents(tmp_path: Path) -> None:
+    """A job whose need FAILED is SKIPPED with the reason; independent jobs still run."""
+    jobs = [
+        update("bad", 1, field="Email"),  # Email cannot be mass updated: FAILED
+        update("after-bad", 2, needs=("bad",)),
+        update("free", 3),
+    ]
+    async with harness(tmp_path) as h:
+        results = await execution(h, "r1").run(jobs)
+    status = {r.name: r.status for r in results}
+    assert status == {"bad": "FAILED", "after-bad": "SKIPPED", "free": "COMPLETED"}
+    assert results[1].skipped_reason == "needs: bad is FAILED"
+
+
+async def test_applied_job_is_unchanged_unless_replaced(tmp_path: Path) -> None:
+    """The same content on the same org runs once; --replace runs it again."""
+    jobs = [update("city", 4)]
+    async with harness(tmp_path) as h:
+        first = await execution(h, "r1").run(jobs)
+        second = await execution(h, "r2").run(jobs)
+        third = await execution(h, "r3", replace=frozenset({"city"})).run(jobs)
+        posts = len(h.journal.intents("r3", "city"))
+    assert [first[0].status, second[0].status, third[0].status] == [
+        "COMPLETED", "UNCHANGED", "COMPLETED"
+    ]  # fmt: skip
+    assert "applied with the same content in run r1" in (second[0].skipped_reason or "")
+    assert posts == 1
+
+
+async def test_resume_keeps_finished_jobs_and_finishes_the_rest(tmp_path: Path) -> None:
+    """A second pass over the same run id keeps ended jobs and polls the running one."""
+    quick = MassUpdateJob(name="quick", module="Deals", ids=("554023004000000005",),
+                          values={"Stage": "Closed Won"})  # fmt: skip
+    jobs: list[AnyJob] = [
+        quick,
+        MassDeleteJob(name="slow", module="Leads", cvid="554023000000092002"),
+    ]
+    async with harness(tmp_path) as h:
+        first = execution(h, "r1")
+        first.deadline = h.clock.now() + 0.5
+        before = await first.run(jobs)
+        h.journal.reopen_run("r1")
+        second = Execution(
+            run_id="r1", client=h.client, journal=h.journal, clock=h.clock,
+            progress=NullProgress(), work_dir=h.work_dir, org_id=ORG, zgid=h.zgid,
+            deadline=h.clock.now() + 3600,
+        )  # fmt: skip
+        after = await second.run(jobs)
+        intents = h.journal.intents("r1")
+    assert [r.status for r in before] == ["COMPLETED", "RUNNING"]
+    assert [r.status for r in after] == ["COMPLETED", "COMPLETED"]
+    assert [i.step_key for i in intents] == ["batch:1", "schedule"]
