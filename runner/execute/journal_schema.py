@@ -158,25 +158,28 @@ def scrub_path(path: str, secrets: Iterable[str] = ()) -> str:
     return str(scrub(cleaned, secrets))
 
 
-# A mapping key (as JSON text) that `is_secret_key` would redact; `secret`/`passw` inside
-# a longer key are found by a plain substring test on the lower-cased text instead.
-_SECRET_KEY_JSON = re.compile(
-    r'"(?:authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[_-]?key|'
-    r'access_token|refresh_token|id_token|client_secret|password|token)"\s*:',
-    re.IGNORECASE,
-)
+# Mapping keys (lower case, as JSON text) that `is_secret_key` redacts by exact name;
+# `secret`/`passw` anywhere in a longer key are caught by the substring tests below.
+_SECRET_KEYS_JSON = tuple(
+    f'"{k}"'
+    for k in (
+        "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key",
+        "api_key", "api-key", "apikey", "access_token", "refresh_token", "id_token",
+        "client_secret", "password", "token",
+    )
+)  # fmt: skip
 
 
 def _may_hold_secret(text: str, known: Sequence[str]) -> bool:
-    """Cheap prefilter: False means the text certainly shows no secret to redact."""
+    """Cheap prefilter (substring tests only): False means nothing in the text to redact."""
     lower = text.lower()
     return (
         any(s in text for s in known)
         or "secret" in lower
         or "passw" in lower
-        or ("oauthtoken" in lower and _SECRET_VALUE.search(text) is not None)
+        or "oauthtoken" in lower
         or ("1000." in text and _SECRET_VALUE.search(text) is not None)
-        or ('":' in text and _SECRET_KEY_JSON.search(text) is not None)
+        or any(k in lower for k in _SECRET_KEYS_JSON)
     )
 
 

@@ -40,7 +40,9 @@ def _as_result(o: zrecords.RecordOutcome) -> RecordOutcome:
     if o.status == "unknown":
         return RecordOutcome(o.id, "error", "OUTCOME_UNKNOWN", "Zoho's answer named no outcome")
     if o.ok:
-        return RecordOutcome(o.id, "success", o.code, o.message, dict(o.details))
+        # Zoho's success details (modified time, by whom) are not report data; dropping
+        # them keeps the journal small (a 500-record answer is ~100 kB of them).
+        return RecordOutcome(o.id, "success", o.code, o.message)
     return RecordOutcome(o.id, "error", o.code, o.message, dict(o.details))
 
 
