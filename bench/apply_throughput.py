@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import random
 import tempfile
@@ -61,7 +62,68 @@ async def _throughput(folder: Path) -> tuple[float, int, int]:
     run, _ = await run_session(manifests, connection, SystemClock(), options, stream=_Null())
     took = time.perf_counter() - started
     assert run.jobs[0].counts["total"] == IDS, run.jobs[0].counts
+    print(f"  of it the job itself: {run.jobs[0].duration or 0.0:.3f} s")
     return took, injector.stats.concurrency_429, injector.stats.max_in_flight
+
+
+class _FakeZoho(httpx.AsyncBaseTransport):
+    """A server that costs nothing but its latency: isolates the runner's own overhead.
+
+    Answers GET /org and mass update by ids (every record a success, seed 002's shape)
+    after `LATENCY`, refusing with 429 above `LIMIT` requests in flight, as the simulator
+    does under `--faults latency=50ms,concurrency=10`.
+    """
+
+    def __init__(self) -> None:
+        self.in_flight = self.peak = self.refused = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            if self.in_flight > LIMIT:
+                self.refused += 1
+                body = {"code": "TOO_MANY_REQUESTS", "details": {}, "message": "x",
+                        "status": "error"}  # fmt: skip
+                return httpx.Response(429, json=body)
+            await asyncio.sleep(LATENCY)
+            if request.url.path.endswith("/org"):
+                org = {"id": "554023000000046001", "zgid": "673573045"}
+                return httpx.Response(200, json={"org": [org]})
+            ids = json.loads(await request.aread())["ids"]
+            entry = (
+                '{"code":"SUCCESS","details":{"id":"%s"},"message":"record updated",'
+                '"status":"success"}'
+            )
+            data = ",".join(entry % i for i in ids)
+            body = _Body(('{"data":[' + data + "]}").encode())
+            # A streamed body, as a socket or ASGI transport gives, not one already read.
+            return httpx.Response(200, stream=body, headers={"Content-Type": "application/json"})
+        finally:
+            self.in_flight -= 1
+
+
+class _Body(httpx.AsyncByteStream):
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        yield self._data
+
+
+async def _runner_only(folder: Path) -> tuple[float, int, int]:
+    """Seconds for one apply against `_FakeZoho`; its 429s; peak in flight."""
+    fake = _FakeZoho()
+    creds = Credentials(access_token="1000.bench.token")
+    target = Target(SIM_BASE, SIM_BASE, SIM_BASE, creds, dc="sim", env="simulator")
+    manifests = load_manifests([_manifest(folder)]).manifests
+    options = SessionOptions(folder / "reports", folder / "state", concurrency=LIMIT)
+    started = time.perf_counter()
+    run, _ = await run_session(manifests, Connection(target, fake, "sim"), SystemClock(),
+                               options, stream=_Null())  # fmt: skip
+    took = time.perf_counter() - started
+    assert run.jobs[0].counts["succeeded"] == IDS, run.jobs[0].counts
+    return took, run.jobs[0].duration or 0.0, fake.refused, fake.peak
 
 
 class _Null:
@@ -109,6 +171,16 @@ def main() -> None:
             )
     best = min(times)
     print(f"floor {floor:.3f} s; best {best:.3f} s = {best / floor:.2f}x (target <= 1.10x)")
+    alone = []
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            took, job, refused, peak = asyncio.run(_runner_only(Path(tmp)))
+            alone.append(job)
+            print(
+                f"runner alone (zero-cost server): apply {took:.3f} s, of it the job "
+                f"{job:.3f} s ({job / floor:.2f}x floor), 429s: {refused}, peak: {peak}"
+            )
+    print(f"runner alone, job phase: best {min(alone):.3f} s = {min(alone) / floor:.2f}x floor")
     for records in (300, 5_000, 50_000):
         polls, ideal, duration = asyncio.run(_polls(records))
         print(f"cvid job of {records} records ({duration:.0f} s): {polls} polls, ideal {ideal}")
