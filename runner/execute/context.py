@@ -89,8 +89,7 @@ class JobContext:
 
     def earlier(self, step_key: str) -> Intent | None:
         """The latest attempt at this step in this run, if any."""
-        found = [i for i in self.journal.intents(self.run_id, self.name) if i.step_key == step_key]
-        return found[-1] if found else None
+        return self.journal.latest_intent(self.run_id, self.name, step_key)
 
     def replay(self, intent: Intent) -> Answered[Any]:
         """An answer an earlier attempt recorded, rebuilt from the journal."""

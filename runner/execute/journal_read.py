@@ -159,6 +159,15 @@ class JournalReader:
             sql, args = f"{sql} AND job = ?", [run_id, job]
         return [intent_row(r) for r in self._conn.execute(f"{sql} ORDER BY id", args)]
 
+    def latest_intent(self, run_id: str, job: str, step_key: str) -> Intent | None:
+        """The latest attempt at one step (indexed by the UNIQUE key: no scan per batch)."""
+        row = self._conn.execute(
+            f"{INTENT_SELECT} WHERE run_id = ? AND job = ? AND step_key = ?"
+            " ORDER BY attempt DESC LIMIT 1",
+            (run_id, job, step_key),
+        ).fetchone()
+        return None if row is None else intent_row(row)
+
     def pending_intents(self, run_id: str) -> list[Intent]:
         """POSTs that may have been sent but whose answer was never recorded."""
         return [i for i in self.intents(run_id) if i.state == "PENDING"]
