@@ -5,46 +5,20 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from runner.clock import ManualClock
 from runner.zoho import bulk_read, bulk_write
-from runner.zoho.auth import Credentials, Target
 from runner.zoho.client import ZohoClient
-
-WIRE = Path(__file__).parents[1] / "data" / "zoho" / "wire"
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-def vector(name: str) -> dict[str, Any]:
-    return dict(json.loads((WIRE / name).read_text())["requests"][0])
-
-
-def reply(vec: dict[str, Any]) -> httpx.Response:
-    return httpx.Response(vec["response"]["status"], json=vec["response"]["body"])
-
-
-class Recorder:
-    """Answers each request with the next canned response and keeps the requests."""
-
-    def __init__(self, *answers: httpx.Response) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        request.read()
-        self.requests.append(request)
-        return self.answers.pop(0)
+from tests.unit import zoho_fixtures as zf
+from tests.unit.zoho_fixtures import Handler, Recorder, reply, vector
 
 
 def client(handler: Handler) -> ZohoClient:
-    target = Target("https://api.test", "https://a.test", "https://up.test", Credentials("tok"))
-    return ZohoClient(target, clock=ManualClock(), transport=httpx.MockTransport(handler))
+    """A client whose upload host is https://up.test."""
+    return zf.client(handler, upload="https://up.test")
 
 
 def a_zip(name: str, text: str) -> bytes:

@@ -3,49 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from runner.clock import ManualClock
 from runner.manifest.model import Territory
 from runner.zoho import errors as ze
 from runner.zoho import mass_delete, mass_update, metadata, records
-from runner.zoho.auth import Credentials, Target
-from runner.zoho.client import ZohoClient
-
-WIRE = Path(__file__).parents[1] / "data" / "zoho" / "wire"
-Handler = Callable[[httpx.Request], httpx.Response]
+from tests.unit import zoho_fixtures as zf
+from tests.unit.zoho_fixtures import Recorder, client, reply
 
 
 def vector(name: str, method: str = "POST") -> dict[str, Any]:
-    """The first request of a wire capture with that method."""
-    reqs = json.loads((WIRE / name).read_text())["requests"]
-    return next(r for r in reqs if r["method"] == method)
-
-
-def reply(vec: dict[str, Any]) -> httpx.Response:
-    return httpx.Response(vec["response"]["status"], json=vec["response"]["body"])
-
-
-class Recorder:
-    """Answers each request with the next canned response and keeps the requests."""
-
-    def __init__(self, *answers: httpx.Response) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.answers.pop(0)
-
-
-def client(handler: Handler) -> ZohoClient:
-    target = Target("https://api.test", "https://a.test", "https://u.test", Credentials("tok"))
-    return ZohoClient(target, clock=ManualClock(), transport=httpx.MockTransport(handler))
+    """The first request of a wire capture with that method (POST unless said)."""
+    return zf.vector(name, method)
 
 
 def assert_same_request(req: httpx.Request, vec: dict[str, Any], body: Any = None) -> None:
@@ -259,7 +231,7 @@ async def test_mass_delete_status_is_wire_05() -> None:
 @pytest.mark.anyio
 async def test_org_and_current_user_are_wire_00() -> None:
     """`/org` gives the zgid for X-CRM-ORG; `/users?type=CurrentUser` the user."""
-    reqs = json.loads((WIRE / "00_init.json").read_text())["requests"]
+    reqs = json.loads((zf.WIRE / "00_init.json").read_text())["requests"]
     rec = Recorder(reply(reqs[1]), reply(reqs[0]))
     async with client(rec) as zc:
         org = await metadata.get_org(zc)
