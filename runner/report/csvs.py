@@ -42,3 +42,19 @@ def write_outcomes_csv(outcomes: Iterable[RecordOutcome], path: Path) -> int:
             writer.writerow([safe_cell(v) for v in (o.record_id, o.status, o.code, o.message)])
             rows += 1
     return rows
+
+
+def copy_csv_safely(source: Path, path: Path) -> int:
+    """Copy a CSV Zoho produced (a bulk write result) with every cell made safe; data rows."""
+    rows = -1
+    with source.open(newline="", encoding="utf-8-sig") as src, atomic_open(path, newline="") as fh:
+        writer = csv.writer(fh)
+        for row in csv.reader(src):
+            writer.writerow([safe_cell(v) for v in row])
+            rows += 1
+    return max(rows, 0)
+
+
+def result_csv_name(job_name: str) -> str:
+    """`<job>.result.csv`, named like the outcomes CSV."""
+    return f"{_UNSAFE_NAME.sub('_', job_name)}.result.csv"

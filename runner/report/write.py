@@ -15,7 +15,12 @@ from pathlib import Path
 from runner.execute.results import FileRef, JobResult, RunResult
 from runner.report.atomic import atomic_write_text
 from runner.report.build import report_json
-from runner.report.csvs import outcomes_csv_name, write_outcomes_csv
+from runner.report.csvs import (
+    copy_csv_safely,
+    outcomes_csv_name,
+    result_csv_name,
+    write_outcomes_csv,
+)
 from runner.report.junit import render_junit
 from runner.report.markdown import render_markdown, summary_lines
 
@@ -33,6 +38,20 @@ class ReportPaths:
     markdown: Path
     junit: Path
     csvs: dict[str, Path]
+
+
+def _with_result_copies(job: JobResult, folder: Path) -> JobResult:
+    """Copy Zoho's bulk write result files into the report folder, cells made safe."""
+    files: list[FileRef] = []
+    for ref in job.files:
+        source = Path(ref.path)
+        if ref.kind == "bulk_write_result" and source.is_file():
+            name = result_csv_name(job.name)
+            rows = copy_csv_safely(source, folder / name)
+            files.append(FileRef(ref.kind, name, rows))
+        else:
+            files.append(ref)
+    return replace(job, files=tuple(files))
 
 
 def _with_outcomes_csv(job: JobResult, folder: Path) -> tuple[JobResult, Path | None]:
@@ -54,7 +73,7 @@ def write_reports(run: RunResult, report_dir: Path) -> ReportPaths:
     jobs: list[JobResult] = []
     csvs: dict[str, Path] = {}
     for job in run.jobs:
-        updated, csv_path = _with_outcomes_csv(job, folder)
+        updated, csv_path = _with_outcomes_csv(_with_result_copies(job, folder), folder)
         jobs.append(updated)
         if csv_path is not None:
             csvs[job.name] = csv_path

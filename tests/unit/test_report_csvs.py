@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,3 +64,21 @@ def test_csv_file_name_is_safe() -> None:
     """Job names become file names with nothing but letters, digits and _.-"""
     assert outcomes_csv_name("deals-source") == "deals-source.outcomes.csv"
     assert outcomes_csv_name("../x y") == ".._x_y.outcomes.csv"
+
+
+def test_bulk_write_result_is_copied_with_safe_cells(tmp_path: Path) -> None:
+    """Zoho's result CSV lands in the report folder, formula-looking cells escaped."""
+    from runner.execute.results import FileRef, JobResult, RunResult, Target
+    from runner.report.write import write_reports
+
+    source = tmp_path / "work" / "imp.result.csv"
+    source.parent.mkdir()
+    source.write_text("Email,STATUS,RECORD_ID,ERRORS\n=cmd|' /C calc'!A0,ADDED,1,\n")
+    job = JobResult("imp", "bulk_write", "Leads", "COMPLETED",
+                    files=(FileRef("bulk_write_result", str(source), 1),))  # fmt: skip
+    run = RunResult("r1", 0.0, 1.0, Target("sim", "http://sim.local"), jobs=(job,))
+    paths = write_reports(run, tmp_path / "reports")
+    copied = (paths.folder / "imp.result.csv").read_text()
+    assert copied.splitlines()[1].startswith("'=cmd")
+    report = json.loads(paths.json.read_text())
+    assert report["jobs"][0]["files"][0]["path"] == "imp.result.csv"
