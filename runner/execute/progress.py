@@ -124,7 +124,8 @@ class BarsProgress:
     def job_finished(self, name: str, *, status: str, detail: str) -> None:
         task = self._tasks.get(name)
         if task is not None:
-            self._bars.update(task, state=f"{status} {detail}")
+            # The bar keeps the state only; the counts follow in the run's summary.
+            self._bars.update(task, state=status)
 
     def note(self, name: str, text: str) -> None:
         self._bars.console.print(f"[{name}] {text}", markup=False, highlight=False)
