@@ -80,6 +80,7 @@ class JobContext:
     work_dir: Path
     zgid: Callable[[], Awaitable[str]]
     poll_backoff: Backoff = field(default_factory=Backoff)
+    concurrency: int = 5  # --concurrency: requests (so batches) under way at once
     rng: random.Random = field(default_factory=random.Random)
     polls: int = 0
 

@@ -50,6 +50,7 @@ class Execution:
     zgid: Callable[[], Awaitable[str]]
     deadline: float
     replace: frozenset[str] = frozenset()
+    concurrency: int = 5
     apply_once: bool = True  # off for the in-process simulator: its org is new every run
     poll_backoff: Callable[[], Backoff] = Backoff
     _results: dict[str, JobResult] = field(default_factory=dict)
@@ -104,6 +105,7 @@ class Execution:
             run_id=self.run_id, job=job, client=self.client, journal=self.journal,
             clock=self.clock, deadline=self.deadline, progress=self.progress,
             work_dir=self.work_dir / job.name, zgid=self.zgid, poll_backoff=self.poll_backoff(),
+            concurrency=self.concurrency,
         )  # fmt: skip
         try:
             result = await DRIVERS[job.kind].run(ctx)

@@ -114,7 +114,7 @@ async def run_session(
                 run_id=run_id, client=client, journal=journal, clock=clock, progress=progress,
                 work_dir=options.state_dir / "runs" / run_id, org_id=org.id, zgid=zgid,
                 deadline=clock.now() + options.deadline, replace=options.replace,
-                apply_once=connection.kind != "sim",
+                apply_once=connection.kind != "sim", concurrency=options.concurrency,
                 poll_backoff=lambda: Backoff(
                     start=options.poll_start, cap=options.poll_cap, jitter="equal"
                 ),

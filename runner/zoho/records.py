@@ -97,7 +97,11 @@ def record_outcomes(ids: Sequence[str], body: Any) -> list[RecordOutcome]:
     ids in order, as Zoho answers in input order. An id with no entry is `unknown`.
     """
     data = body.get("data") if isinstance(body, Mapping) else None
-    entries = [e for e in data if isinstance(e, Mapping)] if isinstance(data, list) else []
+    entries = (
+        [e for e in data if type(e) is dict or isinstance(e, Mapping)]
+        if isinstance(data, list)
+        else []
+    )
     aligned = _aligned(ids, entries)
     if aligned is not None:
         return aligned

@@ -64,20 +64,26 @@ async def run_batches(
     out = IdsOutcome()
     done = 0
     stop = asyncio.Event()
+    # Twice as many batches under way as requests may be in flight: intents are journaled
+    # shortly before their POST can go out, not 100 of them up front (a crash would leave
+    # PENDING intents never sent, each to be verified on resume), while the next POSTs are
+    # ready when a slot frees up during the parsing of an answer.
+    slots = asyncio.Semaphore(2 * ctx.concurrency)
 
     async def one(n: int, batch: list[str]) -> None:
         nonlocal done
-        if stop.is_set():
-            out.not_processed += len(batch)
-            return
-        try:
-            results[n] = await _batch(ctx, n + 1, batch, path, body_of, send, verify)
-        except ZohoError as exc:
-            # A request-level refusal (permission, bad field…) would repeat for every batch.
-            stop.set()
-            out.errors.append(JobError(exc.code, exc.message, dict(exc.details)))
-            out.not_processed += len(batch)
-            return
+        async with slots:
+            if stop.is_set():
+                out.not_processed += len(batch)
+                return
+            try:
+                results[n] = await _batch(ctx, n + 1, batch, path, body_of, send, verify)
+            except ZohoError as exc:
+                # A request-level refusal (permission, bad field…) would repeat for every batch.
+                stop.set()
+                out.errors.append(JobError(exc.code, exc.message, dict(exc.details)))
+                out.not_processed += len(batch)
+                return
         done += len(batch)
         ctx.progress.job_advanced(ctx.name, done=done, total=len(ids), state="sending")
 
