@@ -17,6 +17,8 @@ import asyncio
 import json
 import math
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +29,7 @@ from runner.clock import SystemClock
 from runner.execute.drivers.mass import MassUpdateDriver
 from runner.execute.poll import Backoff, ideal_polls
 from runner.execute.session import SessionOptions, run_session
-from runner.execute.target import SIM_BASE, Connection
+from runner.execute.target import SIM_BASE, Connection, env_connection
 from runner.manifest.validate import load_manifests
 from runner.simulator.app import create_app
 from runner.simulator.faults import parse_fault_spec
@@ -126,6 +128,28 @@ async def _runner_only(folder: Path) -> tuple[float, int, int]:
     return took, run.jobs[0].duration or 0.0, fake.refused, fake.peak
 
 
+async def _over_socket(folder: Path) -> tuple[float, float]:
+    """Seconds for one apply against `sim serve` in its own process (its CPU on the other
+    core), and of it the job; the simulator as a user would run it."""
+    command = [sys.executable, "-m", "runner", "sim", "serve", "--port", "0",
+               "--records", str(IDS), "--faults", f"latency=50ms,concurrency={LIMIT}"]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        env = dict(server.stdout.readline().strip().split("=", 1) for _ in range(4))
+        connection = env_connection(env)
+        manifests = load_manifests([_manifest(folder)]).manifests
+        options = SessionOptions(folder / "reports", folder / "state", concurrency=LIMIT)
+        started = time.perf_counter()
+        run, _ = await run_session(manifests, connection, SystemClock(), options, stream=_Null())
+        took = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert run.jobs[0].counts["total"] == IDS, run.jobs[0].counts
+    return took, run.jobs[0].duration or 0.0
+
+
 class _Null:
     def write(self, text: str) -> int:
         return len(text)
@@ -181,6 +205,15 @@ def main() -> None:
                 f"{job:.3f} s ({job / floor:.2f}x floor), 429s: {refused}, peak: {peak}"
             )
     print(f"runner alone, job phase: best {min(alone):.3f} s = {min(alone) / floor:.2f}x floor")
+    socket_jobs = []
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            took, job = asyncio.run(_over_socket(Path(tmp)))
+            socket_jobs.append(job)
+            print(f"vs `sim serve` over a socket: apply {took:.3f} s, of it the job {job:.3f} s "
+                  f"({job / floor:.2f}x floor)")  # fmt: skip
+    best_socket = min(socket_jobs)
+    print(f"vs `sim serve`, job phase: best {best_socket:.3f} s = {best_socket / floor:.2f}x")
     for records in (300, 5_000, 50_000):
         polls, ideal, duration = asyncio.run(_polls(records))
         print(f"cvid job of {records} records ({duration:.0f} s): {polls} polls, ideal {ideal}")
