@@ -114,8 +114,13 @@ def target_from_env(environ: Mapping[str, str]) -> Target:
         client_secret=given["ZOHO_CLIENT_SECRET"] or None,
         refresh_token=given["ZOHO_REFRESH_TOKEN"] or None,
     )
+    api_domain = _url(environ, "ZOHO_API_DOMAIN", api)
+    if urlsplit(api_domain).hostname in _LOOPBACK:
+        # A simulator on this machine serves every host; never fall back to Zoho's own
+        # accounts or upload servers (that would send the local token to the internet).
+        accounts = upload = api_domain
     return Target(
-        api_domain=_url(environ, "ZOHO_API_DOMAIN", api),
+        api_domain=api_domain,
         accounts_url=_url(environ, "ZOHO_ACCOUNTS_URL", accounts),
         upload_domain=_url(environ, "ZOHO_UPLOAD_DOMAIN", upload),
         credentials=creds,

@@ -258,3 +258,10 @@ async def test_refused_refresh_is_clear_and_secret_free(body: dict[str, str], ma
     text = f"{info.value} {info.value!r} {info.value.details}"
     for secret in (SECRET, REFRESH):
         assert secret not in text
+
+
+def test_loopback_api_domain_keeps_every_host_local() -> None:
+    """ZOHO_API_DOMAIN on 127.0.0.1 alone: accounts and upload default to it, never Zoho's."""
+    target = target_from_env({"ZOHO_ACCESS_TOKEN": "t", "ZOHO_API_DOMAIN": "http://127.0.0.1:8030"})
+    assert target.accounts_url == "http://127.0.0.1:8030"
+    assert target.upload_domain == "http://127.0.0.1:8030"
