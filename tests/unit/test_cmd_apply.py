@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
@@ -60,6 +61,7 @@ def test_a_real_org_needs_yes_without_a_terminal(
 ) -> None:
     """Against a real org and with no terminal, apply refuses without --yes."""
     monkeypatch.setenv("ZOHO_ACCESS_TOKEN", "1000.x.y")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal, even under -s
     with pytest.raises(UsageError, match="needs --yes"):
         cli._command("apply")(files=[example])
 
