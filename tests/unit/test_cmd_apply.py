@@ -131,3 +131,25 @@ def test_resume_needs_a_journal_and_refuses_sim_runs(example: Path) -> None:
     assert isinstance(run_id, dict)
     with pytest.raises(TargetError, match="in-process simulator"):
         cli._command("resume")(run_id=run_id["run_id"])
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("answer", "goes_on"), [("yes\n", True), ("y\n", False), ("\n", False)])
+def test_terminal_asks_and_only_yes_goes_on(
+    monkeypatch: pytest.MonkeyPatch, answer: str, goes_on: bool
+) -> None:
+    """On a terminal apply asks first; only a typed 'yes' sends anything."""
+    from runner.commands._target import confirm
+    from runner.execute.target import env_connection
+
+    monkeypatch.setattr("sys.stdin", _Tty(answer))
+    connection = env_connection({"ZOHO_ACCESS_TOKEN": "1000.x.y"})
+    if goes_on:
+        confirm(connection, yes=False, action="apply")
+    else:
+        with pytest.raises(UsageError, match="not confirmed; nothing was sent"):
+            confirm(connection, yes=False, action="apply")
