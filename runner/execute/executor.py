@@ -129,6 +129,7 @@ class Execution:
         self.journal.update_job(
             self.run_id, job.name, status=result.status, counts=dict(result.counts),
             zoho_job_ids=list(result.zoho_job_ids), ended_at=result.ended_at or self.clock.now(),
+            errors=[(e.code, e.message) for e in result.errors],
         )  # fmt: skip
         return result
 
@@ -140,6 +141,7 @@ class Execution:
             polls=self.journal.poll_count(self.run_id, job.name),
             started_at=row.started_at, ended_at=row.ended_at,
             outcomes=tuple(self.journal.job_outcomes(self.run_id, job.name)),
+            errors=tuple(JobError(code, message) for code, message in row.errors),
         )  # fmt: skip
 
 

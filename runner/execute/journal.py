@@ -174,6 +174,7 @@ class Journal(q.JournalReader):
         zoho_job_ids: Sequence[str] | None = None,
         started_at: float | None = None,
         ended_at: float | None = None,
+        errors: Sequence[tuple[str, str]] | None = None,
     ) -> None:
         """Change the given fields of a job; the others keep their value."""
         fields: dict[str, Any] = {
@@ -182,6 +183,7 @@ class Journal(q.JournalReader):
             "zoho_job_ids": None if zoho_job_ids is None else self._json(list(zoho_job_ids)),
             "started_at": started_at,
             "ended_at": ended_at,
+            "errors": None if errors is None else self._json([list(e) for e in errors]),
         }
         changes = {k: v for k, v in fields.items() if v is not None}
         if not changes:

@@ -27,7 +27,7 @@ RUN_SELECT = (
     " options FROM runs"
 )
 _JOB_COLS = "run_id, name, kind, module, fingerprint, status, counts, zoho_job_ids,"
-_JOB_COLS += " started_at, ended_at"
+_JOB_COLS += " started_at, ended_at, errors"
 JOB_SELECT = f"SELECT {_JOB_COLS} FROM jobs"
 JOB_SELECT_J = (
     "SELECT " + ", ".join(f"j.{c.strip()}" for c in _JOB_COLS.split(",")) + " FROM jobs j"
@@ -66,6 +66,7 @@ def job_row(r: Any) -> JobRow:
         zoho_job_ids=tuple(json.loads(r[7])),
         started_at=r[8],
         ended_at=r[9],
+        errors=tuple((str(c), str(m)) for c, m in json.loads(r[10])),
     )
 
 

@@ -87,7 +87,10 @@ _V1 = (
         error_code TEXT)""",
     "CREATE INDEX polls_by_intent ON polls(intent_id)",
 )
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# v2: a job's request-level errors ([[code, message], ...]), so a resumed run's report
+# still says why a job of the interrupted run failed.
+_V2 = ("ALTER TABLE jobs ADD COLUMN errors TEXT NOT NULL DEFAULT '[]'",)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -277,3 +280,4 @@ class JobRow:
     zoho_job_ids: tuple[str, ...]
     started_at: float | None
     ended_at: float | None
+    errors: tuple[tuple[str, str], ...] = ()

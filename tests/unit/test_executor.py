@@ -29,6 +29,15 @@ def execution(h: Harness, run_id: str, **kw: object) -> Execution:
     )  # fmt: skip
 
 
+def execution_again(h: Harness, run_id: str) -> Execution:
+    """A second Execution over a run that exists already (a resume)."""
+    return Execution(
+        run_id=run_id, client=h.client, journal=h.journal, clock=h.clock,
+        progress=NullProgress(), work_dir=h.work_dir, org_id=ORG, zgid=h.zgid,
+        deadline=h.clock.now() + 3600,
+    )  # fmt: skip
+
+
 def update(name: str, n: int, *, needs: tuple[str, ...] = (), field: str = "City") -> AnyJob:
     return MassUpdateJob(name=name, module="Leads", ids=(f"554023001{n:09d}",),
                          values={field: "Oslo"}, needs=needs)  # fmt: skip
@@ -43,9 +52,14 @@ async def test_needs_run_in_order_and_a_failure_skips_dependents(tmp_path: Path)
     ]
     async with harness(tmp_path) as h:
         results = await execution(h, "r1").run(jobs)
+        h.journal.reopen_run("r1")
+        resumed = await execution_again(h, "r1").run(jobs)
     status = {r.name: r.status for r in results}
     assert status == {"bad": "FAILED", "after-bad": "SKIPPED", "free": "COMPLETED"}
     assert results[1].skipped_reason == "needs: bad is FAILED"
+    # A resume keeps the ended jobs, the request-level error of the failed one included.
+    assert [r.status for r in resumed] == ["FAILED", "SKIPPED", "COMPLETED"]
+    assert resumed[0].errors[0].code == "INVALID_DATA"
 
 
 async def test_applied_job_is_unchanged_unless_replaced(tmp_path: Path) -> None:
@@ -76,12 +90,7 @@ async def test_resume_keeps_finished_jobs_and_finishes_the_rest(tmp_path: Path) 
         first.deadline = h.clock.now() + 0.5
         before = await first.run(jobs)
         h.journal.reopen_run("r1")
-        second = Execution(
-            run_id="r1", client=h.client, journal=h.journal, clock=h.clock,
-            progress=NullProgress(), work_dir=h.work_dir, org_id=ORG, zgid=h.zgid,
-            deadline=h.clock.now() + 3600,
-        )  # fmt: skip
-        after = await second.run(jobs)
+        after = await execution_again(h, "r1").run(jobs)
         intents = h.journal.intents("r1")
     assert [r.status for r in before] == ["COMPLETED", "RUNNING"]
     assert after[0].status == "COMPLETED"

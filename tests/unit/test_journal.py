@@ -287,3 +287,30 @@ def test_reader_sees_an_open_writer(tmp_path: Path) -> None:
             assert reader.execute("SELECT run_id FROM runs").fetchall() == [("r1",)]
         finally:
             reader.close()
+
+
+def test_a_v1_state_file_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
+    """A state file written by schema v1 gains the v2 column and loses nothing."""
+    import sqlite3
+
+    from runner.execute.journal_schema import MIGRATIONS
+
+    tmp_path.mkdir(exist_ok=True)
+    conn = sqlite3.connect(tmp_path / "state.db")
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO runs (run_id, started_at, status, target, manifests, options)"
+        " VALUES ('old', 1.0, 'COMPLETED', '{}', '[]', '{}')"
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with Journal(tmp_path) as journal:
+        assert journal.pragma("user_version") == SCHEMA_VERSION == 2
+        assert journal.get_run("old") is not None
+        journal.record_job("old", "j", kind="mass_update", module="Leads", fingerprint="f",
+                           status="FAILED")  # fmt: skip
+        journal.update_job("old", "j", errors=[("NO_PERMISSION", "permission denied")])
+        (row,) = journal.jobs("old")
+    assert row.errors == (("NO_PERMISSION", "permission denied"),)
