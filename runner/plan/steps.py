@@ -102,7 +102,10 @@ def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> St
     warnings: list[str] = []
     if cvid_count is None:
         notes.append("record count unknown offline: plan --online counts the view")
-    elif cvid_count > AUTOMATION_MAX:
+    elif job.territory is not None:
+        # API_NOTES §6: the count endpoint takes a cvid only, not a territory.
+        notes.append(f"{cvid_count:,} is the whole view's count; the territory narrows it")
+    if cvid_count is not None and cvid_count > AUTOMATION_MAX:
         warnings.append(
             f"{cvid_count:,} records: a cvid job over {AUTOMATION_MAX:,} records runs no "
             "workflows, approvals or blueprints"
