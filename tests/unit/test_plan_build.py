@@ -98,6 +98,14 @@ def test_cvid_count_comes_from_online_facts() -> None:
     assert any("runs no workflows" in w for w in job.warnings)
 
 
+def test_a_territory_says_the_count_is_the_whole_views() -> None:
+    """The count endpoint takes no territory, so the plan says the view's count is an upper bound."""
+    facts = OrgFacts("1", cvid_counts={("Accounts", "5"): 240})
+    job = _update("acc", module="Accounts", cvid="5", territory=Territory("9"))
+    notes = _plan(job, facts=facts).jobs[0].notes
+    assert "240 is the whole view's count; the territory narrows it" in notes
+
+
 def test_cvid_over_50000_is_refused_when_the_count_is_known() -> None:
     """A view over 50,000 records is refused with a located problem (seed 002)."""
     facts = OrgFacts("1", cvid_counts={("Deals", "7"): 50_001})
