@@ -99,7 +99,7 @@ def test_cvid_count_comes_from_online_facts() -> None:
 
 
 def test_a_territory_says_the_count_is_the_whole_views() -> None:
-    """The count endpoint takes no territory, so the plan says the view's count is an upper bound."""
+    """The count endpoint takes no territory: the plan says the count is the view's."""
     facts = OrgFacts("1", cvid_counts={("Accounts", "5"): 240})
     job = _update("acc", module="Accounts", cvid="5", territory=Territory("9"))
     notes = _plan(job, facts=facts).jobs[0].notes
