@@ -67,7 +67,14 @@ class Execution:
                 needs = [await done[name] for name in job.needs if name in done]
                 result = await self._job(job, needs, before.get(job.name))
             except BaseException as exc:
-                done[job.name].set_exception(exc)
+                # Dependents see the failure; ^C cancels them instead. Either way the future
+                # is settled here, so asyncio never reports it as "never retrieved".
+                future = done[job.name]
+                if isinstance(exc, asyncio.CancelledError):
+                    future.cancel()
+                else:
+                    future.set_exception(exc)
+                    future.exception()
                 raise
             self._results[job.name] = result
             done[job.name].set_result(result)

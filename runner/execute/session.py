@@ -127,6 +127,8 @@ async def run_session(
                     results = await execution.run(jobs)
             except BaseException:
                 journal.finish_run(run_id, status="INTERRUPTED", exit_code=130)
+                print(f"run {run_id} interrupted; resume with: zcrm-runner resume {run_id}",
+                      file=out)  # fmt: skip
                 raise
         run = RunResult(run_id, started, clock.now(), target, refs, results)
         run = RunResult(run.run_id, run.started_at, run.ended_at, target, refs, results,

@@ -211,3 +211,24 @@ def test_faults_every_job_still_completes(tmp_path: Path) -> None:
     assert by_name["export-junk-leads"]["counts"]["total"] == 30
     assert by_name["deals-close-won"]["counts"]["succeeded"] == 12
     assert len([j for j in jobs if j["kind"] == "mass_update"]) == 1
+
+
+def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
+    """^C while polling: exit 130, a resume hint and no traceback; resume ends the run."""
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\njobs:\n  - name: all-leads\n    kind: mass_update\n    module: Leads\n"
+        '    cvid: "554023000000092002"\n    values: {City: Pune}\n'
+    )
+    with sim_serve_process("--speed", "1") as sim:
+        env = cli_env(sim)
+        process = start_cli(["apply", "jobs.yaml", "--yes"], tmp_path, env)
+        wait_for_line(process, "scheduled")
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        resumed = cli(["resume", "--yes"], tmp_path, env)
+        jobs = sim_get(sim, "/__sim__/jobs")
+    assert process.returncode == 130
+    assert "interrupted; resume with: zcrm-runner resume" in err
+    assert "Traceback" not in err
+    assert resumed.returncode in (0, 3), resumed.stderr
+    assert len(jobs) == 1
