@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import random
 import subprocess
 import sys
@@ -128,6 +129,12 @@ async def _runner_only(folder: Path) -> tuple[float, int, int]:
     return took, run.jobs[0].duration or 0.0, fake.refused, fake.peak
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of another process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _over_socket(folder: Path) -> tuple[float, float]:
     """Seconds for one apply against `sim serve` in its own process (its CPU on the other
     core), and of it the job; the simulator as a user would run it."""
@@ -140,9 +147,12 @@ async def _over_socket(folder: Path) -> tuple[float, float]:
         connection = env_connection(env)
         manifests = load_manifests([_manifest(folder)]).manifests
         options = SessionOptions(folder / "reports", folder / "state", concurrency=LIMIT)
+        sim_cpu, own_cpu = _cpu_seconds(server.pid), time.process_time()
         started = time.perf_counter()
         run, _ = await run_session(manifests, connection, SystemClock(), options, stream=_Null())
         took = time.perf_counter() - started
+        sim_cpu, own_cpu = _cpu_seconds(server.pid) - sim_cpu, time.process_time() - own_cpu
+        print(f"  CPU during the apply: simulator {sim_cpu:.3f} s, runner {own_cpu:.3f} s")
     finally:
         server.terminate()
         server.wait(timeout=30)
