@@ -132,8 +132,11 @@ async def test_resume_skips_pages_already_downloaded(
     assert len(read_output(job.output)) == 101
 
 
-async def test_a_lost_create_is_reported_not_resent(tmp_path: Path) -> None:
-    """A create sent before a crash (no answer journaled) fails the job OUTCOME_UNKNOWN."""
+async def test_a_lost_create_is_asked_again_since_a_read_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """A create sent before a crash (no answer journaled) is created again: a second export
+    job costs credits, never data. The journal keeps both attempts."""
     job = read_job(tmp_path)
     async with harness(tmp_path, records=100) as h:
         ctx = h.context(job)
@@ -142,10 +145,10 @@ async def test_a_lost_create_is_reported_not_resent(tmp_path: Path) -> None:
         )
         result = await BulkReadDriver().run(ctx)
         jobs = await sim_get(h, "/__sim__/jobs")
-    assert result.status == "FAILED"
-    assert [e.code for e in result.errors] == ["OUTCOME_UNKNOWN"]
-    assert "answer was lost" in result.errors[0].message
-    assert jobs == []
+        states = [(i.step_key, i.state) for i in h.journal.intents(RUN_ID, job.name)]
+    assert result.status == "COMPLETED"
+    assert len(jobs) == 1
+    assert states[:2] == [("page:1", "UNKNOWN"), ("page:1.1", "ACKED")]
 
 
 async def test_job_failure_fails_with_zoho_message(tmp_path: Path) -> None:

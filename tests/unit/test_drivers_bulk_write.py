@@ -214,6 +214,22 @@ async def test_a_lost_create_is_reported_and_other_parts_go_on(
     assert result.counts["not_processed"] == 3
 
 
+async def test_a_lost_upsert_create_is_asked_again(tmp_path: Path) -> None:
+    """An upsert sets the same values however often it runs: a lost create is sent again."""
+    async with harness(tmp_path, records=20) as h:
+        job = write_job(write_csv(tmp_path, new_rows(2)), operation="upsert")
+        ctx = h.context(job)
+        summary = RequestSummary.of("POST", endpoints.bulk_write(), "{}")
+        h.journal.record_intent(RUN_ID, job.name, "create:1", summary)
+        result = await BulkWriteDriver().run(ctx)
+        jobs = await sim_get(h, "/__sim__/jobs")
+        states = [(i.step_key, i.state) for i in h.journal.intents(RUN_ID, job.name)]
+    assert result.status == "COMPLETED"
+    assert len(jobs) == 1
+    assert ("create:1", "UNKNOWN") in states
+    assert ("create:1.1", "ACKED") in states
+
+
 async def test_a_refused_create_stops_the_job(tmp_path: Path) -> None:
     """Insert without the mandatory Last_Name mapped: Zoho refuses the job, nothing imported."""
     async with harness(tmp_path, records=20) as h:

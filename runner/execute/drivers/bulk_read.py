@@ -27,6 +27,8 @@ from runner.zoho import bulk_read, endpoints
 from runner.zoho.bulk_read import BulkReadStatus
 from runner.zoho.errors import ZohoError
 
+MAX_CREATES = 3  # tries at creating one page's job whose answers get lost
+
 
 @dataclass(frozen=True)
 class _Page:
@@ -142,10 +144,16 @@ class _Export:
                 cvid=job.cvid, page=page, file_type=job.file_type,
             )  # fmt: skip
 
-        answer = await ctx.step(
-            f"page:{page}", summary, send,
-            lambda job_id: Recorded(zoho_job_id=job_id, result={"job_id": job_id}),
-        )  # fmt: skip
+        for attempt in range(MAX_CREATES):
+            answer = await ctx.step(
+                f"page:{page}" + (f".{attempt}" if attempt else ""), summary, send,
+                lambda job_id: Recorded(zoho_job_id=job_id, result={"job_id": job_id}),
+            )  # fmt: skip
+            if isinstance(answer, Answered):
+                break
+            # A bulk read changes nothing on the org: a second export job of the same page
+            # costs credits (API_NOTES §3.4), never data, so a lost answer is asked again.
+            ctx.progress.note(ctx.name, f"{answer.explain(ctx.name)}; a read is safe to repeat")
         if not isinstance(answer, Answered):
             return self.result("FAILED", JobError("OUTCOME_UNKNOWN", answer.explain(ctx.name)))
         assert answer.zoho_job_id is not None

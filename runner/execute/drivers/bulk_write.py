@@ -45,6 +45,8 @@ from runner.zoho.errors import ZohoError
 MAX_UPLOADS = 3  # uploads of one part whose answers were lost before giving up
 PartEnd = Literal["done", "lost", "running", "stop"]
 
+MAX_CREATES = 3  # tries at an update/upsert part whose create answers get lost
+
 
 @dataclass
 class _Import:
@@ -115,7 +117,8 @@ class _Import:
         ctx, job, k = self.ctx, self.job, part.index
         before = ctx.earlier(f"create:{k}")
         file_id = ""
-        if before is None or before.state == "REFUSED":
+        # An ACKED upload replays its file id from the journal without sending it again.
+        if before is None or before.state != "ACKED":
             uploaded = await self.upload(part)
             if isinstance(uploaded, JobError):
                 self.errors.append(uploaded)
@@ -133,14 +136,26 @@ class _Import:
                 character_encoding=job.character_encoding,
             )  # fmt: skip
 
-        try:
-            answer = await ctx.step(
-                f"create:{k}", summary, send,
-                lambda jid: Recorded(zoho_job_id=jid, result={"job_id": jid}),
-            )  # fmt: skip
-        except ZohoError as exc:
-            self.errors.append(JobError(exc.code, f"part {k}: {exc.message}", dict(exc.details)))
-            return "stop"
+        # An update or upsert sets the same values however often it runs, so a create whose
+        # answer was lost is asked again; an insert would add the rows twice, so it is not.
+        tries = MAX_CREATES if job.operation in ("update", "upsert") else 1
+        for attempt in range(tries):
+            try:
+                answer = await ctx.step(
+                    f"create:{k}" + (f".{attempt}" if attempt else ""), summary, send,
+                    lambda jid: Recorded(zoho_job_id=jid, result={"job_id": jid}),
+                )  # fmt: skip
+            except ZohoError as exc:
+                self.errors.append(
+                    JobError(exc.code, f"part {k}: {exc.message}", dict(exc.details))
+                )
+                return "stop"
+            if isinstance(answer, Answered):
+                break
+            if attempt + 1 < tries:
+                why = answer.explain(ctx.name)
+                safe = f"an {job.operation} is safe to repeat"
+                ctx.progress.note(ctx.name, f"part {k}: {why}; {safe}")
         if not isinstance(answer, Answered):
             self.errors.append(JobError("OUTCOME_UNKNOWN", f"part {k}: {answer.explain(ctx.name)}"))
             return "lost"
