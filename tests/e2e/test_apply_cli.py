@@ -197,11 +197,12 @@ def test_no_secret_in_any_output_or_file(tmp_path: Path) -> None:
         assert not any(p.encode() in data for p in planted), path
 
 
-def test_faults_every_job_still_completes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("seed", ["3", "7", "11"])
+def test_faults_every_job_still_completes(tmp_path: Path, seed: str) -> None:
     """10% 5xx, 5% 429 and 1% dropped connections: every job ends with the right counts."""
     copy_example(tmp_path)
     spec = "5xx=0.10,429=0.05,drop=0.01"
-    with sim_serve_process("--speed", "50", "--seed", "3", "--faults", spec) as sim:
+    with sim_serve_process("--speed", "50", "--seed", seed, "--faults", spec) as sim:
         done = cli(["apply", "jobs.yaml", "--yes"], tmp_path, cli_env(sim), timeout=170)
         jobs = sim_get(sim, "/__sim__/jobs")
     assert done.returncode == 0, done.stderr

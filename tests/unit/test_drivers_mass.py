@@ -254,3 +254,20 @@ async def test_answers_lost_in_a_row_are_asked_again(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert len(jobs) == 1
     assert result.status == "COMPLETED"
+
+
+async def test_batch_answers_lost_in_a_row_are_verified_each_time(tmp_path: Path) -> None:
+    """Three lost batch answers: each is read back, then only unreached ids are sent again."""
+    ids = (deal(1), deal(2), deal(3))
+    job = MassUpdateJob(name="d", module="Deals", ids=ids, values={"Stage": "Closed Lost"})
+    wrap = lambda inner: LoseAnswer(inner, "/actions/mass_update", deliver=False, times=3)  # noqa: E731
+    async with harness(tmp_path, wrap=wrap) as h:
+        result = await MassUpdateDriver().run(h.context(job))
+        states = [(i.step_key, i.state) for i in h.journal.intents(RUN_ID, "d")]
+        truth = await h.ground_truth("Deals", list(ids))
+    assert states == [
+        ("batch:1", "UNKNOWN"), ("batch:1.1", "UNKNOWN"),
+        ("batch:1.2", "UNKNOWN"), ("batch:1.3", "ACKED"),
+    ]  # fmt: skip
+    assert result.status == "COMPLETED"
+    assert [t["record"]["Stage"] for t in truth] == ["Closed Lost"] * 3

@@ -20,7 +20,7 @@ from runner.zoho import records as zrecords
 from runner.zoho.errors import ZohoError
 
 BATCH = 500  # seed 002: at most 500 records per non-scheduler call
-MAX_ATTEMPTS = 2  # a lost batch is verified and resent once; a second loss is reported
+MAX_ATTEMPTS = 5  # each lost answer is verified, then only unreached ids are sent again
 
 SendIds = Callable[[Sequence[str]], Awaitable[list[zrecords.RecordOutcome]]]
 #: Reads back which of these ids the lost call already changed (verification after a crash).
@@ -133,10 +133,15 @@ async def _batch(
                     rid, "success", "SUCCESS", "verified after a lost answer"
                 )
         todo = [rid for rid in todo if rid not in reached]
+        if todo and attempt + 1 < MAX_ATTEMPTS:
+            wait = ctx.poll_backoff.delay(attempt)
+            if ctx.clock.now() + wait < ctx.deadline:
+                await ctx.clock.sleep(wait)
         if not todo:
             break
     if todo:
-        by_id.update((o.record_id, o) for o in _unknown(todo, "answer lost twice; not resent"))
+        why = f"answer lost {MAX_ATTEMPTS} times in a row; not sent again"
+        by_id.update((o.record_id, o) for o in _unknown(todo, why))
     return [by_id[rid] for rid in batch if rid in by_id]
 
 
