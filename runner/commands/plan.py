@@ -14,14 +14,16 @@ from pathlib import Path
 from rich.console import Console
 
 from runner.commands._target import connect
-from runner.errors import UsageError
+from runner.errors import ManifestError, UsageError
 from runner.execute.target import limited
 from runner.manifest.model import Manifest
+from runner.manifest.problems import Problem
 from runner.manifest.validate import load_manifests
 from runner.plan.build import build_plan
 from runner.plan.facts import gather_facts
 from runner.plan.file import save_plan
 from runner.plan.model import OrgFacts, Plan
+from runner.plan.online_rules import check_fields_online
 from runner.plan.render_json import render_json
 from runner.plan.render_markdown import render_markdown
 from runner.plan.render_text import render_text, text_renderables
@@ -34,13 +36,19 @@ def _online_facts(manifests: Sequence[Manifest], *, sim: bool) -> OrgFacts:
     """Counts from the org (cvid views) through read-only calls: --sim or ZOHO_* env."""
     connection, clock = connect(sim=sim)
 
-    async def gather() -> OrgFacts:
+    async def gather() -> tuple[OrgFacts, list[Problem]]:
         async with ZohoClient(
             connection.target, clock=clock, transport=limited(connection, 5)
         ) as client:
-            return await gather_facts(client, manifests)
+            return await gather_facts(client, manifests), await check_fields_online(
+                client, manifests
+            )
 
-    return asyncio.run(gather())
+    facts, problems = asyncio.run(gather())
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ManifestError(errors)
+    return facts
 
 
 def _emit(plan: Plan, format: str) -> None:

@@ -1,0 +1,58 @@
+"""plan --online checks every mass update field against the org's metadata (simulator)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runner.commands import plan as plan_command
+from runner.errors import ManifestError
+
+MANIFEST = """\
+version: 1
+jobs:
+  - name: unknown-field
+    kind: mass_update
+    module: Leads
+    ids: ["554023001000000001"]
+    values: {Favourite_Colour: Blue}
+  - name: bad-pick
+    kind: mass_update
+    module: Accounts
+    ids: ["554023002000000001"]
+    values: {Industry: Aerospace}
+  - name: multi-line
+    kind: mass_update
+    module: Solutions
+    ids: ["554023009000000001"]
+    values: {Question: Why?}
+  - name: fine
+    kind: mass_update
+    module: Accounts
+    ids: ["554023002000000002"]
+    values: {Industry: Education}
+"""
+
+
+def test_online_plan_refuses_fields_the_org_does_not_allow(tmp_path: Path) -> None:
+    """Unknown fields, a picklist value the field lacks and a multi-line field are refused,
+    each located at its job, while offline validation let them through."""
+    path = tmp_path / "jobs.yaml"
+    path.write_text(MANIFEST, encoding="utf-8")
+    common = {"format": "text", "out": None, "detailed_exitcode": False}
+    assert plan_command.run(files=[path], online=False, sim=False, **common) == 0  # type: ignore[arg-type]
+    with pytest.raises(ManifestError) as caught:
+        plan_command.run(files=[path], online=True, sim=True, **common)  # type: ignore[arg-type]
+    lines = [str(p) for p in caught.value.problems]
+    assert lines == [
+        f"{path}:3:5: jobs[0].values.Favourite_Colour: Leads has no field 'Favourite_Colour' "
+        "in this org (field-exists-online); use a field API name from Setup > Developer Space "
+        "> APIs",
+        f"{path}:8:5: jobs[1].values.Industry: 'Aerospace' is not a value of picklist Industry "
+        "(-None-, Education, Government, Manufacturing, Technology, Retail) "
+        "(picklist-value-online); use one of the picklist's values",
+        f"{path}:13:5: jobs[2].values.Question: Question is a multi-line field, which mass "
+        "update cannot set (seed 002) (field-not-mass-updatable); use a bulk_write update "
+        "job for this field",
+    ]
