@@ -8,13 +8,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from runner.commands._target import confirm, connect
-from runner.errors import UsageError
+from runner.errors import ManifestError, UsageError
 from runner.execute.session import SessionOptions, run_session
 from runner.manifest.model import Manifest
 from runner.manifest.validate import load_manifests
 from runner.plan.facts import gather_facts
 from runner.plan.file import ensure_fresh, load_plan
 from runner.plan.model import Plan
+from runner.plan.online_rules import check_fields_online
 from runner.zoho.client import ZohoClient
 
 
@@ -35,11 +36,18 @@ def _manifests(files: list[Path], plan_file: Path | None) -> tuple[list[Manifest
     return list(checked.manifests), plan
 
 
-def _bound_to_org(plan: Plan, manifests: list[Manifest]) -> Callable[[ZohoClient], Awaitable[None]]:
-    """An online plan's check at apply time: same org, same view sizes as reviewed."""
+def _prechecks(
+    plan: Plan | None, manifests: list[Manifest]
+) -> Callable[[ZohoClient], Awaitable[None]]:
+    """Read-only checks once the org answers, before anything is recorded or sent: every
+    mass update field against the org's metadata, and an online plan's org and views."""
 
     async def check(client: ZohoClient) -> None:
-        ensure_fresh(plan, manifests, facts=await gather_facts(client, manifests))
+        errors = [p for p in await check_fields_online(client, manifests) if p.severity == "error"]
+        if errors:
+            raise ManifestError(errors)
+        if plan is not None and plan.target:
+            ensure_fresh(plan, manifests, facts=await gather_facts(client, manifests))
 
     return check
 
@@ -68,7 +76,7 @@ def run(
         report_dir=report_dir, state_dir=state_dir, concurrency=concurrency,
         deadline=deadline, replace=frozenset(replace or ()),
     )  # fmt: skip
-    precheck = _bound_to_org(plan, manifests) if plan and plan.target else None
+    precheck = _prechecks(plan, manifests)
     run_result, _ = asyncio.run(
         run_session(manifests, connection, clock, options, precheck=precheck)
     )

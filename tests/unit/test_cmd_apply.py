@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from runner import cli
-from runner.errors import StalePlanError, TargetError, UsageError
+from runner.errors import ManifestError, StalePlanError, TargetError, UsageError
 from runner.manifest.schema import validator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,3 +153,18 @@ def test_terminal_asks_and_only_yes_goes_on(
     else:
         with pytest.raises(UsageError, match="not confirmed; nothing was sent"):
             confirm(connection, yes=False, action="apply")
+
+
+def test_apply_refuses_fields_the_org_does_not_allow_before_sending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A picklist value the org lacks stops apply before any job is recorded or sent."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\njobs:\n  - name: pick\n    kind: mass_update\n    module: Accounts\n"
+        '    ids: ["554023002000000001"]\n    values: {Industry: Aerospace}\n'
+    )
+    with pytest.raises(ManifestError) as caught:
+        cli._command("apply")(files=[tmp_path / "jobs.yaml"], sim=True)
+    assert caught.value.problems[0].rule == "picklist-value-online"
+    assert not (tmp_path / "reports").exists()
