@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
 
+from runner.simulator.models.values import iso
+from runner.simulator.responses.base import encode
 from runner.simulator.seed import build_demo_org
 from tests.unit.sim_fixtures import Sim, error, open_sim
 
@@ -42,6 +46,56 @@ async def test_ids_all_success_is_200(sim: Sim) -> None:
     }
     truth = (await sim.client.get(f"/__sim__/records/Deals?ids={rid(4, 1)}")).json()[0]
     assert truth["record"]["Stage"] == "Closed Won"
+
+
+async def test_ids_answer_is_compact_json_in_seed_key_order() -> None:
+    """The per-record answer, built from text pieces, is what json.dumps of seed 002's
+    objects gives, byte for byte, even for a user name JSON must escape."""
+    org = build_demo_org()
+    admin = org.admin
+    org.users[admin.id] = dataclasses.replace(admin, full_name='Zoë "Pat" Boyle\\')
+    async with open_sim(org) as sim:
+        ids = [rid(1, 1), rid(1, 7), rid(1, 2), "554023001999999999"]
+        r = await sim.post(MU.format("Leads"), {"data": [{"City": "Porto"}], "ids": ids})
+    body = r.json()
+    assert r.content == encode(body).encode()
+    ok = body["data"][0]
+    assert list(ok) == ["code", "details", "message", "status"]
+    details = ok["details"]
+    assert list(details) == ["Modified_Time", "Modified_By", "Created_Time", "id", "Created_By"]
+    assert details["Modified_By"] == {"id": admin.id, "name": 'Zoë "Pat" Boyle\\'}
+    assert details["Created_Time"] == "2025-01-01T00:01:00+00:00"  # DEMO_ORG: n minutes in
+    assert [d["code"] for d in body["data"]] == [
+        "SUCCESS", "RECORD_LOCKED", "SUCCESS", "INVALID_DATA"
+    ]  # fmt: skip
+
+
+def test_iso_matches_datetime_isoformat() -> None:
+    """The sim's fast timestamp text equals datetime.isoformat() in UTC, day edges included."""
+    for seconds in (
+        0,
+        59,
+        86_399,
+        86_400,
+        951_782_400,
+        1_735_689_600,
+        1_798_761_599,
+        4_102_444_800,
+    ):
+        expected = dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat()
+        assert iso(seconds + 0.7) == expected
+
+
+async def test_owner_update_gives_each_record_its_own_object(sim: Sim) -> None:
+    """An ownerlookup value is stored per record, never one object shared by all."""
+    user = next(u for u in sim.org.users.values() if not u.admin)
+    ids = [rid(1, 1), rid(1, 2)]
+    r = await sim.post(MU.format("Leads"), {"data": [{"Owner": {"id": user.id}}], "ids": ids})
+    assert r.status_code == 200, r.text
+    store = sim.org.stores["Leads"]
+    first, second = store.get(1, "Owner"), store.get(2, "Owner")
+    assert first == second == {"name": user.full_name, "id": user.id, "email": user.email}
+    assert first is not second
 
 
 async def test_ids_per_record_codes_in_input_order_207(sim: Sim) -> None:

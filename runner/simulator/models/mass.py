@@ -19,6 +19,7 @@ from runner.simulator.models.views import User
 MAX_IDS = 500  # seed 002: "maximum of 500 records in a single API call"; API_NOTES §2.1
 MAX_VIEW_RECORDS = 50_000  # seed 002: LIMIT_EXCEEDED "maximum allowed limit of 50000"
 INVALID_ID = "the id given seems to be invalid"  # seed 002 sample response
+_PER_RECORD_TYPES = frozenset({"multiselectpicklist", "ownerlookup"})
 
 
 @dataclass
@@ -87,6 +88,8 @@ def record_error(
 ) -> e.SimError | None:
     """The state-based refusal for one record (DEMO_ORG "Record states"), if any."""
     state = store.state(n)
+    if state is None:  # most records: nothing to refuse
+        return None
     details = {"id": rid}
     if state == "locked":
         return e.RecordLocked(details=details)
@@ -104,6 +107,13 @@ def record_error(
 def _apply(
     org: Org, store: RecordStore, n: int, values: dict[str, Any], over_write: bool, at: float
 ) -> None:
+    store.update(n, _change(org, store, n, values, over_write), at)
+
+
+def _change(
+    org: Org, store: RecordStore, n: int, values: dict[str, Any], over_write: bool
+) -> dict[str, Any]:
+    """The field values record `n` gets (a multi-select adds to its current values)."""
     change: dict[str, Any] = {}
     for name, value in values.items():
         f = store.mod.by_name[name]
@@ -118,22 +128,28 @@ def _apply(
             u = org.user(uid)
             value = {"name": u.full_name, "id": u.id, "email": u.email}
         change[name] = value
-    store.update(n, change, at)
+    return change
 
 
 def update_by_ids(
     org: Org, mod: ModuleDef, values: dict[str, Any], ids: list[str], over_write: bool, now: float
 ) -> list[Outcome]:
     store = org.stores[mod.api_name]
+    fields = set(values)
+    # The same change for every record unless a value is a list or an object (a
+    # multi-select adds to the record's own values; no record may share another's
+    # object): computed once, not 500 times.
+    same = all(mod.by_name[k].data_type not in _PER_RECORD_TYPES for k in values)
+    change = _change(org, store, 0, values, over_write) if same else None
     out = []
     for rid in ids:
         n = mod.record_n(rid)
         if n is None or not store.exists(n):
             out.append(Outcome(rid, e.InvalidData(INVALID_ID, {"id": rid})))
             continue
-        err = record_error(store, n, rid, set(values))
+        err = record_error(store, n, rid, fields)
         if err is None:
-            _apply(org, store, n, values, over_write, now)
+            store.update(n, change or _change(org, store, n, values, over_write), now)
         out.append(Outcome(rid, err, n))
     return out
 

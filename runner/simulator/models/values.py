@@ -19,6 +19,7 @@ ADMIN_EMAIL = "patricia.boyle@zylker.example"
 LAYOUT_NAME = "Standard"
 _EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 _DAY0 = dt.date(2026, 1, 1)
+_UNIX_DAY0 = dt.date(1970, 1, 1)
 
 LAST_NAMES = (
     "Boyle", "Smith", "Sanchez", "Schmidt", "Stone", "Garcia", "Kim", "Nakamura", "Okafor",
@@ -43,13 +44,27 @@ def mix(seed: int, k: int, n: int, salt: int) -> int:
 
 def iso(ts: float) -> str:
     """Zoho's ISO 8601 with offset; the demo org runs on GMT (DEMO_ORG)."""
-    return _iso_seconds(int(ts))
+    return _iso_cached(int(ts))
 
 
-@functools.lru_cache(maxsize=65536)
-def _iso_seconds(seconds: int) -> str:
-    # A 500-record answer formats ~1,000 timestamps, most of them equal: cache them.
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat()
+@functools.lru_cache(maxsize=1024)
+def _iso_cached(seconds: int) -> str:
+    # A 500-record update stamps every record with the same "now": format it once.
+    return iso_seconds(seconds)
+
+
+def iso_seconds(seconds: int) -> str:
+    """`iso` uncached, for timestamps each seen once (every record's creation time): the
+    date part is cached, the time of day plain arithmetic; the same text as
+    `datetime.isoformat()` in UTC, ~5x faster."""
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    return f"{_iso_day(days)}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}+00:00"
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_day(days: int) -> str:
+    return (_UNIX_DAY0 + dt.timedelta(days=days)).isoformat()
 
 
 def created_ts(n: int) -> float:
@@ -121,7 +136,7 @@ class ValueGen:
         if t == "date":
             return (_DAY0 + dt.timedelta(days=h % 365)).isoformat()
         if t == "datetime":
-            return iso(created_ts(n))
+            return iso_seconds(int(created_ts(n)))
         if t == "textarea":
             return f"Demo {mod.api_name} record {n}"
         if t == "ownerlookup":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,9 +69,26 @@ class Ctx:
 Handler = Callable[[Ctx], Awaitable[Response]]
 
 
+def encode(body: Any) -> str:
+    """Compact JSON, non-ASCII kept, as Zoho sends it (wire/*)."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
 def json_response(body: Any, status: int = 200) -> Response:
-    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return text_response(encode(body), status)
+
+
+def text_response(text: str, status: int = 200) -> Response:
+    """A JSON answer already encoded (the per-record answers build theirs piece by piece)."""
     return Response(text.encode(), status_code=status, media_type=JSON_TYPE)
+
+
+_PLAIN = re.compile(r'[^"\\\x00-\x1f]*')  # what JSON must escape: quote, backslash, controls
+
+
+def quoted(text: str) -> str:
+    """`text` as a JSON string: `encode(text)`, without its cost for plain ASCII."""
+    return f'"{text}"' if _PLAIN.fullmatch(text) else encode(text)
 
 
 def error_response(err: e.SimError) -> Response:

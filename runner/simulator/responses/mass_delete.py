@@ -8,7 +8,7 @@ from runner.simulator.auth import module_scope_name
 from runner.simulator.models import mass
 from runner.simulator.models.catalog import MASS_DELETE_MODULES
 from runner.simulator.responses import mass_common as mc
-from runner.simulator.responses.base import Ctx, json_response
+from runner.simulator.responses.base import Ctx, json_response, quoted
 
 
 async def create(ctx: Ctx) -> Response:
@@ -21,9 +21,11 @@ async def create(ctx: Ctx) -> Response:
         outcomes = mass.delete_by_ids(ctx.org, mod, mc.ids_list(body["ids"]))
         return mc.per_record(
             outcomes,
-            lambda o: {"code": "SUCCESS", "details": {"id": o.id},
-                       "message": "record is deleted", "status": "success"},  # API_NOTES §2.2
-        )  # fmt: skip
+            lambda o: (
+                f'{{"code":"SUCCESS","details":{{"id":{quoted(o.id)}}},'
+                '"message":"record is deleted","status":"success"}'
+            ),  # API_NOTES §2.2
+        )
     message = "the cvid given seems to be invalid"  # API_NOTES §2.2
     cvid = mc.cvid_of(body["cvid"], message)
     job = mass.schedule_delete(ctx.org, mod, user, cvid, body.get("territory"), ctx.now)
