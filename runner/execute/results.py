@@ -23,6 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+# Defined beside the client, which builds them; re-exported for the reports.
+from runner.outcome import OutcomeStatus as OutcomeStatus
+from runner.outcome import RecordOutcome as RecordOutcome
+
 JobStatus = Literal["COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "RUNNING", "UNCHANGED"]
 JOB_STATUSES: tuple[JobStatus, ...] = (
     "COMPLETED",
@@ -32,22 +36,10 @@ JOB_STATUSES: tuple[JobStatus, ...] = (
     "RUNNING",
     "UNCHANGED",
 )
-OutcomeStatus = Literal["success", "error"]
 TargetKind = Literal["sim", "zoho"]
 
 #: Count keys the reports know by name; drivers may add others (e.g. "not_updated").
 COUNT_KEYS = ("total", "succeeded", "failed", "not_processed")
-
-
-@dataclass(frozen=True)
-class RecordOutcome:
-    """One record's result: `code` is Zoho's (SUCCESS, INVALID_DATA, RECORD_LOCKED, ...)."""
-
-    record_id: str
-    status: OutcomeStatus
-    code: str
-    message: str = ""
-    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from runner.outcome import RecordOutcome
 from runner.zoho import endpoints
 from runner.zoho.client import ZohoClient
 from runner.zoho.errors import ZohoError
 from runner.zoho.mass_update import TerritoryLike, check_ids, territory_body
-from runner.zoho.records import MassJobStatus, RecordOutcome, action_details, as_id, record_outcomes
+from runner.zoho.records import MassJobStatus, action_details, as_id, record_outcomes
 
 
 async def mass_delete_ids(

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from runner.outcome import RecordOutcome
 from runner.zoho import endpoints
 from runner.zoho.client import ZohoClient
 from runner.zoho.errors import ZohoError
 from runner.zoho.records import (
     MassJobStatus,
-    RecordOutcome,
     action_details,
     as_id,
     record_outcomes,

@@ -7,14 +7,16 @@ Ids are strings everywhere: Zoho sends digit strings, the SDK sometimes numbers
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from runner.outcome import NO_DETAILS, OUTCOME_UNKNOWN, RecordOutcome
 from runner.zoho import endpoints
 from runner.zoho.client import ZohoClient, ZohoResponse
 from runner.zoho.errors import ZohoError, error_from_response
 
 GET_IDS_PER_CALL = 100  # GET records takes at most 100 ids per call
+NO_ENTRY = "Zoho's answer named no outcome for this record"
 
 
 def as_id(value: Any) -> str:
@@ -40,21 +42,6 @@ def sub(obj: Any, key: str) -> Mapping[str, Any]:
     """`obj[key]` when both are JSON objects, else an empty mapping."""
     value = obj.get(key) if isinstance(obj, Mapping) else None
     return value if isinstance(value, Mapping) else {}
-
-
-@dataclass(frozen=True)
-class RecordOutcome:
-    """What Zoho said about one record of an ids call (report data, never an exception)."""
-
-    id: str
-    status: str  # "success" | "error" | "unknown" (no answer for this id)
-    code: str
-    message: str
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "success"
 
 
 @dataclass(frozen=True)
@@ -94,7 +81,7 @@ def record_outcomes(ids: Sequence[str], body: Any) -> list[RecordOutcome]:
     """One outcome per input id, in input order (seed 002 sample; API_NOTES §2.2, 207 mixed).
 
     Entries are matched by `details.id`; entries without a known id fill the remaining
-    ids in order, as Zoho answers in input order. An id with no entry is `unknown`.
+    ids in order, as Zoho answers in input order. An id with no entry is OUTCOME_UNKNOWN.
     """
     data = body.get("data") if isinstance(body, Mapping) else None
     entries = (
@@ -120,16 +107,16 @@ def record_outcomes(ids: Sequence[str], body: Any) -> list[RecordOutcome]:
     for rid in ids:
         found = by_id.get(rid) or (loose.pop(0) if loose else None)
         if found is None:
-            out.append(RecordOutcome(rid, "unknown", "", "no answer for this record"))
+            out.append(RecordOutcome(rid, "error", OUTCOME_UNKNOWN, NO_ENTRY))
             continue
         details = found.get("details")
         out.append(
             RecordOutcome(
-                id=rid,
-                status=str(found.get("status") or "unknown"),
-                code=str(found.get("code") or ""),
-                message=str(found.get("message") or ""),
-                details=dict(details) if isinstance(details, Mapping) else {},
+                rid,
+                "success" if found.get("status") == "success" else "error",
+                str(found.get("code") or ""),
+                str(found.get("message") or ""),
+                dict(details) if isinstance(details, Mapping) else NO_DETAILS,
             )
         )
     return out
@@ -138,20 +125,24 @@ def record_outcomes(ids: Sequence[str], body: Any) -> list[RecordOutcome]:
 def _aligned(ids: Sequence[str], entries: list[Mapping[str, Any]]) -> list[RecordOutcome] | None:
     """The common case, fast: one entry per id, in input order, each naming its id.
 
-    A 500-record answer is parsed ~4x faster than by the general matching below; any
+    A 500-record answer is parsed ~4x faster than by the general matching above; any
     entry out of place sends the whole answer down the general path.
     """
     if len(entries) != len(ids):
         return None
     out: list[RecordOutcome] = []
+    append = out.append
     for rid, entry in zip(ids, entries, strict=True):
         details = entry.get("details")
-        if type(details) is not dict or str(details.get("id")) != rid:
+        if type(details) is not dict:
             return None
-        out.append(
+        named = details.get("id")
+        if named != rid and str(named) != rid:  # Zoho may send an id as a JSON number
+            return None
+        append(
             RecordOutcome(
                 rid,
-                str(entry.get("status") or "unknown"),
+                "success" if entry.get("status") == "success" else "error",
                 str(entry.get("code") or ""),
                 str(entry.get("message") or ""),
                 details,

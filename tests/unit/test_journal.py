@@ -162,6 +162,23 @@ def test_batch_outcomes_and_result_round_trip(journal: Journal) -> None:
     assert journal.intent_result(999) is None
 
 
+def test_success_details_are_not_journaled(journal: Journal) -> None:
+    """A success keeps code and message but not Zoho's details; a failure keeps them all."""
+    run = started(journal)
+    one = journal.record_intent(run, "deals", "batch:1", REQ)
+    modified = {"id": "1", "Modified_Time": "2026-01-01T00:00:00+00:00"}
+    journal.ack_intent(
+        one,
+        outcomes=[
+            RecordOutcome("1", "success", "SUCCESS", "record updated", modified),
+            RecordOutcome("2", "error", "RECORD_LOCKED", "locked", {"id": "2"}),
+        ],
+    )
+    got = journal.intent_outcomes(one)
+    assert got[0] == RecordOutcome("1", "success", "SUCCESS", "record updated", {})
+    assert got[1].details == {"id": "2"}
+
+
 def test_polls_are_recorded_and_counted(journal: Journal) -> None:
     """Each poll is kept with its time, status and counts; poll_count sums a job's polls."""
     run = started(journal)

@@ -71,9 +71,32 @@ async def test_mixed_207_answer_gives_outcomes_in_input_order() -> None:
     ids = ["554023000000497007", "554023000000497021"]
     async with client(Recorder(httpx.Response(207, json=SEED_002_MIXED))) as zc:
         out = await mass_update.mass_update_ids(zc, "Deals", ids, {"Lead_Source": "Advertisement"})
-    assert [o.id for o in out] == ids
+    assert [o.record_id for o in out] == ids
     assert [(o.ok, o.code) for o in out] == [(True, "SUCCESS"), (False, "INVALID_DATA")]
     assert out[1].message == "the id given seems to be invalid"
+
+
+def test_aligned_answer_accepts_ids_sent_back_as_numbers() -> None:
+    """Ids answered as JSON numbers still match their string ids, in the fast path too."""
+    body = {
+        "data": [
+            {"code": "SUCCESS", "details": {"id": 554023000000497007}, "message": "ok",
+             "status": "success"},
+            {"code": "RECORD_LOCKED", "details": {"id": "554023000000497008"}, "message": "no",
+             "status": "error"},
+        ]
+    }  # fmt: skip
+    out = records.record_outcomes(["554023000000497007", "554023000000497008"], body)
+    assert [(o.record_id, o.status, o.code) for o in out] == [
+        ("554023000000497007", "success", "SUCCESS"),
+        ("554023000000497008", "error", "RECORD_LOCKED"),
+    ]
+
+
+def test_odd_status_word_is_an_error() -> None:
+    """Anything but status "success" is a failed record, whatever word Zoho used."""
+    body = {"data": [{"code": "X", "details": {"id": "1"}, "message": "m", "status": "warning"}]}
+    assert records.record_outcomes(["1"], body)[0].status == "error"
 
 
 @pytest.mark.anyio
@@ -85,10 +108,10 @@ async def test_entries_are_matched_by_id_not_position() -> None:
     body = {"data": [locked, done]}
     async with client(Recorder(httpx.Response(207, json=body))) as zc:
         out = await mass_delete.mass_delete_ids(zc, "Leads", ids)
-    assert [(o.id, o.code, o.status) for o in out] == [
+    assert [(o.record_id, o.code, o.status) for o in out] == [
         ("1001", "SUCCESS", "success"),
         ("1002", "RECORD_LOCKED", "error"),
-        ("1003", "", "unknown"),
+        ("1003", "OUTCOME_UNKNOWN", "error"),
     ]
 
 
@@ -103,7 +126,7 @@ async def test_every_record_refused_is_data_not_an_exception() -> None:
     }
     async with client(Recorder(httpx.Response(400, json=body))) as zc:
         out = await mass_update.mass_update_ids(zc, "Deals", ["1", "2"], {"Stage": "Closed Won"})
-    assert [(o.id, o.code) for o in out] == [("1", "INVALID_DATA"), ("2", "INVALID_DATA")]
+    assert [(o.record_id, o.code) for o in out] == [("1", "INVALID_DATA"), ("2", "INVALID_DATA")]
 
 
 @pytest.mark.anyio

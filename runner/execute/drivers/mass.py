@@ -44,7 +44,7 @@ class _MassDriver(ABC):
         """The request body (hashed into the journal)."""
 
     @abstractmethod
-    async def send_ids(self, ctx: JobContext, ids: Sequence[str]) -> list[zrecords.RecordOutcome]:
+    async def send_ids(self, ctx: JobContext, ids: Sequence[str]) -> list[RecordOutcome]:
         """Send one batch of ids."""
 
     @abstractmethod
@@ -238,7 +238,7 @@ class MassUpdateDriver(_MassDriver):
         assert isinstance(job, MassUpdateJob)
         return {"data": [dict(job.values)], "ids": list(ids or ()), "cvid": job.cvid}
 
-    async def send_ids(self, ctx: JobContext, ids: Sequence[str]) -> list[zrecords.RecordOutcome]:
+    async def send_ids(self, ctx: JobContext, ids: Sequence[str]) -> list[RecordOutcome]:
         job = ctx.job
         assert isinstance(job, MassUpdateJob)
         return await mass_update.mass_update_ids(
@@ -275,7 +275,7 @@ class MassDeleteDriver(_MassDriver):
         assert isinstance(job, MassDeleteJob)
         return {"ids": list(ids or ()), "cvid": job.cvid}
 
-    async def send_ids(self, ctx: JobContext, ids: Sequence[str]) -> list[zrecords.RecordOutcome]:
+    async def send_ids(self, ctx: JobContext, ids: Sequence[str]) -> list[RecordOutcome]:
         return await mass_delete.mass_delete_ids(ctx.client, ctx.job.module, ids)
 
     async def verify(self, ctx: JobContext, ids: Sequence[str]) -> set[str]:

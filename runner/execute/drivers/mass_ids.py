@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 
 from runner.execute.context import Answered, JobContext, Recorded
 from runner.execute.journal import RequestSummary
-from runner.execute.results import JobError, RecordOutcome
-from runner.zoho import records as zrecords
+from runner.execute.results import JobError
+from runner.outcome import OUTCOME_UNKNOWN, RecordOutcome
 from runner.zoho.errors import ZohoError
 
 BATCH = 500  # seed 002: at most 500 records per non-scheduler call
 MAX_ATTEMPTS = 5  # each lost answer is verified, then only unreached ids are sent again
 
-SendIds = Callable[[Sequence[str]], Awaitable[list[zrecords.RecordOutcome]]]
+SendIds = Callable[[Sequence[str]], Awaitable[list[RecordOutcome]]]
 #: Reads back which of these ids the lost call already changed (verification after a crash).
 Verify = Callable[[Sequence[str]], Awaitable[set[str]]]
 
@@ -36,18 +36,8 @@ class IdsOutcome:
     not_processed: int = 0
 
 
-def _as_result(o: zrecords.RecordOutcome) -> RecordOutcome:
-    if o.status == "unknown":
-        return RecordOutcome(o.id, "error", "OUTCOME_UNKNOWN", "Zoho's answer named no outcome")
-    if o.ok:
-        # Zoho's success details (modified time, by whom) are not report data; dropping
-        # them keeps the journal small (a 500-record answer is ~100 kB of them).
-        return RecordOutcome(o.id, "success", o.code, o.message)
-    return RecordOutcome(o.id, "error", o.code, o.message, dict(o.details))
-
-
 def _unknown(ids: Sequence[str], why: str) -> list[RecordOutcome]:
-    return [RecordOutcome(i, "error", "OUTCOME_UNKNOWN", why) for i in ids]
+    return [RecordOutcome(i, "error", OUTCOME_UNKNOWN, why) for i in ids]
 
 
 async def run_batches(
@@ -111,12 +101,14 @@ async def _batch(
             "POST", path, json.dumps(body_of(todo), sort_keys=True), ids_count=len(todo)
         )
 
-        async def call(chunk: list[str] = todo) -> list[zrecords.RecordOutcome]:
+        async def call(chunk: list[str] = todo) -> list[RecordOutcome]:
             return await send(chunk)
 
         answer = await ctx.step(key, summary, call, _record)
         if isinstance(answer, Answered):
-            by_id.update((o.record_id, o) for o in _outcomes_of(answer))
+            if attempt == 0:  # the common case: one outcome per id, in batch order
+                return list(answer.outcomes)
+            by_id.update((o.record_id, o) for o in answer.outcomes)
             todo = []
             break
         ctx.progress.note(ctx.name, f"batch {number}: {answer.explain(ctx.name)}; verifying")
@@ -145,11 +137,6 @@ async def _batch(
     return [by_id[rid] for rid in batch if rid in by_id]
 
 
-def _record(value: list[zrecords.RecordOutcome]) -> Recorded[list[zrecords.RecordOutcome]]:
-    outcomes = [_as_result(o) for o in value]
-    ok = sum(o.status == "success" for o in outcomes)
-    return Recorded(result={"succeeded": ok, "failed": len(outcomes) - ok}, outcomes=outcomes)
-
-
-def _outcomes_of(answer: Answered[list[zrecords.RecordOutcome]]) -> tuple[RecordOutcome, ...]:
-    return answer.outcomes
+def _record(value: list[RecordOutcome]) -> Recorded[list[RecordOutcome]]:
+    ok = sum(1 for o in value if o.status == "success")
+    return Recorded(result={"succeeded": ok, "failed": len(value) - ok}, outcomes=value)

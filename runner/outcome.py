@@ -1,0 +1,34 @@
+"""`RecordOutcome`: what Zoho said about one record, from the client's answer to the report.
+
+One type end to end: the client builds one per record of a 500-id answer, the journal
+stores it and the reports read it, so a 50,000-record job makes 50,000 of them, not one
+per layer. A `NamedTuple` because it is built ~5x faster than a frozen dataclass and is
+just as immutable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
+
+OutcomeStatus = Literal["success", "error"]
+
+#: Zoho named no outcome for this record (the answer had no entry for it, or was lost).
+OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
+NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
+
+
+class RecordOutcome(NamedTuple):
+    """One record's result: `code` is Zoho's (SUCCESS, INVALID_DATA, RECORD_LOCKED, ...),
+    or OUTCOME_UNKNOWN when no answer said what became of the record."""
+
+    record_id: str
+    status: OutcomeStatus
+    code: str
+    message: str = ""
+    details: Mapping[str, Any] = NO_DETAILS
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
