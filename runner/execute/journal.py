@@ -39,6 +39,7 @@ from typing import Any, Literal
 from runner.clock import Clock, SystemClock
 from runner.execute import journal_read as q
 from runner.execute.fingerprint import job_fingerprint
+from runner.execute.journal_outcomes import pack_outcomes
 from runner.execute.journal_schema import (
     RequestSummary,
     RunStatus,
@@ -236,15 +237,9 @@ class Journal(q.JournalReader):
         result: Mapping[str, Any] | None = None,
         outcomes: Sequence[RecordOutcome] = (),
     ) -> None:
-        """Record the answer: the Zoho job id, and/or a batch's result and per-record outcomes.
-
-        A success's details (modified time, by whom) are not kept: no report shows them,
-        and they are ~80 % of a 500-record answer.
-        """
-        packed = [
-            [o.record_id, o.status, o.code, o.message, {} if o.ok else dict(o.details)]
-            for o in outcomes
-        ]
+        """Record the answer: the Zoho job id, and/or a batch's result and per-record outcomes
+        (stored as `journal_outcomes` packs them)."""
+        packed = pack_outcomes(outcomes)
         with self._tx() as c:
             self._transition(c, intent_id, "ACKED", zoho_job_id=zoho_job_id)
             c.execute(

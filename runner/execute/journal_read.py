@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from runner.execute.journal_outcomes import unpack_outcomes
 from runner.execute.journal_schema import (
     UNFINISHED_RUN_STATUSES,
     Intent,
@@ -85,12 +86,6 @@ def intent_row(r: Any) -> Intent:
         created_at=r[13],
         updated_at=r[14],
     )
-
-
-def outcome(item: list[Any]) -> RecordOutcome:
-    """Unpack one [record_id, status, code, message, details] entry of a results blob."""
-    record_id, status, code, message, details = item
-    return RecordOutcome(str(record_id), status, code, message, details)
 
 
 def check_summary(request: RequestSummary) -> None:
@@ -190,14 +185,14 @@ class JournalReader:
             " WHERE i.run_id = ? AND i.job = ? ORDER BY i.id",
             (run_id, job),
         )
-        return [outcome(item) for (blob,) in rows for item in json.loads(blob)]
+        return [o for (blob,) in rows for o in unpack_outcomes(json.loads(blob))]
 
     def intent_outcomes(self, intent_id: int) -> list[RecordOutcome]:
         """Per-record outcomes recorded with one acknowledged intent (a batch)."""
         row = self._conn.execute(
             "SELECT outcomes FROM results WHERE intent_id = ?", (intent_id,)
         ).fetchone()
-        return [] if row is None else [outcome(item) for item in json.loads(row[0])]
+        return [] if row is None else unpack_outcomes(json.loads(row[0]))
 
     def polls(self, intent_id: int) -> list[PollRow]:
         rows = self._conn.execute(

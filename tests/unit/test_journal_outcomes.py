@@ -1,0 +1,52 @@
+"""The stored form of a batch's outcomes: runs of alike outcomes, order kept, old form read."""
+
+from __future__ import annotations
+
+import json
+
+from runner.execute.journal_outcomes import pack_outcomes, unpack_outcomes
+from runner.outcome import RecordOutcome
+
+
+def test_alike_outcomes_pack_into_one_run_and_come_back_in_order() -> None:
+    """Consecutive detail-less outcomes with one code share a run; failures keep details."""
+    outcomes = [
+        RecordOutcome("1", "success", "SUCCESS", "record updated", {"Modified_Time": "x"}),
+        RecordOutcome("2", "success", "SUCCESS", "record updated"),
+        RecordOutcome("3", "error", "RECORD_LOCKED", "locked", {"id": "3"}),
+        RecordOutcome("4", "success", "SUCCESS", "record updated"),
+        RecordOutcome("5", "error", "OUTCOME_UNKNOWN", "lost"),
+        RecordOutcome("6", "error", "OUTCOME_UNKNOWN", "lost"),
+    ]
+    packed = json.loads(json.dumps(pack_outcomes(outcomes)))
+    assert len(packed) == 4
+    assert packed[0] == {"ids": ["1", "2"], "status": "success", "code": "SUCCESS",
+                         "message": "record updated"}  # fmt: skip
+    assert packed[1] == ["3", "error", "RECORD_LOCKED", "locked", {"id": "3"}]
+    back = unpack_outcomes(packed)
+    assert [o.record_id for o in back] == ["1", "2", "3", "4", "5", "6"]
+    assert back[0] == RecordOutcome("1", "success", "SUCCESS", "record updated", {})
+    assert back[2:] == outcomes[2:]
+
+
+def test_a_batch_of_500_successes_is_one_run() -> None:
+    """The common answer stores 500 ids once, not 500 five-item lists."""
+    outcomes = [RecordOutcome(str(n), "success", "SUCCESS", "record updated") for n in range(500)]
+    packed = pack_outcomes(outcomes)
+    assert len(packed) == 1
+    assert unpack_outcomes(packed) == outcomes
+
+
+def test_older_journals_five_item_lists_are_still_read() -> None:
+    """Rows written before runs existed unpack as before, ids as strings."""
+    old = [[1001, "success", "SUCCESS", "ok", {}], ["1002", "error", "X", "no", {"id": "1002"}]]
+    assert unpack_outcomes(old) == [
+        RecordOutcome("1001", "success", "SUCCESS", "ok", {}),
+        RecordOutcome("1002", "error", "X", "no", {"id": "1002"}),
+    ]
+
+
+def test_nothing_packs_to_nothing() -> None:
+    """An empty batch is an empty list both ways."""
+    assert pack_outcomes([]) == []
+    assert unpack_outcomes([]) == []
