@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from runner.simulator.models.values import iso
+from runner.simulator.models.values import created_iso, iso
 from runner.simulator.responses.base import encode
 from runner.simulator.seed import build_demo_org
 from tests.unit.sim_fixtures import Sim, error, open_sim
@@ -71,7 +71,7 @@ async def test_ids_answer_is_compact_json_in_seed_key_order() -> None:
 
 
 def test_iso_matches_datetime_isoformat() -> None:
-    """The sim's fast timestamp text equals datetime.isoformat() in UTC, day edges included."""
+    """The sim's fast timestamp texts equal datetime.isoformat() in UTC, day edges included."""
     for seconds in (
         0,
         59,
@@ -84,6 +84,9 @@ def test_iso_matches_datetime_isoformat() -> None:
     ):
         expected = dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat()
         assert iso(seconds + 0.7) == expected
+    epoch = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    for n in (1, 59, 60, 1439, 1440, 1441, 525_600, 1_000_000):
+        assert created_iso(n) == (epoch + dt.timedelta(minutes=n)).isoformat()
 
 
 async def test_owner_update_gives_each_record_its_own_object(sim: Sim) -> None:

@@ -22,7 +22,7 @@ INVALID_ID = "the id given seems to be invalid"  # seed 002 sample response
 _PER_RECORD_TYPES = frozenset({"multiselectpicklist", "ownerlookup"})
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """One id's result in an ids-mode call: `error` None means it was done."""
 
@@ -142,14 +142,15 @@ def update_by_ids(
     same = all(mod.by_name[k].data_type not in _PER_RECORD_TYPES for k in values)
     change = _change(org, store, 0, values, over_write) if same else None
     out = []
+    record_n, exists, update = mod.record_n, store.exists, store.update
     for rid in ids:
-        n = mod.record_n(rid)
-        if n is None or not store.exists(n):
+        n = record_n(rid)
+        if n is None or not exists(n):
             out.append(Outcome(rid, e.InvalidData(INVALID_ID, {"id": rid})))
             continue
         err = record_error(store, n, rid, fields)
         if err is None:
-            store.update(n, change or _change(org, store, n, values, over_write), now)
+            update(n, change or _change(org, store, n, values, over_write), now)
         out.append(Outcome(rid, err, n))
     return out
 

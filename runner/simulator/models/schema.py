@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +93,10 @@ class ModuleDef:
     def __post_init__(self) -> None:
         self.by_name.update({f.api_name: f for f in self.fields})
 
+    @functools.cached_property
+    def _id_prefix(self) -> str:
+        return f"{ORG_PREFIX}{self.k:03d}"
+
     @property
     def id(self) -> str:
         return f"{ORG_PREFIX}000000006{44 + self.k:03d}"
@@ -105,11 +110,12 @@ class ModuleDef:
 
     def record_n(self, record_id: str) -> int | None:
         """The record number n of an id of this module, or None if it cannot be one."""
-        if len(record_id) != 18 or not record_id.isdigit():
+        if len(record_id) != 18 or not record_id.startswith(self._id_prefix):
             return None
-        if record_id[:6] != ORG_PREFIX or int(record_id[6:9]) != self.k:
+        tail = record_id[9:]
+        if not tail.isdigit():
             return None
-        n = int(record_id[9:])
+        n = int(tail)
         return n if n >= 1 else None
 
     def to_json(self) -> dict[str, Any]:

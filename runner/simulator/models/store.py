@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from runner.simulator.models.schema import ModuleDef
-from runner.simulator.models.values import ValueGen, created_ts, iso, iso_seconds
+from runner.simulator.models.values import ValueGen, created_iso, iso
 
 # DEMO_ORG "Record states": n % 50 → state; only generated records carry one.
 STATE_BY_REMAINDER = {7: "locked", 17: "blueprint", 27: "stop_processing", 37: "not_approved"}
@@ -103,4 +103,4 @@ class RecordStore:
     def created_time(self, n: int) -> str:
         if n in self.inserted:
             return str(self.inserted[n]["Created_Time"])
-        return iso_seconds(int(created_ts(n)))
+        return created_iso(n)

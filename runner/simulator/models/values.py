@@ -44,19 +44,14 @@ def mix(seed: int, k: int, n: int, salt: int) -> int:
 
 def iso(ts: float) -> str:
     """Zoho's ISO 8601 with offset; the demo org runs on GMT (DEMO_ORG)."""
-    return _iso_cached(int(ts))
+    return _iso_seconds(int(ts))
 
 
 @functools.lru_cache(maxsize=1024)
-def _iso_cached(seconds: int) -> str:
-    # A 500-record update stamps every record with the same "now": format it once.
-    return iso_seconds(seconds)
-
-
-def iso_seconds(seconds: int) -> str:
-    """`iso` uncached, for timestamps each seen once (every record's creation time): the
-    date part is cached, the time of day plain arithmetic; the same text as
-    `datetime.isoformat()` in UTC, ~5x faster."""
+def _iso_seconds(seconds: int) -> str:
+    # Cached: a 500-record update stamps every record with the same "now". The date part
+    # is cached too, the time of day plain arithmetic: the same text as
+    # `datetime.isoformat()` in UTC, ~5x faster.
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3_600)
     return f"{_iso_day(days)}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}+00:00"
@@ -67,8 +62,15 @@ def _iso_day(days: int) -> str:
     return (_UNIX_DAY0 + dt.timedelta(days=days)).isoformat()
 
 
-def created_ts(n: int) -> float:
-    return _EPOCH.timestamp() + n * 60.0
+_EPOCH_DAYS = (_EPOCH.date() - _UNIX_DAY0).days
+_MINUTE_TEXT = tuple(f"T{m // 60:02d}:{m % 60:02d}:00+00:00" for m in range(1440))
+
+
+def created_iso(n: int) -> str:
+    """When generated record n was created: n minutes after the demo epoch (DEMO_ORG),
+    from a table, as every record of an answer has its own."""
+    days, minute = divmod(n, 1440)
+    return _iso_day(_EPOCH_DAYS + days) + _MINUTE_TEXT[minute]
 
 
 def owner() -> dict[str, str]:
@@ -136,7 +138,7 @@ class ValueGen:
         if t == "date":
             return (_DAY0 + dt.timedelta(days=h % 365)).isoformat()
         if t == "datetime":
-            return iso_seconds(int(created_ts(n)))
+            return created_iso(n)
         if t == "textarea":
             return f"Demo {mod.api_name} record {n}"
         if t == "ownerlookup":

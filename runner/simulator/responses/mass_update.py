@@ -25,7 +25,8 @@ async def create(ctx: Ctx) -> Response:
         outcomes = mass.update_by_ids(ctx.org, mod, values, ids, over_write, ctx.now)
         store = ctx.org.stores[mod.api_name]
         # seed 002 "Response for non-scheduler type", key for key; the users once per call;
-        # ids are digit strings (`ids_list`), nothing in them to escape.
+        # ids are digit strings (`ids_list`) and creation times the simulator's own ISO
+        # text, nothing in them to escape.
         modified_by, created_by = encode(user.ref()), encode(ctx.org.admin.ref())
 
         def success(o: mass.Outcome) -> str:
@@ -33,7 +34,7 @@ async def create(ctx: Ctx) -> Response:
             modified = quoted(store.get(o.n, "Modified_Time") or iso(ctx.now))
             return (
                 f'{{"code":"SUCCESS","details":{{"Modified_Time":{modified},'
-                f'"Modified_By":{modified_by},"Created_Time":{quoted(store.created_time(o.n))},'
+                f'"Modified_By":{modified_by},"Created_Time":"{store.created_time(o.n)}",'
                 f'"id":"{o.id}","Created_By":{created_by}}},"message":"record updated",'
                 '"status":"success"}'
             )
