@@ -16,6 +16,7 @@ from typing import TextIO
 
 from runner.clock import Clock
 from runner.execute.executor import Execution
+from runner.execute.heap import run_gc
 from runner.execute.journal import Journal
 from runner.execute.journal_schema import RunStatus
 from runner.execute.lock import StateLock
@@ -120,11 +121,12 @@ async def run_session(
                 ),
             )  # fmt: skip
             try:
-                if isinstance(progress, BarsProgress):
-                    with progress:
+                with run_gc():
+                    if isinstance(progress, BarsProgress):
+                        with progress:
+                            results = await execution.run(jobs)
+                    else:
                         results = await execution.run(jobs)
-                else:
-                    results = await execution.run(jobs)
             except BaseException:
                 journal.finish_run(run_id, status="INTERRUPTED", exit_code=130)
                 print(f"run {run_id} interrupted; resume with: zcrm-runner resume {run_id}",

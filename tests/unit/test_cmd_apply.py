@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import shutil
@@ -47,6 +48,7 @@ def test_apply_sim_runs_every_job_and_writes_valid_reports(
     assert "exit 0 (all done)" in err
     assert "report: reports/" in err
     assert (example.parent / "exports/junk-leads.csv").exists()
+    assert gc.get_freeze_count() == 0  # the run's collector settings were put back
 
 
 def test_no_target_is_a_clear_error(example: Path) -> None:
