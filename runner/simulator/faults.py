@@ -55,7 +55,7 @@ class FaultSpec:
     error_5xx: float = 0.0
     error_429: float = 0.0
     drop: float = 0.0
-    latency: float = 0.0  # seconds added before every faultable request
+    latency: float = 0.0  # seconds: the least time from a request to its answer
     concurrency: int | None = None
     download_rate: int | None = None  # downloads per sliding minute
     retry_after: int | None = None  # seconds; Zoho documents no Retry-After (API_NOTES §5.3)
@@ -211,14 +211,22 @@ class FaultMiddleware:
             inj.in_flight -= 1
 
     async def _faulted(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        """Latency is a response time, as Zoho's is: no answer starts sooner than `latency`
+        after its request arrived, and the simulator's own work on it happens inside that
+        time rather than adding to it (a server's work is part of its response time; 10
+        answers of 500 records would otherwise each wait for the others' ~2 ms of work
+        on top of their 50 ms). A refusal (drop, 5xx, 429) does no work and just waits."""
         inj, spec, stats = self.injector, self.injector.spec, self.injector.stats
+        arrived = inj.now()
+        raw_send = send
         if spec.latency > 0:
             stats.delayed += 1
-            await inj.wait(spec.latency)
+            send = _after(send, inj, arrived)
         draw = inj.rng.random()  # exactly one draw per request keeps seeds reproducible
         if draw < spec.drop:
+            await _wait_out(inj, arrived)
             stats.dropped += 1
-            await drop_connection(send)
+            await drop_connection(raw_send)  # it closes the server's own transport
             return
         if draw < spec.drop + spec.error_5xx:
             stats.errors_5xx += 1
@@ -256,6 +264,27 @@ async def _answer(
     ]
     await send({"type": "http.response.start", "status": error.http_status, "headers": headers})
     await send({"type": "http.response.body", "body": payload, "more_body": False})
+
+
+def _after(send: Send, injector: FaultInjector, arrived: float) -> Send:
+    """`send`, holding the answer's first message until `latency` after `arrived`."""
+    waiting = True
+
+    async def send_when_due(message: Message) -> None:
+        nonlocal waiting
+        if waiting:
+            waiting = False
+            await _wait_out(injector, arrived)
+        await send(message)
+
+    return send_when_due
+
+
+async def _wait_out(injector: FaultInjector, arrived: float) -> None:
+    """Wait what is left of the latency of a request that arrived at `arrived`."""
+    left = injector.spec.latency - (injector.now() - arrived)
+    if left > 1e-6:  # below a microsecond is float noise in epoch seconds, not a wait
+        await injector.wait(left)
 
 
 def _transport(send: Send) -> asyncio.BaseTransport | None:

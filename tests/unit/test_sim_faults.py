@@ -197,6 +197,39 @@ async def test_latency_waits_on_injected_clock(client_for: MakeClient) -> None:
     assert injector.stats.delayed == 1
 
 
+def _working_app(clock: ManualClock, seconds: float) -> Starlette:
+    """An app whose every answer takes `seconds` of (manual) clock time to make."""
+
+    async def work(request: Request) -> Response:
+        clock.advance(seconds)
+        return JSONResponse({"ok": True})
+
+    return Starlette(routes=[Route("/crm/v8/Accounts/actions/mass_update", work)])
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("work", "waited"), [(0.005, [0.015]), (0.02, []), (0.5, [])])
+async def test_latency_is_a_response_time_the_work_counts_inside(
+    client_for: MakeClient, work: float, waited: list[float]
+) -> None:
+    """latency=20ms: an answer whose making took 5 ms waits 15 ms more; one that took the
+    whole 20 ms or longer goes at once, so the simulator's work never adds to it."""
+    clock = ManualClock()
+    injector = parse_fault_spec("latency=20ms").middleware(1, clock)
+    response = await client_for(injector, _working_app(clock, work)).get(STATUS)
+    assert response.status_code == 200
+    assert [round(s, 6) for s in clock.slept] == waited
+
+
+@pytest.mark.anyio
+async def test_refusals_wait_the_whole_latency(client_for: MakeClient) -> None:
+    """A 5xx or 429 fault does no work, so it answers after the full latency."""
+    clock = ManualClock()
+    injector = parse_fault_spec("5xx=1,latency=20ms").middleware(1, clock)
+    assert (await client_for(injector).get(STATUS)).status_code == 500
+    assert clock.slept == [0.02]
+
+
 @pytest.mark.anyio
 async def test_sim_prefix_is_never_faulted(client_for: MakeClient) -> None:
     """/__sim__/ hooks answer normally even when every other request fails."""
