@@ -23,21 +23,22 @@ async def create(ctx: Ctx) -> Response:
     if body.get("ids") is not None:
         ids = mc.ids_list(body["ids"])
         outcomes = mass.update_by_ids(ctx.org, mod, values, ids, over_write, ctx.now)
-        store = ctx.org.stores[mod.api_name]
-        # seed 002 "Response for non-scheduler type", key for key; the users once per call;
-        # ids are digit strings (`ids_list`) and creation times the simulator's own ISO
-        # text, nothing in them to escape.
-        modified_by, created_by = encode(user.ref()), encode(ctx.org.admin.ref())
+        created_time = ctx.org.stores[mod.api_name].created_time
+        # seed 002 "Response for non-scheduler type", key for key, made once per call: every
+        # record done was just stamped with this Modified_Time; ids are digit strings
+        # (`ids_list`) and creation times the simulator's own ISO text, nothing to escape.
+        head = (
+            f'{{"code":"SUCCESS","details":{{"Modified_Time":{quoted(iso(ctx.now))},'
+            f'"Modified_By":{encode(user.ref())},"Created_Time":"'
+        )
+        tail = (
+            f'","Created_By":{encode(ctx.org.admin.ref())}}},"message":"record updated",'
+            '"status":"success"}'
+        )
 
         def success(o: mass.Outcome) -> str:
             assert o.n is not None
-            modified = quoted(store.get(o.n, "Modified_Time") or iso(ctx.now))
-            return (
-                f'{{"code":"SUCCESS","details":{{"Modified_Time":{modified},'
-                f'"Modified_By":{modified_by},"Created_Time":"{store.created_time(o.n)}",'
-                f'"id":"{o.id}","Created_By":{created_by}}},"message":"record updated",'
-                '"status":"success"}'
-            )
+            return f'{head}{created_time(o.n)}","id":"{o.id}{tail}'
 
         return mc.per_record(outcomes, success)
     cvid = mc.cvid_of(body["cvid"], mass.INVALID_ID)
