@@ -75,9 +75,14 @@ def bind(host: str, port: int) -> socket.socket:
     """A listening socket on host:port (port 0: any free port), IPv4 or IPv6."""
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        return socket.create_server((host, port), family=family)
+        listener = socket.create_server((host, port), family=family)
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    # asyncio turns Nagle's algorithm off (TCP_NODELAY) only on connections whose socket
+    # says proto=TCP, and create_server leaves proto 0. With Nagle on, an answer written
+    # as headers then body waited for the client's delayed ACK: 40 ms on every small
+    # answer of a kept-alive connection (each poll, each GET).
+    return socket.socket(listener.family, listener.type, socket.IPPROTO_TCP, listener.detach())
 
 
 def env_lines(host: str, port: int, token: str) -> list[str]:
