@@ -94,9 +94,12 @@ class _FakeZoho(httpx.AsyncBaseTransport):
                 org = {"id": "554023000000046001", "zgid": "673573045"}
                 return httpx.Response(200, json={"org": [org]})
             ids = json.loads(await request.aread())["ids"]
+            # seed 002's success entry, whole: what Zoho answers for every record.
+            user = '{"id":"554023000000235011","name":"Patricia Boyle"}'
             entry = (
-                '{"code":"SUCCESS","details":{"id":"%s"},"message":"record updated",'
-                '"status":"success"}'
+                '{"code":"SUCCESS","details":{"Modified_Time":"2026-11-26T10:00:00+00:00",'
+                f'"Modified_By":{user},"Created_Time":"2025-01-01T00:00:00+00:00","id":"%s",'
+                f'"Created_By":{user}}},"message":"record updated","status":"success"}}'
             )
             data = ",".join(entry % i for i in ids)
             body = _Body(('{"data":[' + data + "]}").encode())
