@@ -14,31 +14,37 @@ they are most of a 500-record answer.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from runner.outcome import RecordOutcome
+
+_KIND = itemgetter(1, 2, 3)  # status, code, message
 
 
 def pack_outcomes(outcomes: Sequence[RecordOutcome]) -> list[Any]:
     """The JSON value to store for these outcomes, in their order."""
     packed: list[Any] = []
-    run: dict[str, Any] | None = None
-    for o in outcomes:
-        if o.ok or not o.details:
-            if (
-                run is not None
-                and run["status"] == o.status
-                and run["code"] == o.code
-                and run["message"] == o.message
-            ):
+    for (status, code, message), alike in groupby(outcomes, key=_KIND):
+        if status == "success":  # a success's details are never kept
+            packed.append(_run([o.record_id for o in alike], status, code, message))
+            continue
+        run: dict[str, Any] | None = None
+        for o in alike:  # failures keep their details, so only detail-less ones share a run
+            if o.details:
+                packed.append([o.record_id, status, code, message, dict(o.details)])
+                run = None
+            elif run is not None:
                 run["ids"].append(o.record_id)
-                continue
-            run = {"ids": [o.record_id], "status": o.status, "code": o.code, "message": o.message}
-            packed.append(run)
-        else:
-            run = None
-            packed.append([o.record_id, o.status, o.code, o.message, dict(o.details)])
+            else:
+                run = _run([o.record_id], status, code, message)
+                packed.append(run)
     return packed
+
+
+def _run(ids: list[str], status: str, code: str, message: str) -> dict[str, Any]:
+    return {"ids": ids, "status": status, "code": code, "message": message}
 
 
 def unpack_outcomes(entries: Iterable[Any]) -> list[RecordOutcome]:

@@ -50,3 +50,20 @@ def test_nothing_packs_to_nothing() -> None:
     """An empty batch is an empty list both ways."""
     assert pack_outcomes([]) == []
     assert unpack_outcomes([]) == []
+
+
+def test_runs_split_where_status_code_or_message_changes() -> None:
+    """Neighbours that differ in any of status, code or message never share a run."""
+    outcomes = [
+        RecordOutcome("1", "error", "X", "first"),
+        RecordOutcome("2", "error", "X", "second"),
+        RecordOutcome("3", "success", "X", "second"),
+        RecordOutcome("4", "error", "Y", "second"),
+        RecordOutcome("5", "error", "Y", "second", {"id": "5"}),
+        RecordOutcome("6", "error", "Y", "second"),
+    ]
+    packed = pack_outcomes(outcomes)
+    assert [len(e["ids"]) if isinstance(e, dict) else "one" for e in packed] == [
+        1, 1, 1, 1, "one", 1
+    ]  # fmt: skip
+    assert unpack_outcomes(packed) == outcomes
