@@ -79,8 +79,7 @@ class _MassDriver(ABC):
             lambda chunk: self.send_ids(ctx, chunk),
             lambda chunk: self.verify(ctx, chunk),
         )
-        ok = sum(o.status == "success" for o in out.outcomes)
-        failed = len(out.outcomes) - ok
+        ok, failed = out.succeeded, out.failed
         counts = {"total": len(ids), "succeeded": ok, "failed": failed}
         counts["not_processed"] = out.not_processed
         status: JobStatus

@@ -34,6 +34,11 @@ class IdsOutcome:
     outcomes: list[RecordOutcome] = field(default_factory=list)
     errors: list[JobError] = field(default_factory=list)
     not_processed: int = 0
+    succeeded: int = 0  # counted batch by batch, while later answers are still awaited
+
+    @property
+    def failed(self) -> int:
+        return len(self.outcomes) - self.succeeded
 
 
 def _unknown(ids: Sequence[str], why: str) -> list[RecordOutcome]:
@@ -67,13 +72,14 @@ async def run_batches(
                 out.not_processed += len(batch)
                 return
             try:
-                results[n] = await _batch(ctx, n + 1, batch, path, body_of, send, verify)
+                part = results[n] = await _batch(ctx, n + 1, batch, path, body_of, send, verify)
             except ZohoError as exc:
                 # A request-level refusal (permission, bad field…) would repeat for every batch.
                 stop.set()
                 out.errors.append(JobError(exc.code, exc.message, dict(exc.details)))
                 out.not_processed += len(batch)
                 return
+        out.succeeded += sum(1 for o in part if o.status == "success")
         done += len(batch)
         ctx.progress.job_advanced(ctx.name, done=done, total=len(ids), state="sending")
 
