@@ -143,16 +143,13 @@ def _aligned(ids: Sequence[str], entries: list[Mapping[str, Any]]) -> list[Recor
         named = details.get("id")
         if named != rid and str(named) != rid:  # Zoho may send an id as a JSON number
             return None
-        ok = entry.get("status") == "success"
-        append(
-            RecordOutcome(
-                rid,
-                "success" if ok else "error",
-                str(entry.get("code") or ""),
-                str(entry.get("message") or ""),
-                NO_DETAILS if ok else details,
-            )
-        )
+        code, message = entry.get("code"), entry.get("message")
+        if type(code) is not str or type(message) is not str:  # absent, null or odd
+            code, message = str(code or ""), str(message or "")
+        if entry.get("status") == "success":
+            append(RecordOutcome(rid, "success", code, message))
+        else:
+            append(RecordOutcome(rid, "error", code, message, details))
     return out
 
 
