@@ -14,6 +14,7 @@ from runner.simulator.jobs import Job
 from runner.simulator.models.org import Org
 from runner.simulator.models.schema import Field, ModuleDef
 from runner.simulator.models.store import RecordStore
+from runner.simulator.models.values import iso
 from runner.simulator.models.views import User
 
 MAX_IDS = 500  # seed 002: "maximum of 500 records in a single API call"; API_NOTES §2.1
@@ -141,17 +142,19 @@ def update_by_ids(
     # object): computed once, not 500 times.
     same = all(mod.by_name[k].data_type not in _PER_RECORD_TYPES for k in values)
     change = _change(org, store, 0, values, over_write) if same else None
-    out = []
-    record_n, exists, update = mod.record_n, store.exists, store.update
+    out: list[Outcome] = []
+    append = out.append
+    record_n, exists, state, update = mod.record_n, store.exists, store.state, store.update
+    stamp = iso(now)
     for rid in ids:
         n = record_n(rid)
         if n is None or not exists(n):
-            out.append(Outcome(rid, e.InvalidData(INVALID_ID, {"id": rid})))
+            append(Outcome(rid, e.InvalidData(INVALID_ID, {"id": rid})))
             continue
-        err = record_error(store, n, rid, fields)
+        err = None if state(n) is None else record_error(store, n, rid, fields)
         if err is None:
-            update(n, change or _change(org, store, n, values, over_write), now)
-        out.append(Outcome(rid, err, n))
+            update(n, change or _change(org, store, n, values, over_write), now, stamp)
+        append(Outcome(rid, err, n))
     return out
 
 

@@ -80,10 +80,13 @@ class RecordStore:
                 body[name] = self.get(n, name)
         return body
 
-    def update(self, n: int, values: dict[str, Any], now: float) -> None:
-        over = self.overrides.setdefault(n, {})
+    def update(self, n: int, values: dict[str, Any], now: float, stamp: str | None = None) -> None:
+        """Set fields of record n, stamped modified at `now` (`stamp`: its text, if known)."""
+        over = self.overrides.get(n)
+        if over is None:
+            over = self.overrides[n] = {}
         over.update(values)
-        over["Modified_Time"] = iso(now)
+        over["Modified_Time"] = stamp or iso(now)
 
     def insert(self, values: dict[str, Any], now: float) -> int:
         n = self.next_n
