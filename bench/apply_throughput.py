@@ -12,7 +12,7 @@
 2. Polling: cvid jobs of several sizes on one ManualClock shared by runner and simulator;
    polls made against `ideal_polls()` (the un-jittered backoff schedule).
 
-    PYTHONPATH=. python bench/apply_throughput.py [--runs 5]
+    PYTHONPATH=. python bench/apply_throughput.py [--runs 5] [--timeline]
 """
 
 from __future__ import annotations
@@ -59,6 +59,55 @@ def _manifest(folder: Path) -> Path:
     return path
 
 
+class _Timeline(httpx.AsyncBaseTransport):
+    """Wraps a transport and notes each POST's start, headers and end (body closed), so
+    `--timeline` can show where a job's time goes beyond the floor."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.calls: list[tuple[float, float, float]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        start = time.perf_counter()
+        response = await self.inner.handle_async_request(request)
+        if request.method != "POST":
+            return response
+        headers, stream, calls = time.perf_counter(), response.stream, self.calls
+
+        class Noted(httpx.AsyncByteStream):
+            async def __aiter__(self):  # type: ignore[no-untyped-def]
+                async for chunk in stream:  # type: ignore[union-attr]
+                    yield chunk
+
+            async def aclose(self) -> None:
+                await stream.aclose()  # type: ignore[union-attr]
+                calls.append((start, headers, time.perf_counter()))
+
+        response.stream = Noted()
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def summary(self) -> str:
+        """Mean wait for headers, mean requests in flight, and how far apart the first and
+        last waves of calls started."""
+        calls = sorted(self.calls)
+        first = calls[0][0]
+        edges = sorted([(s, 1) for s, _, _ in calls] + [(e, -1) for _, _, e in calls])
+        area, level, last = 0.0, 0, edges[0][0]
+        for at, step in edges:
+            area, level, last = area + level * (at - last), level + step, at
+        span = edges[-1][0] - first
+        head = statistics.mean(h - s for s, h, _ in calls)
+        starts = [s - first for s, _, _ in calls]
+        return (
+            f"calls {span * 1000:.1f} ms, mean in flight {area / span:.2f}, mean wait for "
+            f"headers {head * 1000:.1f} ms, first wave spread {starts[LIMIT - 1] * 1000:.1f} "
+            f"ms, last wave spread {(starts[-1] - starts[-LIMIT]) * 1000:.1f} ms"
+        )
+
+
 @dataclass(frozen=True)
 class Measure:
     """One apply: its whole wall time, its job phase, and what the server saw."""
@@ -69,14 +118,24 @@ class Measure:
     peak: int  # most requests in flight at once
 
 
+TIMELINE = False  # --timeline: note every call and print a summary per run
+
+
 async def _apply(folder: Path, connection: Connection) -> tuple[float, float]:
     """Whole apply and job phase, in seconds, of the 50,000-id manifest over `connection`."""
+    timeline = None
+    if TIMELINE:
+        inner = connection.transport or httpx.AsyncHTTPTransport(retries=0)
+        timeline = _Timeline(inner)
+        connection = Connection(connection.target, timeline, connection.kind)
     manifests = load_manifests([_manifest(folder)]).manifests
     options = SessionOptions(folder / "reports", folder / "state", concurrency=LIMIT)
     started = time.perf_counter()
     run, _ = await run_session(manifests, connection, SystemClock(), options, stream=io.StringIO())
     took = time.perf_counter() - started
     assert run.jobs[0].counts["succeeded"] + run.jobs[0].counts["failed"] == IDS, run.jobs[0]
+    if timeline is not None:
+        print(f"    {timeline.summary()}")
     return took, run.jobs[0].duration or 0.0
 
 
@@ -201,7 +260,10 @@ SETUPS = (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="applies per setup (default 5)")
+    parser.add_argument("--timeline", action="store_true", help="note every call; summarise")
     args = parser.parse_args()
+    global TIMELINE
+    TIMELINE = args.timeline
     floor = math.ceil(IDS / BATCH / LIMIT) * LATENCY
     print(f"floor: ceil({IDS // BATCH} / {LIMIT}) x {LATENCY * 1000:.0f} ms = {floor:.3f} s; "
           "target: job phase <= 1.10x")  # fmt: skip
