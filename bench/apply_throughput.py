@@ -101,6 +101,8 @@ class _Timeline(httpx.AsyncBaseTransport):
         span = edges[-1][0] - first
         head = statistics.mean(h - s for s, h, _ in calls)
         starts = [s - first for s, _, _ in calls]
+        waves = [starts[k + LIMIT - 1] - starts[k] for k in range(0, len(starts), LIMIT)]
+        print("    wave spreads (ms):", " ".join(f"{w * 1000:.0f}" for w in waves))
         return (
             f"calls {span * 1000:.1f} ms, mean in flight {area / span:.2f}, mean wait for "
             f"headers {head * 1000:.1f} ms, first wave spread {starts[LIMIT - 1] * 1000:.1f} "
