@@ -144,7 +144,8 @@ def update_by_ids(
     change = _change(org, store, 0, values, over_write) if same else None
     out: list[Outcome] = []
     append = out.append
-    record_n, exists, state, update = mod.record_n, store.exists, store.state, store.update
+    done: list[int] = []  # records to get `change`, written in one pass after the checks
+    record_n, exists, state = mod.record_n, store.exists, store.state
     stamp = iso(now)
     for rid in ids:
         n = record_n(rid)
@@ -153,8 +154,13 @@ def update_by_ids(
             continue
         err = None if state(n) is None else record_error(store, n, rid, fields)
         if err is None:
-            update(n, change or _change(org, store, n, values, over_write), now, stamp)
+            if change is None:  # this record's own change, made now (a repeated id adds)
+                store.update(n, _change(org, store, n, values, over_write), now, stamp)
+            else:
+                done.append(n)
         append(Outcome(rid, err, n))
+    if change is not None:
+        store.update_many(done, change, stamp)
     return out
 
 

@@ -97,6 +97,10 @@ class ModuleDef:
     def _id_prefix(self) -> str:
         return f"{ORG_PREFIX}{self.k:03d}"
 
+    @functools.cached_property
+    def _id_base(self) -> int:
+        return int(self._id_prefix) * 10**9
+
     @property
     def id(self) -> str:
         return f"{ORG_PREFIX}000000006{44 + self.k:03d}"
@@ -110,12 +114,11 @@ class ModuleDef:
 
     def record_n(self, record_id: str) -> int | None:
         """The record number n of an id of this module, or None if it cannot be one."""
-        if len(record_id) != 18 or not record_id.startswith(self._id_prefix):
+        if len(record_id) != 18 or not record_id.isdigit():
             return None
-        tail = record_id[9:]
-        if not tail.isdigit():
+        if not record_id.startswith(self._id_prefix):
             return None
-        n = int(tail)
+        n = int(record_id) - self._id_base  # the last 9 digits, without slicing
         return n if n >= 1 else None
 
     def to_json(self) -> dict[str, Any]:

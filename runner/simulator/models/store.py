@@ -88,6 +88,16 @@ class RecordStore:
         over.update(values)
         over["Modified_Time"] = stamp or iso(now)
 
+    def update_many(self, ns: Iterable[int], values: dict[str, Any], stamp: str) -> None:
+        """`update` of many records with the same values (a mass update by ids)."""
+        overrides = self.overrides
+        for n in ns:
+            over = overrides.get(n)
+            if over is None:
+                over = overrides[n] = {}
+            over.update(values)
+            over["Modified_Time"] = stamp
+
     def insert(self, values: dict[str, Any], now: float) -> int:
         n = self.next_n
         self.next_n += 1
