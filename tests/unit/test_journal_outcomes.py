@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from runner.execute.journal_outcomes import pack_outcomes, unpack_outcomes
-from runner.outcome import RecordOutcome
+from runner.outcome import RecordOutcome, count_succeeded
 
 
 def test_alike_outcomes_pack_into_one_run_and_come_back_in_order() -> None:
@@ -67,3 +67,14 @@ def test_runs_split_where_status_code_or_message_changes() -> None:
         1, 1, 1, 1, "one", 1
     ]  # fmt: skip
     assert unpack_outcomes(packed) == outcomes
+
+
+def test_count_succeeded_counts_only_successes() -> None:
+    """The C-level count agrees with counting by hand, empty included."""
+    outcomes = [
+        RecordOutcome("1", "success", "SUCCESS"),
+        RecordOutcome("2", "error", "SUCCESS"),
+        RecordOutcome("3", "success", "X"),
+    ]
+    assert count_succeeded(outcomes) == 2
+    assert count_succeeded([]) == 0

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from runner.execute.context import Answered, JobContext, Recorded
 from runner.execute.journal import RequestSummary
 from runner.execute.results import JobError
-from runner.outcome import OUTCOME_UNKNOWN, RecordOutcome
+from runner.outcome import OUTCOME_UNKNOWN, RecordOutcome, count_succeeded
 from runner.zoho.errors import ZohoError
 
 BATCH = 500  # seed 002: at most 500 records per non-scheduler call
@@ -79,7 +79,7 @@ async def run_batches(
                 out.errors.append(JobError(exc.code, exc.message, dict(exc.details)))
                 out.not_processed += len(batch)
                 return
-        out.succeeded += sum(1 for o in part if o.status == "success")
+        out.succeeded += count_succeeded(part)
         done += len(batch)
         ctx.progress.job_advanced(ctx.name, done=done, total=len(ids), state="sending")
 
@@ -144,5 +144,5 @@ async def _batch(
 
 
 def _record(value: list[RecordOutcome]) -> Recorded[list[RecordOutcome]]:
-    ok = sum(1 for o in value if o.status == "success")
+    ok = count_succeeded(value)
     return Recorded(result={"succeeded": ok, "failed": len(value) - ok}, outcomes=value)
