@@ -188,6 +188,15 @@ async def test_invalid_data_request_errors(
     assert error(r, "INVALID_DATA", 400)["message"] == message
 
 
+async def test_ids_in_other_scripts_digits_are_invalid_data(sim: Sim) -> None:
+    """An id written with full-width digits is no Zoho id, though str.isdigit() says yes."""
+    r = await sim.post(
+        MU.format("Leads"), {"data": [{"City": "Porto"}], "ids": ["554023001００００００００５"]}
+    )
+    body = error(r, "INVALID_DATA", 400)
+    assert body["details"]["json_path"] == "$.ids[0]"
+
+
 async def test_mandatory_not_found_without_ids_or_cvid(sim: Sim) -> None:
     """No ids and no cvid: MANDATORY_NOT_FOUND; territory without cvid too."""
     error(

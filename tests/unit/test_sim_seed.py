@@ -16,6 +16,20 @@ def test_record_ids_follow_the_contract() -> None:
     assert org.stores["Leads"].count() == 300
 
 
+def test_record_numbers_refuse_anything_but_this_modules_ids() -> None:
+    """Other modules, wrong lengths, signs, spaces, letters, non-ASCII digits and n = 0
+    give None."""
+    leads = build_demo_org().modules["Leads"]
+    ids = [
+        "554023001000000005", "554023001999999999", "554023002000000005",
+        "55402300100000000x", "554023001000000000", "5540230010000000051",
+        "+54023001000000005", "554023001 00000005", "", "554023001００００００００５",
+    ]  # fmt: skip
+    assert leads.record_numbers(ids) == [5, 999_999_999, None, None, None, None, None, None,
+                                         None, None]  # fmt: skip
+    assert [leads.record_n(i) for i in ids] == leads.record_numbers(ids)
+
+
 def test_states_by_n() -> None:
     """n % 50 == 7/17/27/37 are locked/blueprint/stop processing/not approved; 1-6, 8-16 plain."""
     store = build_demo_org().stores["Cases"]

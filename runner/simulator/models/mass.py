@@ -145,10 +145,9 @@ def update_by_ids(
     out: list[Outcome] = []
     append = out.append
     done: list[int] = []  # records to get `change`, written in one pass after the checks
-    record_n, exists, state = mod.record_n, store.exists, store.state
+    exists, state = store.exists, store.state
     stamp = iso(now)
-    for rid in ids:
-        n = record_n(rid)
+    for rid, n in zip(ids, mod.record_numbers(ids), strict=True):
         if n is None or not exists(n):
             append(Outcome(rid, e.InvalidData(INVALID_ID, {"id": rid})))
             continue

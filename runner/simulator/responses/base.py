@@ -106,8 +106,8 @@ def as_id(value: Any) -> str | None:
         return None
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return value.strip()
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return value.strip()  # isascii: str.isdigit() takes other scripts' digits too
     return None
 
 

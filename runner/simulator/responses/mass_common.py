@@ -58,7 +58,7 @@ def ids_list(raw: Any) -> list[str]:
     if len(raw) > MAX_IDS:
         # seed 002 note / API_NOTES §2.1: at most 500 ids per call; code as seed 002's limit.
         raise e.LimitExceeded(details={"api_name": "ids", "max_limit": MAX_IDS})
-    if all(type(v) is str and v.isdigit() for v in raw):  # the usual body: digit strings
+    if all(type(v) is str and v.isascii() and v.isdigit() for v in raw):  # the usual body
         return list(raw)
     out = []
     for i, value in enumerate(raw):
