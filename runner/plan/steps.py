@@ -5,10 +5,8 @@ Paths are named for the reviewer only (the executor builds real calls in runner/
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from runner.manifest.model import (
@@ -47,22 +45,10 @@ def _short(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def read_ids_file(path: Path) -> tuple[str, ...]:
-    """Ids from a CSV with an `id` column, or one id per line (DESIGN: ids_file)."""
-    lines = [ln.strip() for ln in path.read_text(encoding="utf-8-sig").splitlines()]
-    lines = [ln for ln in lines if ln]
-    first = lines[0].lower() if lines else ""
-    if "," in first or first.strip('"') == "id":
-        rows = csv.DictReader(lines)
-        column = next((c for c in rows.fieldnames or () if c.strip().lower() == "id"), None)
-        return tuple(str(r[column]).strip() for r in rows if column and r.get(column))
-    return tuple(lines)
-
-
 def _mass_ids(job: MassUpdateJob | MassDeleteJob) -> tuple[str, ...]:
-    if job.ids is not None:
-        return tuple(job.ids)
-    return read_ids_file(job.ids_file) if job.ids_file is not None else ()
+    # Validation reads an ids_file into `ids` (rules_ids.read_ids_file, with line-exact
+    # errors), so a job that names one already carries its ids here.
+    return tuple(job.ids or ())
 
 
 def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> Steps:

@@ -18,6 +18,7 @@ from runner.manifest.model import (
     MassUpdateJob,
     Territory,
 )
+from runner.manifest.validate import load_manifests
 from runner.plan.build import build_plan
 from runner.plan.model import OrgFacts, Plan
 
@@ -51,12 +52,20 @@ def test_ids_are_sent_500_per_post(count: int, sizes: list[int]) -> None:
     assert (job.calls, job.polls, job.record_count, job.selector) == (len(sizes), 0, count, "ids")
 
 
-def test_ids_file_is_read_when_ids_are_not_given(tmp_path: Path) -> None:
-    """An ids_file (CSV with an id column) is counted and batched like inline ids."""
-    ids_file = tmp_path / "ids.csv"
-    ids_file.write_text("id,name\n" + "".join(f"{i},x\n" for i in _ids(700)), encoding="utf-8")
-    job = _plan(MassDeleteJob(name="del", module="Leads", ids_file=ids_file)).jobs[0]
-    assert [s.batch_size for s in job.steps] == [500, 200]
+def test_ids_file_is_counted_and_batched_like_inline_ids(tmp_path: Path) -> None:
+    """A validated manifest's ids_file (CSV with an id column) arrives as the job's ids and
+    is batched like inline ids."""
+    (tmp_path / "ids.csv").write_text(
+        "id,name\n" + "".join(f"{i},x\n" for i in _ids(700)), encoding="utf-8"
+    )
+    path = tmp_path / "jobs.yaml"
+    path.write_text(
+        "version: 1\njobs:\n  - name: del\n    kind: mass_delete\n    module: Deals\n"
+        "    ids_file: ids.csv\n",
+        encoding="utf-8",
+    )
+    plan = build_plan(load_manifests([path]).manifests)
+    assert [s.batch_size for s in plan.jobs[0].steps] == [500, 200]
 
 
 def test_cvid_job_schedules_then_polls() -> None:
