@@ -109,7 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8030)
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--records", type=_positive_int, default=None, help="records per module")
-    s.add_argument("--faults", default="", metavar="SPEC")
+    s.add_argument(
+        "--faults",
+        default="",
+        metavar="SPEC",
+        help="e.g. 5xx=0.05,429=0.05,drop=0.01,concurrency=10,download_rate=10/min,latency=50ms"
+        " (latency: the least time from a request to its answer, the simulator's work included)",
+    )
     s.add_argument("--speed", type=float, default=1.0, help="job clock speed-up factor")
     s.add_argument("--token", default=None, help="fix the access token's value")
 

@@ -5,6 +5,8 @@ limit and Zoho's download rate limit, as pure ASGI middleware with a seeded RNG.
 parses with `parse_fault_spec`; `FaultSpec.middleware(seed, clock)` is the factory that
 `create_app(faults=...)` wraps around the app. One RNG draw per faultable request, so the
 same seed and the same request sequence give the same faults (DESIGN §Simulator).
+`latency` is a response time: the least time from a request to its answer, with the
+simulator's own work inside it (see `FaultMiddleware._faulted`).
 """
 
 from __future__ import annotations
