@@ -90,8 +90,8 @@ class _Timeline(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
     def summary(self) -> str:
-        """Mean wait for headers, mean requests in flight, and how far apart the first and
-        last waves of calls started."""
+        """Mean requests in flight, mean wait for headers, and how far apart the calls of
+        each wave of LIMIT started (the spread that sets the job's tail)."""
         calls = sorted(self.calls)
         first = calls[0][0]
         edges = sorted([(s, 1) for s, _, _ in calls] + [(e, -1) for _, _, e in calls])
@@ -101,12 +101,11 @@ class _Timeline(httpx.AsyncBaseTransport):
         span = edges[-1][0] - first
         head = statistics.mean(h - s for s, h, _ in calls)
         starts = [s - first for s, _, _ in calls]
-        waves = [starts[k + LIMIT - 1] - starts[k] for k in range(0, len(starts), LIMIT)]
-        print("    wave spreads (ms):", " ".join(f"{w * 1000:.0f}" for w in waves))
+        waves = [starts[k : k + LIMIT] for k in range(0, len(starts), LIMIT)]
+        spreads = " ".join(f"{(w[-1] - w[0]) * 1000:.0f}" for w in waves)
         return (
-            f"calls {span * 1000:.1f} ms, mean in flight {area / span:.2f}, mean wait for "
-            f"headers {head * 1000:.1f} ms, first wave spread {starts[LIMIT - 1] * 1000:.1f} "
-            f"ms, last wave spread {(starts[-1] - starts[-LIMIT]) * 1000:.1f} ms"
+            f"wave spreads (ms): {spreads}; calls {span * 1000:.1f} ms, mean in flight "
+            f"{area / span:.2f}, mean wait for headers {head * 1000:.1f} ms"
         )
 
 

@@ -82,11 +82,7 @@ class RecordStore:
 
     def update(self, n: int, values: dict[str, Any], now: float, stamp: str | None = None) -> None:
         """Set fields of record n, stamped modified at `now` (`stamp`: its text, if known)."""
-        over = self.overrides.get(n)
-        if over is None:
-            over = self.overrides[n] = {}
-        over.update(values)
-        over["Modified_Time"] = stamp or iso(now)
+        self.update_many((n,), values, stamp or iso(now))
 
     def update_many(self, ns: Iterable[int], values: dict[str, Any], stamp: str) -> None:
         """`update` of many records with the same values (a mass update by ids)."""
