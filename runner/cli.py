@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--online", action="store_true", help="check fields and counts on the org")
     p.add_argument("--sim", action="store_true", help="with --online: use the built-in simulator")
+    p.add_argument(
+        "--state-dir", type=Path, default=Path(".zcrm"),
+        help="the journal whose apply-once ledger marks jobs already applied",
+    )  # fmt: skip
 
     p = verbs.add_parser("apply", help="run the plan, poll jobs to completion, write a report")
     p.add_argument("files", nargs="*", type=Path, metavar="FILE")
@@ -87,16 +91,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report-dir", type=Path, default=Path("reports"))
     p.add_argument("--state-dir", type=Path, default=Path(".zcrm"))
     p.add_argument("--concurrency", type=_positive_int, default=5)
-    p.add_argument("--replace", action="append", default=[], metavar="JOB")
+    p.add_argument(
+        "--replace", action="append", default=[], metavar="JOB",
+        help="run JOB again in full although it was applied (repeatable)",
+    )  # fmt: skip
+    p.add_argument(
+        "--retry-failed", action="append", default=[], metavar="JOB|all",
+        help="send only the ids or rows that failed when JOB was applied (repeatable)",
+    )  # fmt: skip
+    p.add_argument(
+        "--abandon", metavar="RUN_ID",
+        help="close an unfinished run without resuming it (after checking the org)",
+    )  # fmt: skip
     p.add_argument("--deadline", type=_duration, default=7200.0, metavar="DURATION")
 
     p = verbs.add_parser("resume", help="finish an interrupted run")
     p.add_argument("run_id", nargs="?", metavar="RUN_ID")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    p.add_argument("--report-dir", type=Path, default=Path("reports"))
+    p.add_argument("--report-dir", type=Path, default=None, help="default: the run's own")
     p.add_argument("--state-dir", type=Path, default=Path(".zcrm"))
-    p.add_argument("--concurrency", type=_positive_int, default=5)
-    p.add_argument("--deadline", type=_duration, default=7200.0, metavar="DURATION")
+    p.add_argument("--concurrency", type=_positive_int, default=None, help="default: the run's")
+    p.add_argument("--deadline", type=_duration, default=None, metavar="DURATION")
 
     p = verbs.add_parser("runs", help="list runs recorded in the journal")
     p.add_argument("run_id", nargs="?", metavar="RUN_ID")

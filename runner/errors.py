@@ -6,6 +6,7 @@
      ├── TargetError                 exit 1   no Zoho target configured, or a bad one
      ├── StalePlanError              exit 1   a saved plan no longer matches what it reviewed
      ├── StateLockedError            exit 1   another apply holds the state lock
+ ├── UnfinishedRunError          exit 1   an earlier run of these jobs must be resumed first
      ├── zoho.errors.ZohoError       exit 1   an API answer (tree drawn in runner/zoho/errors.py)
      ├── RecordsFailedError          exit 3   the run finished but some records failed
      ├── DeadlineReachedError        exit 4   the wait ended; Zoho jobs keep running, resume
@@ -52,6 +53,10 @@ class StalePlanError(RunnerError):
 
 class StateLockedError(RunnerError):
     """Another apply holds the lock on the state file."""
+
+
+class UnfinishedRunError(RunnerError):
+    """An interrupted run of the same jobs on the same org: `resume` it, or `--abandon` it."""
 
 
 class RecordsFailedError(RunnerError):

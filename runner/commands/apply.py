@@ -9,6 +9,7 @@ from pathlib import Path
 
 from runner.commands._target import confirm, connect
 from runner.errors import ManifestError, UsageError
+from runner.execute.retry_failed import ALL, per_record
 from runner.execute.session import SessionOptions, run_session
 from runner.manifest.model import Manifest
 from runner.manifest.validate import load_manifests
@@ -34,6 +35,26 @@ def _manifests(files: list[Path], plan_file: Path | None) -> tuple[list[Manifest
     checked = load_manifests([Path(ref.path) for ref in plan.manifests])
     ensure_fresh(plan, checked.manifests)
     return list(checked.manifests), plan
+
+
+def _check_job_options(manifests: list[Manifest], replace: list[str], retry: list[str]) -> None:
+    """--replace and --retry-failed name jobs of these manifests, each job at most once."""
+    jobs = {job.name: job for m in manifests for job in m.jobs}
+    for flag, names in (("--replace", replace), ("--retry-failed", retry)):
+        unknown = sorted(set(names) - set(jobs) - ({ALL} if flag == "--retry-failed" else set()))
+        if unknown:
+            raise UsageError(f"{flag} names no job: {', '.join(unknown)}")
+    both = sorted(set(replace) & (set(jobs) if ALL in retry else set(retry)))
+    if both:
+        raise UsageError(f"{', '.join(both)}: --replace runs a job in full, --retry-failed "
+                         "only what failed; choose one")  # fmt: skip
+    for name in retry:
+        if name != ALL and not per_record(jobs[name]):
+            raise UsageError(
+                f"--retry-failed {name}: the job selects its records by custom view, and Zoho "
+                f"reports only counts for it, so it cannot be retried per record; fix the "
+                f"records and run it again in full with --replace {name}"
+            )
 
 
 def _prechecks(
@@ -62,19 +83,19 @@ def run(
     state_dir: Path = Path(".zcrm"),
     concurrency: int = 5,
     replace: list[str] | None = None,
+    retry_failed: list[str] | None = None,
+    abandon: str | None = None,
     deadline: float = 7200.0,
 ) -> int:
     """Apply; exit 0 all done, 1 error, 3 some records failed, 4 deadline reached."""
     manifests, plan = _manifests(files, plan_file)
-    names = {job.name for m in manifests for job in m.jobs}
-    unknown = sorted(set(replace or ()) - names)
-    if unknown:
-        raise UsageError(f"--replace names no job: {', '.join(unknown)}")
+    _check_job_options(manifests, replace or [], retry_failed or [])
     connection, clock = connect(sim=sim)
     confirm(connection, yes=yes, action="apply")
     options = SessionOptions(
         report_dir=report_dir, state_dir=state_dir, concurrency=concurrency,
         deadline=deadline, replace=frozenset(replace or ()),
+        retry_failed=frozenset(retry_failed or ()), abandon=abandon,
     )  # fmt: skip
     precheck = _prechecks(plan, manifests)
     run_result, _ = asyncio.run(

@@ -1,21 +1,30 @@
 """`zcrm-runner plan`: preview every call offline; nothing is written except `--out`.
 
 Exit codes: 0 on success; with --detailed-exitcode 0 when there is nothing to do and 2
-when there are changes. Errors raise (ManifestError, RunnerError) and cli.py maps them to 1.
+when there are changes: a job the apply-once ledger (the state dir) has applied is no
+change, nor is a bulk read (it changes nothing on the org, though apply runs it).
+Errors raise (ManifestError, RunnerError) and cli.py maps them to 1.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 
 from runner.commands._target import connect
-from runner.errors import ManifestError, UsageError
-from runner.execute.target import limited
+from runner.errors import ManifestError, TargetError, UsageError
+from runner.execute.executor import file_hashes
+from runner.execute.fingerprint import job_fingerprint
+from runner.execute.journal import DB_NAME
+from runner.execute.journal_read import JournalReader
+from runner.execute.ledger import plan_ledger
+from runner.execute.target import env_connection, limited
 from runner.manifest.model import Manifest
 from runner.manifest.problems import Problem
 from runner.manifest.validate import load_manifests
@@ -72,6 +81,7 @@ def run(
     detailed_exitcode: bool = False,
     online: bool = False,
     sim: bool = False,
+    state_dir: Path = Path(".zcrm"),
 ) -> int:
     """Load and validate the manifests, plan them, print the plan, optionally save it."""
     if format not in FORMATS:
@@ -83,10 +93,49 @@ def run(
         print(warning, file=sys.stderr)
     facts = _online_facts(checked.manifests, sim=sim) if online else None
     plan = build_plan(checked.manifests, warnings=checked.warnings, facts=facts)
+    if not sim:
+        plan = _with_ledger(plan, checked.manifests, state_dir, facts)
     _emit(plan, format)
     if out is not None:
         save_plan(plan, out)
         print(f"plan saved to {out}", file=sys.stderr)
     if detailed_exitcode:
-        return 2 if plan.jobs else 0
+        return 2 if any(job.changes for job in plan.jobs) else 0
     return 0
+
+
+def _with_ledger(
+    plan: Plan, manifests: Sequence[Manifest], state_dir: Path, facts: OrgFacts | None
+) -> Plan:
+    """The plan as apply-once will run it: jobs the ledger has applied send nothing."""
+    reader = JournalReader.open_read_only(state_dir / DB_NAME)
+    if reader is None:
+        return plan
+    jobs = {job.name: job for m in manifests for job in m.jobs if job.kind != "bulk_read"}
+    try:
+        fingerprints = {name: job_fingerprint(job, file_hashes(job)) for name, job in jobs.items()}
+        known = plan_ledger(
+            reader, fingerprints, org_id=facts.org_id if facts else None,
+            api_domain=_env_api_domain(),
+        )  # fmt: skip
+    finally:
+        reader.close()
+    planned = []
+    for job in plan.jobs:
+        entry = known.get(job.name)
+        if entry is None:
+            planned.append(job)
+        elif entry[0] == "APPLIED":
+            planned.append(replace(job, ledger="APPLIED", steps=(), credits=0,
+                                   notes=(entry[1], *job.notes)))  # fmt: skip
+        else:
+            planned.append(replace(job, ledger="UNKNOWN", warnings=(entry[1], *job.warnings)))
+    return replace(plan, jobs=tuple(planned))
+
+
+def _env_api_domain() -> str | None:
+    """The environment's target, without asking it anything (None when there is none)."""
+    try:
+        return env_connection(os.environ).target.api_domain
+    except TargetError:
+        return None

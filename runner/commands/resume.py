@@ -15,7 +15,7 @@ from runner.clock import SystemClock
 from runner.commands._target import confirm
 from runner.errors import StalePlanError, TargetError, UsageError
 from runner.execute.journal import Journal
-from runner.execute.journal_schema import RunRow
+from runner.execute.journal_schema import UNFINISHED_RUN_STATUSES, RunRow
 from runner.execute.session import SessionOptions, run_session
 from runner.execute.target import env_connection
 from runner.manifest.validate import load_manifests
@@ -35,18 +35,20 @@ def run(
     *,
     run_id: str | None = None,
     yes: bool = False,
-    report_dir: Path = Path("reports"),
+    report_dir: Path | None = None,
     state_dir: Path = Path(".zcrm"),
-    concurrency: int = 5,
-    deadline: float = 7200.0,
+    concurrency: int | None = None,
+    deadline: float | None = None,
 ) -> int:
-    """Resume; the same exit codes as apply."""
+    """Resume; the same exit codes as apply. Options not given are the run's own."""
     row = _find(state_dir, run_id)
     if row.target.get("kind") == "sim":
         raise TargetError(
             f"run {row.run_id} ran against the in-process simulator (--sim), which ended "
             "with its process; run apply again, or use `sim serve` for runs to resume"
         )
+    if row.status not in UNFINISHED_RUN_STATUSES:
+        raise UsageError(f"run {row.run_id} is {row.status}: there is nothing to resume")
     connection = env_connection(os.environ)
     recorded = str(row.target.get("api_domain", ""))
     if recorded and recorded != connection.target.api_domain:
@@ -63,8 +65,13 @@ def run(
                 "or apply the new version as a new run"
             )
     confirm(connection, yes=yes, action=f"resume run {row.run_id}")
+    used = row.options
     options = SessionOptions(
-        report_dir=report_dir, state_dir=state_dir, concurrency=concurrency, deadline=deadline
+        report_dir=report_dir or Path(str(used.get("report_dir", "reports"))),
+        state_dir=state_dir,
+        concurrency=concurrency or int(used.get("concurrency", 5)),
+        deadline=deadline or float(used.get("deadline", 7200.0)),
+        retry_failed=frozenset(str(n) for n in used.get("retry_failed", ())),
     )
     result, _ = asyncio.run(
         run_session(list(checked.manifests), connection, SystemClock(), options, run_id=row.run_id)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from runner.clock import Clock
+from runner.errors import RunnerError
 from runner.execute.journal import Journal, RequestSummary
 from runner.execute.journal_schema import Intent
 from runner.execute.poll import Backoff
@@ -28,6 +29,10 @@ T = TypeVar("T")
 
 #: Failures a poll retries instead of failing the job (DESIGN §Polling).
 POLL_RETRY_ON: tuple[type[BaseException], ...] = (TransportError, ServerError, RateLimited)
+
+
+class JournalMismatch(RunnerError):
+    """A resumed step would send other bytes than the journaled intent of that step."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,18 @@ class JobContext:
         """The latest attempt at this step in this run, if any."""
         return self.journal.latest_intent(self.run_id, self.name, step_key)
 
+    def accepted(self, prefix: str) -> Intent | None:
+        """The latest step of this job (key `prefix` or `prefix.*`) that got a Zoho job id."""
+        for intent in reversed(self.journal.intents(self.run_id, self.name)):
+            key = intent.step_key
+            if (
+                intent.state == "ACKED"
+                and intent.zoho_job_id
+                and (key == prefix or key.startswith(f"{prefix}."))
+            ):
+                return intent
+        return None
+
     def replay(self, intent: Intent) -> Answered[Any]:
         """An answer an earlier attempt recorded, rebuilt from the journal."""
         result = dict(self.journal.intent_result(intent.id) or {})
@@ -111,6 +128,15 @@ class JobContext:
         journaled as UNKNOWN and comes back as `Lost`.
         """
         before = self.earlier(step_key)
+        hashes = (before.request.body_sha256, summary.body_sha256) if before else (None, None)
+        if None not in hashes and hashes[0] != hashes[1]:
+            raise JournalMismatch(
+                f"job {self.name!r}, step {step_key}: the journal recorded a request with "
+                f"another body (sha256 {str(before.request.body_sha256)[:12]}…) than the one "
+                f"about to be sent ({str(summary.body_sha256)[:12]}…); nothing was sent. The "
+                "job or its files changed since the run started: restore them, or apply "
+                "the new version as a new run"
+            )
         if before is not None and before.state == "ACKED":
             return self.replay(before)
         if before is not None and before.state in ("PENDING", "UNKNOWN"):

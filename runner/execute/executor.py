@@ -25,12 +25,21 @@ from runner.execute.drivers import DRIVERS
 from runner.execute.fingerprint import job_fingerprint, sha256_file
 from runner.execute.journal import Journal
 from runner.execute.journal_schema import JobRow
+from runner.execute.ledger import RETRIED, ledger_entry, unknown_hint
 from runner.execute.poll import Backoff
 from runner.execute.progress import Progress
 from runner.execute.results import JobError, JobResult
+from runner.execute.retry_failed import (
+    Retry,
+    renumber,
+    retry_job,
+    retry_wanted,
+    unchanged_reason,
+)
 from runner.manifest.model import AnyJob
+from runner.outcome import OUTCOME_UNKNOWN
 from runner.zoho.client import ZohoClient
-from runner.zoho.errors import ZohoError
+from runner.zoho.errors import AuthError, ZohoError
 
 ENDED = frozenset({"COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "UNCHANGED"})
 GOOD_FOR_NEEDS = frozenset({"COMPLETED", "UNCHANGED"})
@@ -50,6 +59,7 @@ class Execution:
     zgid: Callable[[], Awaitable[str]]
     deadline: float
     replace: frozenset[str] = frozenset()
+    retry_failed: frozenset[str] = frozenset()  # job names, or "all"
     concurrency: int = 5
     apply_once: bool = True  # off for the in-process simulator: its org is new every run
     poll_backoff: Callable[[], Backoff] = Backoff
@@ -91,17 +101,34 @@ class Execution:
             why = ", ".join(f"{n.name} is {n.status}" for n in blocked)
             return self._end(job, fingerprint, JobResult(
                 job.name, job.kind, job.module, "SKIPPED", skipped_reason=f"needs: {why}"
-            ))  # fmt: skip
+            ), ran=False)  # fmt: skip
         once = self.apply_once and job.kind != "bulk_read" and job.name not in self.replace
-        if row is None and once:
-            earlier = self.journal.applied_before(self.org_id, fingerprint)
-            if earlier is not None:
-                why = f"applied with the same content in run {earlier.run_id}; --replace to rerun"
-                self.progress.note(job.name, f"unchanged: {why}")
-                return self._end(job, fingerprint, JobResult(
-                    job.name, job.kind, job.module, "UNCHANGED", earlier.zoho_job_ids,
-                    dict(earlier.counts), skipped_reason=why,
-                ))  # fmt: skip
+        history = self.journal.job_history(self.org_id, fingerprint) if once else []
+        earlier = next((h for h in history if h.ledger and h.run_id != self.run_id), None)
+        send: AnyJob | None = job
+        retry: Retry | None = None
+        if earlier is not None and row is None and earlier.ledger == "UNKNOWN":
+            error = JobError(OUTCOME_UNKNOWN, unknown_hint(job.name, earlier))
+            self.progress.note(job.name, error.message)
+            return self._end(job, fingerprint, JobResult(
+                job.name, job.kind, job.module, "FAILED", earlier.zoho_job_ids, errors=(error,),
+            ), ran=False)  # fmt: skip
+        if earlier is not None and retry_wanted(job, self.retry_failed):
+            retry = retry_job(job, history, self.journal, self.work_dir / job.name)
+            send = None if retry is None else retry.job
+            if retry is not None:
+                codes = ", ".join(f"{c} {n}" for c, n in sorted(retry.codes.items()))
+                self.progress.note(job.name, f"retrying {retry.count} that failed ({codes})")
+        elif earlier is not None and row is None:
+            send = None
+        if send is None:
+            assert earlier is not None
+            why = unchanged_reason(job, earlier, retrying=retry_wanted(job, self.retry_failed))
+            self.progress.note(job.name, f"unchanged: {why}")
+            return self._end(job, fingerprint, JobResult(
+                job.name, job.kind, job.module, "UNCHANGED", earlier.zoho_job_ids,
+                dict(earlier.counts), skipped_reason=why,
+            ), ran=False)  # fmt: skip
         self.journal.record_job(
             self.run_id, job.name, kind=job.kind, module=job.module,
             fingerprint=fingerprint, status="RUNNING",
@@ -109,25 +136,44 @@ class Execution:
         started = self.clock.now()
         self.journal.update_job(self.run_id, job.name, started_at=started)
         ctx = JobContext(
-            run_id=self.run_id, job=job, client=self.client, journal=self.journal,
+            run_id=self.run_id, job=send, client=self.client, journal=self.journal,
             clock=self.clock, deadline=self.deadline, progress=self.progress,
             work_dir=self.work_dir / job.name, zgid=self.zgid, poll_backoff=self.poll_backoff(),
             concurrency=self.concurrency,
         )  # fmt: skip
         try:
             result = await DRIVERS[job.kind].run(ctx)
+        except AuthError as exc:
+            # The org refused the token: whatever Zoho already accepted keeps running there,
+            # so the job stays in flight with its ids and the run ends resumable.
+            why = f"{exc.message}; the job stays in flight: set a valid token, then resume"
+            result = JobResult(
+                job.name, job.kind, job.module, "RUNNING", self._accepted_ids(job.name),
+                errors=(JobError(exc.code, why),),
+            )  # fmt: skip
         except (ZohoError, RunnerError) as exc:
             code = getattr(exc, "code", type(exc).__name__)
             message = getattr(exc, "message", str(exc))
-            result = JobResult(job.name, job.kind, job.module, "FAILED",
-                               errors=(JobError(code, message),))  # fmt: skip
+            result = JobResult(
+                job.name, job.kind, job.module, "FAILED", self._accepted_ids(job.name),
+                errors=(JobError(code, message),),
+            )  # fmt: skip
+        if retry is not None:
+            outcomes = renumber(result.outcomes, retry.rows) if retry.rows else result.outcomes
+            result = replace(result, counts={**result.counts, RETRIED: retry.count},
+                             outcomes=outcomes)  # fmt: skip
         if result.started_at is None:
             result = replace(result, started_at=started, ended_at=self.clock.now())
         detail = ", ".join(f"{k} {v}" for k, v in result.counts.items()) or "-"
         self.progress.job_finished(job.name, status=result.status, detail=detail)
         return self._end(job, fingerprint, result)
 
-    def _end(self, job: AnyJob, fingerprint: str, result: JobResult) -> JobResult:
+    def _accepted_ids(self, name: str) -> tuple[str, ...]:
+        """Every Zoho job id this job's requests got in this run (resume polls them)."""
+        found = (i.zoho_job_id for i in self.journal.intents(self.run_id, name) if i.zoho_job_id)
+        return tuple(dict.fromkeys(found))
+
+    def _end(self, job: AnyJob, fingerprint: str, result: JobResult, ran: bool = True) -> JobResult:
         if not any(r.name == job.name for r in self.journal.jobs(self.run_id)):
             self.journal.record_job(
                 self.run_id, job.name, kind=job.kind, module=job.module,
@@ -137,6 +183,7 @@ class Execution:
             self.run_id, job.name, status=result.status, counts=dict(result.counts),
             zoho_job_ids=list(result.zoho_job_ids), ended_at=result.ended_at or self.clock.now(),
             errors=[(e.code, e.message) for e in result.errors],
+            ledger=ledger_entry(result) if ran and self.apply_once else None,
         )  # fmt: skip
         return result
 

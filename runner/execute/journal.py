@@ -41,6 +41,7 @@ from runner.execute import journal_read as q
 from runner.execute.fingerprint import job_fingerprint
 from runner.execute.journal_outcomes import pack_outcomes
 from runner.execute.journal_schema import (
+    Ledger,
     RequestSummary,
     RunStatus,
     dumps,
@@ -136,6 +137,10 @@ class Journal(q.JournalReader):
         """Record how a run (or a resume of it) ended."""
         self._update_run(run_id, status, self.clock.now(), exit_code)
 
+    def abandon_run(self, run_id: str) -> None:
+        """The user checked the org and gives up on finishing this run (`--abandon`)."""
+        self._update_run(run_id, "ABANDONED", self.clock.now(), None)
+
     def reopen_run(self, run_id: str) -> None:
         """Mark a run RUNNING again for `resume`."""
         self._update_run(run_id, "RUNNING", None, None)
@@ -176,6 +181,7 @@ class Journal(q.JournalReader):
         started_at: float | None = None,
         ended_at: float | None = None,
         errors: Sequence[tuple[str, str]] | None = None,
+        ledger: Ledger | None = None,
     ) -> None:
         """Change the given fields of a job; the others keep their value."""
         fields: dict[str, Any] = {
@@ -185,6 +191,7 @@ class Journal(q.JournalReader):
             "started_at": started_at,
             "ended_at": ended_at,
             "errors": None if errors is None else self._json([list(e) for e in errors]),
+            "ledger": ledger,
         }
         changes = {k: v for k, v in fields.items() if v is not None}
         if not changes:

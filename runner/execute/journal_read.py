@@ -10,10 +10,12 @@ import json
 import re
 import sqlite3
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from runner.execute.journal_outcomes import unpack_outcomes
 from runner.execute.journal_schema import (
+    SCHEMA_VERSION,
     UNFINISHED_RUN_STATUSES,
     Intent,
     JobRow,
@@ -28,7 +30,7 @@ RUN_SELECT = (
     " options FROM runs"
 )
 _JOB_COLS = "run_id, name, kind, module, fingerprint, status, counts, zoho_job_ids,"
-_JOB_COLS += " started_at, ended_at, errors"
+_JOB_COLS += " started_at, ended_at, errors, ledger"
 JOB_SELECT = f"SELECT {_JOB_COLS} FROM jobs"
 JOB_SELECT_J = (
     "SELECT " + ", ".join(f"j.{c.strip()}" for c in _JOB_COLS.split(",")) + " FROM jobs j"
@@ -68,6 +70,7 @@ def job_row(r: Any) -> JobRow:
         started_at=r[8],
         ended_at=r[9],
         errors=tuple((str(c), str(m)) for c, m in json.loads(r[10])),
+        ledger=r[11],
     )
 
 
@@ -104,6 +107,36 @@ class JournalReader:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
+    @classmethod
+    def open_read_only(cls, db_path: Path) -> JournalReader | None:
+        """The journal at `db_path` for reading only (`plan` writes nothing); None when
+        there is none yet, or it predates the ledger (an apply migrates it)."""
+        if not db_path.is_file():
+            return None
+        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version < SCHEMA_VERSION:
+            conn.close()
+            return None
+        return cls(conn)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def ledger_entries(self, fingerprint: str) -> list[tuple[JobRow, RunRow]]:
+        """Every ledger entry of this content on any org, with its run, newest first."""
+        sql = (
+            f"{JOB_SELECT_J} JOIN runs r USING (run_id) WHERE j.fingerprint = ?"
+            " AND j.ledger IS NOT NULL ORDER BY r.started_at DESC, j.rowid DESC"
+        )
+        jobs = [job_row(r) for r in self._conn.execute(sql, (fingerprint,))]
+        out = []
+        for job in jobs:
+            run = self.get_run(job.run_id)
+            if run is not None:
+                out.append((job, run))
+        return out
+
     def pragma(self, name: str) -> Any:
         """A PRAGMA's current value (journal_mode, synchronous, user_version)."""
         return self._conn.execute(f"PRAGMA {name}").fetchone()[0]
@@ -139,10 +172,18 @@ class JournalReader:
         return [job_row(r) for r in self._conn.execute(sql, (fingerprint, org_id))]
 
     def applied_before(self, org_id: str | None, fingerprint: str) -> JobRow | None:
-        """The latest COMPLETED run of this content on this org: apply-once skips the job."""
-        return next(
-            (j for j in self.job_history(org_id, fingerprint) if j.status == "COMPLETED"), None
+        """The latest ledger entry (APPLIED or UNKNOWN) of this content on this org."""
+        return next((j for j in self.job_history(org_id, fingerprint) if j.ledger), None)
+
+    def unfinished_runs(self, org_id: str | None) -> list[RunRow]:
+        """Runs on this org that `resume` can still finish, newest first."""
+        marks = ",".join("?" * len(UNFINISHED_RUN_STATUSES))
+        rows = self._conn.execute(
+            f"{RUN_SELECT} WHERE status IN ({marks}) AND org_id IS ?"
+            " ORDER BY started_at DESC, rowid DESC",
+            (*UNFINISHED_RUN_STATUSES, org_id),
         )
+        return [run_row(r) for r in rows]
 
     def get_intent(self, intent_id: int) -> Intent | None:
         row = self._conn.execute(f"{INTENT_SELECT} WHERE id = ?", (intent_id,)).fetchone()

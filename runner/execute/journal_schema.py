@@ -29,8 +29,17 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from runner.errors import RunnerError
 
 IntentState = Literal["PENDING", "ACKED", "REFUSED", "UNKNOWN"]
-RunStatus = Literal["RUNNING", "COMPLETED", "PARTIAL", "FAILED", "DEADLINE", "INTERRUPTED"]
-UNFINISHED_RUN_STATUSES: tuple[RunStatus, ...] = ("RUNNING", "DEADLINE", "INTERRUPTED")
+RunStatus = Literal[
+    "RUNNING", "COMPLETED", "PARTIAL", "FAILED", "DEADLINE", "INTERRUPTED", "PAUSED", "ABANDONED"
+]
+#: Runs `resume` can finish and `apply` will not silently replace. PAUSED: the run ended
+#: with Zoho jobs still in flight for another reason than the deadline (a refused token).
+UNFINISHED_RUN_STATUSES: tuple[RunStatus, ...] = ("RUNNING", "DEADLINE", "INTERRUPTED", "PAUSED")
+#: A job's entry in the apply-once ledger (`jobs.ledger`): APPLIED once Zoho ran it to its
+#: end (COMPLETED, PARTIAL, or FAILED after Zoho accepted a request), UNKNOWN when a request
+#: may have reached Zoho and no evidence settled it. Both keep `apply` from sending the same
+#: content again without `--replace`.
+Ledger = Literal["APPLIED", "UNKNOWN"]
 REDACTED = "[redacted]"
 
 _V1 = (
@@ -90,7 +99,13 @@ _V1 = (
 # v2: a job's request-level errors ([[code, message], ...]), so a resumed run's report
 # still says why a job of the interrupted run failed.
 _V2 = ("ALTER TABLE jobs ADD COLUMN errors TEXT NOT NULL DEFAULT '[]'",)
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# v3: the apply-once ledger (see `Ledger`); NULL for jobs that did not change the org.
+_V3 = (
+    "ALTER TABLE jobs ADD COLUMN ledger TEXT",
+    "UPDATE jobs SET ledger = 'APPLIED' WHERE status IN ('COMPLETED', 'PARTIAL')"
+    " AND kind != 'bulk_read'",
+)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -281,3 +296,4 @@ class JobRow:
     started_at: float | None
     ended_at: float | None
     errors: tuple[tuple[str, str], ...] = ()
+    ledger: str | None = None

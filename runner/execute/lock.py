@@ -89,8 +89,8 @@ class StateLock:
             os.close(fd)
             who = holder.describe() if holder else "another process (owner not written yet)"
             raise StateLockedError(
-                f"{self.path.parent} is in use by {who}; wait for it to finish, "
-                "or use another --state-dir"
+                f"{self.path.parent} is in use by {who}; wait for it to finish (a second "
+                "apply beside it could send the same jobs twice)"
             ) from None
         try:
             self.recovered = _read_owner(fd)

@@ -9,7 +9,8 @@ Times are seconds since the epoch on the run's injected clock (`runner.clock`). 
 strings end to end. Per-record failures are data (`RecordOutcome`), never exceptions.
 
 Exit codes (`exit_code_for`, DESIGN §CLI contract), checked in this order:
-  1  a job FAILED with a request-level error (`JobResult.errors` not empty)
+  1  a job FAILED with a request-level error (`JobResult.errors` not empty), or is paused
+     in flight by one (RUNNING with errors: a refused token; `resume` after fixing it)
   4  the deadline was reached while a Zoho job was still RUNNING (`resume` finishes it)
   3  some records failed: a PARTIAL job, or a FAILED job whose only errors are per record
   0  everything done (COMPLETED, SKIPPED, UNCHANGED)
@@ -126,6 +127,7 @@ class RunResult:
     manifests: tuple[ManifestRef, ...] = ()
     jobs: tuple[JobResult, ...] = ()
     exit_code: int = 0
+    resume: str | None = None  # the exact `zcrm-runner resume ...` for this run's options
 
     @property
     def duration(self) -> float | None:
@@ -145,8 +147,8 @@ def _has_record_failures(job: JobResult) -> bool:
 def exit_code_for(run: RunResult) -> int:
     """The process exit code this run ends with (order explained in the module docstring)."""
     jobs = run.jobs
-    if any(j.status == "FAILED" and j.errors for j in jobs):
-        return 1
+    if any(j.status in ("FAILED", "RUNNING") and j.errors for j in jobs):
+        return 1  # a RUNNING job with an error is paused (a refused token): resume after fixing
     if any(j.status == "RUNNING" for j in jobs):
         return 4
     if any(j.status == "PARTIAL" for j in jobs):

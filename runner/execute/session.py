@@ -10,12 +10,13 @@ import secrets
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from runner.clock import Clock
-from runner.execute.executor import Execution
+from runner.execute.executor import Execution, file_hashes
+from runner.execute.fingerprint import job_fingerprint
 from runner.execute.heap import run_gc
 from runner.execute.journal import Journal
 from runner.execute.journal_schema import RunStatus
@@ -24,6 +25,7 @@ from runner.execute.poll import Backoff
 from runner.execute.progress import BarsProgress, PlainProgress, Progress
 from runner.execute.results import ManifestRef, RunResult, Target, exit_code_for
 from runner.execute.target import Connection, limited
+from runner.execute.unfinished import Mine, resume_command, settle_unfinished
 from runner.manifest.model import AnyJob, Manifest
 from runner.report.write import ReportPaths, summary_lines, write_reports
 from runner.zoho import metadata
@@ -41,8 +43,17 @@ class SessionOptions:
     concurrency: int = 5
     deadline: float = 7200.0
     replace: frozenset[str] = frozenset()
+    retry_failed: frozenset[str] = frozenset()
+    abandon: str | None = None
     poll_start: float = 1.0
     poll_cap: float = 30.0
+
+
+def run_status(run: RunResult) -> RunStatus:
+    """How the journal files a finished apply; Zoho jobs still in flight keep it resumable."""
+    if run.running_jobs:
+        return "DEADLINE" if run.exit_code == 4 else "PAUSED"
+    return RUN_STATUS[run.exit_code]
 
 
 def new_run_id(clock: Clock) -> str:
@@ -77,6 +88,11 @@ async def run_session(
     saved plan checks there that the org and its views are still what was reviewed.
     """
     out = stream or sys.stderr
+    run_options = {
+        "concurrency": options.concurrency, "deadline": options.deadline,
+        "state_dir": str(options.state_dir), "report_dir": str(options.report_dir),
+        "retry_failed": sorted(options.retry_failed),
+    }  # fmt: skip
     jobs: list[AnyJob] = [job for m in manifests for job in m.jobs]
     refs = tuple(ManifestRef(str(m.path.resolve()), m.sha256) for m in manifests)
     with StateLock(options.state_dir) as lock, Journal(options.state_dir, clock=clock) as journal:
@@ -95,6 +111,13 @@ async def run_session(
                 connection.kind, connection.target.api_domain, org.id, connection.target.dc
             )
             resuming = run_id is not None
+            if not resuming and connection.kind != "sim":
+                mine = Mine(
+                    manifest_paths={ref.path for ref in refs},
+                    names={job.name for job in jobs},
+                    fingerprints={job_fingerprint(job, file_hashes(job)) for job in jobs},
+                )
+                settle_unfinished(journal, org.id, mine, abandon=options.abandon, out=out)
             run_id = run_id or new_run_id(clock)
             lock.set_run_id(run_id)
             started = clock.now()
@@ -102,9 +125,9 @@ async def run_session(
                 journal.reopen_run(run_id)
                 print(f"resuming run {run_id}", file=out)
             else:
-                opts = {"concurrency": options.concurrency, "deadline": options.deadline}
-                journal.start_run(run_id, target=target, manifests=refs, options=opts)
+                journal.start_run(run_id, target=target, manifests=refs, options=run_options)
                 print(f"run {run_id} on org {org.id} ({connection.target.api_domain})", file=out)
+            resume = resume_command(run_id, run_options)
             zgid_cache: list[str] = [org.zgid]
 
             async def zgid() -> str:
@@ -115,6 +138,7 @@ async def run_session(
                 run_id=run_id, client=client, journal=journal, clock=clock, progress=progress,
                 work_dir=options.state_dir / "runs" / run_id, org_id=org.id, zgid=zgid,
                 deadline=clock.now() + options.deadline, replace=options.replace,
+                retry_failed=options.retry_failed,
                 apply_once=connection.kind != "sim", concurrency=options.concurrency,
                 poll_backoff=lambda: Backoff(
                     start=options.poll_start, cap=options.poll_cap, jitter="equal"
@@ -129,13 +153,11 @@ async def run_session(
                         results = await execution.run(jobs)
             except BaseException:
                 journal.finish_run(run_id, status="INTERRUPTED", exit_code=130)
-                print(f"run {run_id} interrupted; resume with: zcrm-runner resume {run_id}",
-                      file=out)  # fmt: skip
+                print(f"run {run_id} interrupted; resume with: {resume}", file=out)
                 raise
         run = RunResult(run_id, started, clock.now(), target, refs, results)
-        run = RunResult(run.run_id, run.started_at, run.ended_at, target, refs, results,
-                        exit_code_for(run))  # fmt: skip
-        journal.finish_run(run_id, status=RUN_STATUS[run.exit_code], exit_code=run.exit_code)
+        run = replace(run, exit_code=exit_code_for(run), resume=resume)
+        journal.finish_run(run_id, status=run_status(run), exit_code=run.exit_code)
     paths = write_reports(run, options.report_dir)
     for line in summary_lines(run):
         print(line, file=out)

@@ -68,6 +68,14 @@ class JobPlan:
     probable_scopes: tuple[str, ...] = ()
     credits_estimated: bool = False
     cvid: str | None = None
+    # The apply-once ledger's word on this job (state dir): APPLIED sends nothing (no
+    # steps), UNKNOWN stops it until `--replace`; None: not applied before.
+    ledger: str | None = None
+
+    @property
+    def changes(self) -> bool:
+        """Whether apply would change the org for this job (bulk reads change nothing)."""
+        return self.kind != "bulk_read" and self.ledger != "APPLIED"
 
     @property
     def calls(self) -> int:

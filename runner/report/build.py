@@ -35,7 +35,9 @@ def iso(ts: float | None) -> str | None:
 
 def resume_command(run: RunResult) -> str | None:
     """The command that finishes a run stopped at its deadline, or None."""
-    return f"zcrm-runner resume {run.run_id}" if run.running_jobs else None
+    if not run.running_jobs:
+        return None
+    return run.resume or f"zcrm-runner resume {run.run_id}"
 
 
 def _jsonable(value: Any) -> Any:

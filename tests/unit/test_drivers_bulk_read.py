@@ -141,7 +141,7 @@ async def test_a_lost_create_is_asked_again_since_a_read_changes_nothing(
     async with harness(tmp_path, records=100) as h:
         ctx = h.context(job)
         h.journal.record_intent(
-            RUN_ID, job.name, "page:1", RequestSummary.of("POST", endpoints.bulk_read(), "{}")
+            RUN_ID, job.name, "page:1", RequestSummary.of("POST", endpoints.bulk_read())
         )
         result = await BulkReadDriver().run(ctx)
         jobs = await sim_get(h, "/__sim__/jobs")

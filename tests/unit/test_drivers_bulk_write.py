@@ -201,7 +201,7 @@ async def test_a_lost_create_is_reported_and_other_parts_go_on(
     async with harness(tmp_path, records=20) as h:
         job = write_job(write_csv(tmp_path, new_rows(5)))
         ctx = h.context(job)
-        summary = RequestSummary.of("POST", endpoints.bulk_write(), "{}")
+        summary = RequestSummary.of("POST", endpoints.bulk_write())
         h.journal.record_intent(RUN_ID, job.name, "create:1", summary)
         result = await BulkWriteDriver().run(ctx)
         jobs = await sim_get(h, "/__sim__/jobs")
@@ -219,7 +219,7 @@ async def test_a_lost_upsert_create_is_asked_again(tmp_path: Path) -> None:
     async with harness(tmp_path, records=20) as h:
         job = write_job(write_csv(tmp_path, new_rows(2)), operation="upsert")
         ctx = h.context(job)
-        summary = RequestSummary.of("POST", endpoints.bulk_write(), "{}")
+        summary = RequestSummary.of("POST", endpoints.bulk_write())
         h.journal.record_intent(RUN_ID, job.name, "create:1", summary)
         result = await BulkWriteDriver().run(ctx)
         jobs = await sim_get(h, "/__sim__/jobs")
@@ -304,12 +304,12 @@ async def test_a_lost_upload_is_simply_uploaded_again(tmp_path: Path) -> None:
     async with harness(tmp_path, records=20) as h:
         job = write_job(write_csv(tmp_path, new_rows(2)))
         ctx = h.context(job)
-        summary = RequestSummary.of("POST", endpoints.upload(), "zip")
+        summary = RequestSummary.of("POST", endpoints.upload())
         h.journal.record_intent(RUN_ID, job.name, "upload:1", summary)
         result = await BulkWriteDriver().run(ctx)
         intents = h.journal.intents(RUN_ID, job.name)
     assert result.status == "COMPLETED", result.errors
     assert [(i.step_key, i.state) for i in intents] == [
-        ("upload:1", "UNKNOWN"), ("upload:1.1", "ACKED"), ("create:1", "ACKED"),
-        ("result:1", "ACKED"),
+        ("upload:1", "UNKNOWN"), ("watermark:1", "ACKED"), ("upload:1.1", "ACKED"),
+        ("create:1", "ACKED"), ("result:1", "ACKED"),
     ]  # fmt: skip

@@ -104,11 +104,13 @@ async def test_lost_batch_is_verified_not_resent(tmp_path: Path) -> None:
     async with harness(tmp_path) as h:
         ctx = h.context(job)
         # The crashed attempt: intent written, POST reached Zoho, answer never recorded.
-        h.journal.record_intent(RUN_ID, "d", "batch:1", RequestSummary.of("POST", "/x", b"{}"))
+        h.journal.record_intent(RUN_ID, "d", "batch:1", RequestSummary.of("POST", "/x"))
         await mass_update.mass_update_ids(h.client, "Deals", [deal(1)], {"Stage": "Closed Lost"})
         result = await MassUpdateDriver().run(ctx)
         states = [
-            (i.step_key, i.state, i.request.ids_count) for i in h.journal.intents(RUN_ID, "d")
+            (i.step_key, i.state, i.request.ids_count)
+            for i in h.journal.intents(RUN_ID, "d")
+            if i.request.method == "POST"
         ]
         truth = await h.ground_truth("Deals", list(ids))
     assert states == [("batch:1", "UNKNOWN", None), ("batch:1.1", "ACKED", 1)]
@@ -148,12 +150,13 @@ async def test_deadline_leaves_job_running_and_resume_finishes_it(tmp_path: Path
 
 
 async def test_lost_schedule_is_reported_not_resent(tmp_path: Path) -> None:
-    """A schedule intent with no recorded answer fails the job with OUTCOME_UNKNOWN."""
+    """A schedule intent with no answer and no sample of the view taken before it (an older
+    journal) fails the job with OUTCOME_UNKNOWN and sends nothing."""
     job = MassUpdateJob(name="a", module="Accounts", cvid="554023000000091515",
                         values={"Industry": "Education"})  # fmt: skip
     async with harness(tmp_path) as h:
         ctx = h.context(job)
-        h.journal.record_intent(RUN_ID, "a", "schedule", RequestSummary.of("POST", "/x", b"{}"))
+        h.journal.record_intent(RUN_ID, "a", "schedule", RequestSummary.of("POST", "/x"))
         result = await MassUpdateDriver().run(ctx)
         jobs = await sim_jobs(h)
     assert result.status == "FAILED"
@@ -170,7 +173,9 @@ async def test_already_scheduled_waits_instead_of_a_second_job(tmp_path: Path) -
             h.client, "Accounts", "554023000000091515", {"Industry": "Retail"}
         )
         result = await MassUpdateDriver().run(h.context(job))
-        intents = [(i.step_key, i.state) for i in h.journal.intents(RUN_ID, "a")]
+        intents = [
+            (i.step_key, i.state) for i in h.journal.intents(RUN_ID, "a") if i.request.method == "POST"
+        ]
         jobs = await sim_jobs(h)
     assert intents[0] == ("schedule", "REFUSED")
     assert intents[-1][1] == "ACKED"
@@ -220,37 +225,46 @@ class LoseAnswer(httpx.AsyncBaseTransport):
 
 @pytest.mark.parametrize("delivered", [True, False])
 async def test_lost_schedule_answer_never_makes_two_jobs(tmp_path: Path, delivered: bool) -> None:
-    """A schedule answer lost in this run is asked once more: Zoho's ALREADY_SCHEDULED says
-    whether the first request made a job, so exactly one Zoho job exists either way."""
+    """A schedule answer lost in this run is settled from the view's sample: sent again when
+    nothing changed (Zoho's ALREADY_SCHEDULED guards a queued job), APPLIED once the sampled
+    records change, so exactly one Zoho job exists either way."""
     job = MassUpdateJob(name="a", module="Accounts", cvid="554023000000091515",
                         values={"Industry": "Education"})  # fmt: skip
     wrap = lambda inner: LoseAnswer(inner, "/actions/mass_update", deliver=delivered)  # noqa: E731
     async with harness(tmp_path, wrap=wrap) as h:
         result = await MassUpdateDriver().run(h.context(job))
-        states = [(i.step_key, i.state) for i in h.journal.intents(RUN_ID, "a")]
+        states = [
+            (i.step_key, i.state)
+            for i in h.journal.intents(RUN_ID, "a")
+            if i.request.method == "POST"
+        ]
         jobs = await sim_jobs(h)
     assert len(jobs) == 1
-    if delivered:
-        assert states == [("schedule", "UNKNOWN"), ("schedule.probe", "REFUSED")]
-        assert result.status == "FAILED"
-        assert result.errors[0].code == "OUTCOME_UNKNOWN"
-        assert "already runs on this view" in result.errors[0].message
+    assert result.status in ("COMPLETED", "PARTIAL")
+    if delivered:  # Zoho refuses the resend while the lost job runs; the view shows it ran
+        assert states[0] == ("schedule", "UNKNOWN")
+        assert {state for _, state in states[1:]} == {"REFUSED"}
+        assert "APPLIED" in (result.skipped_reason or "")
     else:
-        assert states == [("schedule", "UNKNOWN"), ("schedule.probe", "ACKED")]
-        assert result.status in ("COMPLETED", "PARTIAL")
+        assert states == [("schedule", "UNKNOWN"), ("schedule.1", "ACKED")]
 
 
 async def test_answers_lost_in_a_row_are_asked_again(tmp_path: Path) -> None:
-    """Three lost answers (none reached Zoho) are followed by probes until one is accepted."""
+    """Three lost answers (none reached Zoho, the view unchanged) are sent again until one
+    is accepted."""
     job = MassDeleteJob(name="j", module="Leads", cvid="554023000000091999")
     wrap = lambda inner: LoseAnswer(inner, "/actions/mass_delete", deliver=False, times=3)  # noqa: E731
     async with harness(tmp_path, wrap=wrap) as h:
         result = await MassDeleteDriver().run(h.context(job))
-        states = [(i.step_key, i.state) for i in h.journal.intents(RUN_ID, "j")]
+        states = [
+            (i.step_key, i.state)
+            for i in h.journal.intents(RUN_ID, "j")
+            if i.request.method == "POST"
+        ]
         jobs = await sim_jobs(h)
     assert states == [
-        ("schedule", "UNKNOWN"), ("schedule.probe", "UNKNOWN"),
-        ("schedule.probe.1", "UNKNOWN"), ("schedule.probe.2", "ACKED"),
+        ("schedule", "UNKNOWN"), ("schedule.1", "UNKNOWN"),
+        ("schedule.2", "UNKNOWN"), ("schedule.3", "ACKED"),
     ]  # fmt: skip
     assert len(jobs) == 1
     assert result.status == "COMPLETED"
@@ -263,7 +277,11 @@ async def test_batch_answers_lost_in_a_row_are_verified_each_time(tmp_path: Path
     wrap = lambda inner: LoseAnswer(inner, "/actions/mass_update", deliver=False, times=3)  # noqa: E731
     async with harness(tmp_path, wrap=wrap) as h:
         result = await MassUpdateDriver().run(h.context(job))
-        states = [(i.step_key, i.state) for i in h.journal.intents(RUN_ID, "d")]
+        states = [
+            (i.step_key, i.state)
+            for i in h.journal.intents(RUN_ID, "d")
+            if i.request.method == "POST"
+        ]
         truth = await h.ground_truth("Deals", list(ids))
     assert states == [
         ("batch:1", "UNKNOWN"), ("batch:1.1", "UNKNOWN"),

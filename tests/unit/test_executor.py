@@ -73,7 +73,7 @@ async def test_applied_job_is_unchanged_unless_replaced(tmp_path: Path) -> None:
     assert [first[0].status, second[0].status, third[0].status] == [
         "COMPLETED", "UNCHANGED", "COMPLETED"
     ]  # fmt: skip
-    assert "applied with the same content in run r1" in (second[0].skipped_reason or "")
+    assert "applied in run r1 (COMPLETED" in (second[0].skipped_reason or "")
     assert posts == 1
 
 
@@ -96,4 +96,6 @@ async def test_resume_keeps_finished_jobs_and_finishes_the_rest(tmp_path: Path) 
     assert after[0].status == "COMPLETED"
     assert after[1].status == "PARTIAL"  # locked / unapproved Leads fail per record
     assert after[1].zoho_job_ids == before[1].zoho_job_ids
-    assert sorted(i.step_key for i in intents) == ["batch:1", "schedule"]
+    assert sorted(i.step_key for i in intents if i.request.method == "POST") == [
+        "batch:1", "schedule"
+    ]  # fmt: skip

@@ -225,15 +225,17 @@ def test_runs_listing_finish_and_reopen(journal: Journal) -> None:
         journal.finish_run("nope", status="FAILED", exit_code=1)
 
 
-def test_apply_once_history_is_per_org_and_completed_only(journal: Journal) -> None:
-    """Only a COMPLETED run of the same fingerprint on the same org counts as applied."""
+def test_apply_once_history_is_per_org_and_ledger_only(journal: Journal) -> None:
+    """Only a ledger entry (APPLIED or UNKNOWN) of the same fingerprint on the same org
+    counts; a job row without one (nothing reached Zoho) does not."""
     started(journal, "r1")
     journal.update_job("r1", "deals", status="PARTIAL", counts={"failed": 1})
     assert journal.applied_before("org1", "f1") is None
     started(journal, "r2")
-    journal.update_job("r2", "deals", status="COMPLETED", zoho_job_ids=["77"], ended_at=5.0)
+    journal.update_job("r2", "deals", status="COMPLETED", zoho_job_ids=["77"], ended_at=5.0,
+                       ledger="APPLIED")  # fmt: skip
     started(journal, "r3", Target("zoho", "https://www.zohoapis.eu", "org2", "eu"))
-    journal.update_job("r3", "deals", status="COMPLETED")
+    journal.update_job("r3", "deals", status="COMPLETED", ledger="APPLIED")
     done = journal.applied_before("org1", "f1")
     assert done is not None
     assert (done.run_id, done.zoho_job_ids, done.ended_at) == ("r2", ("77",), 5.0)
@@ -324,7 +326,7 @@ def test_a_v1_state_file_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with Journal(tmp_path) as journal:
-        assert journal.pragma("user_version") == SCHEMA_VERSION == 2
+        assert journal.pragma("user_version") == SCHEMA_VERSION == 3
         assert journal.get_run("old") is not None
         journal.record_job("old", "j", kind="mass_update", module="Leads", fingerprint="f",
                            status="FAILED")  # fmt: skip

@@ -25,7 +25,7 @@ from runner.execute.results import FileRef, JobError, JobResult, JobStatus
 from runner.manifest.model import BulkReadJob
 from runner.zoho import bulk_read, endpoints
 from runner.zoho.bulk_read import BulkReadStatus
-from runner.zoho.errors import ZohoError
+from runner.zoho.errors import AuthError, ZohoError
 
 MAX_CREATES = 3  # tries at creating one page's job whose answers get lost
 
@@ -191,6 +191,8 @@ class BulkReadDriver:
         export = _Export(ctx, job)
         try:
             result = await export.pages()
+        except AuthError:
+            raise  # the executor pauses the job; resume polls or downloads from there
         except ZohoError as exc:
             result = export.result("FAILED", JobError(exc.code, exc.message, dict(exc.details)))
         return replace(result, started_at=started, ended_at=ctx.clock.now())

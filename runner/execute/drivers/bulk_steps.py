@@ -22,6 +22,7 @@ from weakref import WeakKeyDictionary
 
 from runner.execute.context import POLL_RETRY_ON, JobContext
 from runner.execute.journal import RequestSummary
+from runner.execute.journal_schema import Intent
 from runner.execute.poll import retry_after_of
 from runner.execute.results import RecordOutcome
 from runner.zoho.errors import RateLimited
@@ -48,12 +49,26 @@ def download_slot(ctx: JobContext) -> float | None:
     return start - now
 
 
+def _fact_intent(ctx: JobContext, key: str) -> Intent | None:
+    intent = ctx.journal.latest_intent(ctx.run_id, ctx.name, key)
+    if intent is not None and intent.state == "ACKED":
+        return intent
+    for intent in reversed(ctx.journal.intents(ctx.run_id, ctx.name)):  # an older attempt
+        if intent.step_key == key and intent.state == "ACKED":
+            return intent
+    return None
+
+
 def fact(ctx: JobContext, key: str) -> Mapping[str, Any] | None:
     """The result recorded by `remember(ctx, key, ...)` in this run, if any."""
-    for intent in reversed(ctx.journal.intents(ctx.run_id, ctx.name)):
-        if intent.step_key == key and intent.state == "ACKED":
-            return ctx.journal.intent_result(intent.id) or {}
-    return None
+    intent = _fact_intent(ctx, key)
+    return None if intent is None else ctx.journal.intent_result(intent.id) or {}
+
+
+def fact_outcomes(ctx: JobContext, key: str) -> list[RecordOutcome] | None:
+    """The per-record outcomes recorded by `remember(ctx, key, ...)`, if it was."""
+    intent = _fact_intent(ctx, key)
+    return None if intent is None else ctx.journal.intent_outcomes(intent.id)
 
 
 def remember(

@@ -4,10 +4,11 @@ Per part K (API_NOTES §4): upload the zip (step `upload:K`, with `feature` and 
 create the job with the field mappings as column indexes (step `create:K`), poll it to
 COMPLETED / FAILED, download the result and journal the part as done (`result:K`, with the
 per-row outcomes). An upload creates no record, so one whose answer was lost is simply
-uploaded again under a new step key; a create whose answer was lost is reported for that
-part and never resent. A part Zoho refused stops the job (the next part would be refused
-the same way); a lost part does not. At the end every input row is written to
-`<job>.result.csv` in the work folder with Zoho's STATUS, RECORD_ID and ERRORS beside it.
+uploaded again under a new step key; a create whose answer was lost is settled from the
+records (bulk_evidence.py), else reported for that part. A part Zoho refused stops the
+job (the next part would be refused the same way); a lost part does not. At the end every
+input row is written to `<job>.result.csv` in the work folder with Zoho's STATUS,
+RECORD_ID and ERRORS beside it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from runner.execute.context import POLL_RETRY_ON, Answered, JobContext, Recorded
-from runner.execute.drivers import bulk_steps
+from runner.execute.drivers import bulk_evidence, bulk_steps
 from runner.execute.drivers.bulk_parts import (
     RESULT_COLUMNS,
     SUCCESS,
@@ -37,15 +38,17 @@ from runner.execute.journal import RequestSummary
 from runner.execute.poll import poll_until
 from runner.execute.results import FileRef, JobError, JobResult, JobStatus, RecordOutcome
 from runner.manifest.model import BulkWriteJob
+from runner.outcome import OUTCOME_UNKNOWN
 from runner.report.atomic import atomic_open
 from runner.zoho import bulk_write, endpoints
 from runner.zoho.bulk_write import BulkWriteStatus, ColumnMapping
-from runner.zoho.errors import ZohoError
+from runner.zoho.errors import AuthError, ZohoError
 
 MAX_UPLOADS = 3  # uploads of one part whose answers were lost before giving up
 PartEnd = Literal["done", "lost", "running", "stop"]
 
 MAX_CREATES = 3  # tries at an update/upsert part whose create answers get lost
+EVIDENCE_CHECKS = 3  # looks at the records, a backoff apart, before a lost create is resent
 
 
 @dataclass
@@ -67,6 +70,9 @@ class _Import:
         ctx, k = self.ctx, part.index
         result_zip = ctx.work_dir / f"result-{k}.zip"
         done = bulk_steps.fact(ctx, f"result:{k}")
+        if done is not None and "evidence" in done:  # a lost create that evidence settled
+            self.results[k] = [ResultRow(*cells) for cells in done["evidence"]]
+            return "done"
         if done is not None:
             self.job_ids.append(str(done["job_id"]))
             url = str(done["download_url"])
@@ -77,6 +83,13 @@ class _Import:
         created = await self.create(part)
         if isinstance(created, str):
             return created
+        if isinstance(created, list):  # evidence showed the lost create ran
+            self.results[k] = created
+            outcomes = [outcome(row, part.first + i + 1) for i, row in enumerate(created)]
+            cells = [[r.status, r.record_id, r.errors] for r in created]
+            bulk_steps.remember(ctx, f"result:{k}", endpoints.records(ctx.job.module),
+                                {"evidence": cells}, outcomes)  # fmt: skip
+            return "done"
         intent, job_id = created
         self.job_ids.append(job_id)
 
@@ -112,9 +125,15 @@ class _Import:
         bulk_steps.remember(ctx, f"result:{k}", urlsplit(status.download_url).path, fact, outcomes)
         return "done"
 
-    async def create(self, part: Part) -> tuple[Any, str] | PartEnd:
-        """Upload if needed, then create part K's job; its intent and Zoho job id."""
+    async def create(self, part: Part) -> tuple[Any, str] | list[ResultRow] | PartEnd:
+        """Upload if needed, then create part K's job; its intent and Zoho job id (or, for
+        a lost create that evidence shows ran, the rows as evidence found them)."""
         ctx, job, k = self.ctx, self.job, part.index
+        known = ctx.accepted(f"create:{k}")
+        if known is not None and known.zoho_job_id is not None:
+            return known, known.zoho_job_id
+        key = bulk_evidence.key_field(job, self.mappings)
+        mark = await bulk_evidence.watermark(ctx, k, key)
         before = ctx.earlier(f"create:{k}")
         file_id = ""
         # An ACKED upload replays its file id from the journal without sending it again.
@@ -127,7 +146,10 @@ class _Import:
         body = {"operation": job.operation, "module": job.module, "file_id": file_id,
                 "find_by": job.find_by, "mappings": [m.to_wire() for m in self.mappings],
                 "ignore_empty": job.ignore_empty, "encoding": job.character_encoding}  # fmt: skip
-        summary = RequestSummary.of("POST", endpoints.bulk_write(), json.dumps(body, default=str))
+        # The file id is left out of the hash: a part uploaded again after a restart gets a
+        # new one, while its bytes (hashed by the upload step) are the same.
+        hashed = json.dumps({**body, "file_id": None}, default=str)
+        summary = RequestSummary.of("POST", endpoints.bulk_write(), hashed)
 
         async def send() -> str:
             return await bulk_write.create_bulk_write(
@@ -145,6 +167,8 @@ class _Import:
                     f"create:{k}" + (f".{attempt}" if attempt else ""), summary, send,
                     lambda jid: Recorded(zoho_job_id=jid, result={"job_id": jid}),
                 )  # fmt: skip
+            except AuthError:
+                raise
             except ZohoError as exc:
                 self.errors.append(
                     JobError(exc.code, f"part {k}: {exc.message}", dict(exc.details))
@@ -152,12 +176,28 @@ class _Import:
                 return "stop"
             if isinstance(answer, Answered):
                 break
-            if attempt + 1 < tries:
-                why = answer.explain(ctx.name)
-                safe = f"an {job.operation} is safe to repeat"
-                ctx.progress.note(ctx.name, f"part {k}: {why}; {safe}")
+            keys = [row[key.index] if key and key.index is not None and key.index < len(row)
+                    else "" for row in input_rows(job, part)]  # fmt: skip
+            seen, rows = await bulk_evidence.judge(ctx, mark, keys)
+            for check in range(EVIDENCE_CHECKS):  # a lost job may still be queued: look again
+                wait = ctx.poll_backoff.delay(check)
+                if seen.verdict != "NOT_APPLIED" or ctx.clock.now() + wait > ctx.deadline:
+                    break
+                await ctx.clock.sleep(wait)
+                seen, rows = await bulk_evidence.judge(ctx, mark, keys)
+            why = f"part {k}: {answer.explain(ctx.name)}; evidence: {seen.text}"
+            if seen.verdict == "APPLIED":
+                ctx.progress.note(ctx.name, f"{why}: APPLIED")
+                return rows
+            if seen.verdict == "NOT_APPLIED" and attempt + 1 < tries:
+                ctx.progress.note(ctx.name, f"{why}: NOT_APPLIED; an {job.operation} is safe to "
+                                  "repeat")  # fmt: skip
+                continue
+            fix = f"check the org, then apply with --replace {job.name}"
+            self.errors.append(JobError(OUTCOME_UNKNOWN, f"{why}; {fix}"))
+            return "lost"
         if not isinstance(answer, Answered):
-            self.errors.append(JobError("OUTCOME_UNKNOWN", f"part {k}: {answer.explain(ctx.name)}"))
+            self.errors.append(JobError(OUTCOME_UNKNOWN, f"part {k}: {answer.explain(ctx.name)}"))
             return "lost"
         assert answer.zoho_job_id is not None
         return answer.intent, answer.zoho_job_id
@@ -249,6 +289,8 @@ class BulkWriteDriver:
         for part in parts:
             try:
                 end = await run.part(part)
+            except AuthError:
+                raise  # the executor pauses the job: resume goes on with this part
             except ZohoError as exc:
                 why = f"part {part.index}: {exc.message}"
                 run.errors.append(JobError(exc.code, why, dict(exc.details)))

@@ -3,30 +3,38 @@
 By cvid (seed 002 scheduler type; API_NOTES §2): size the view first (a view over 50,000
 records is refused before anything is scheduled), schedule under the journal, then poll
 the status to COMPLETED/FAILED. ALREADY_SCHEDULED means another job still runs on that
-view: wait and ask again, never create a second job. A schedule whose answer was lost is
-reported, never resent (Zoho has no list-jobs endpoint to find it again, API_NOTES §8).
+view: wait and ask again, never create a second job. A Zoho job id once answered is
+polled by every later attempt (resume after a deadline, a crash, a refused token). A
+schedule whose answer was lost is settled from evidence (evidence.py): APPLIED ends the
+job, NOT_APPLIED sends it again under the ALREADY_SCHEDULED guard, anything else is
+OUTCOME_UNKNOWN and waits for the user's `--replace` (no list-jobs endpoint, API_NOTES §8).
 """
 
 from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from runner.execute.context import POLL_RETRY_ON, Answered, JobContext, Lost, Recorded
+from runner.execute.drivers import evidence
 from runner.execute.drivers.mass_ids import run_batches
 from runner.execute.journal import RequestSummary
 from runner.execute.poll import poll_until
 from runner.execute.results import JobError, JobResult, JobStatus, RecordOutcome
 from runner.manifest.model import MassDeleteJob, MassUpdateJob
-from runner.zoho import endpoints, mass_delete, mass_update, metadata
+from runner.outcome import OUTCOME_UNKNOWN
+from runner.zoho import endpoints, mass_delete, mass_update, metadata, record_reads
 from runner.zoho import records as zrecords
-from runner.zoho.errors import AlreadyScheduled, NoRecordsFound, ZohoError
+from runner.zoho.errors import AlreadyScheduled, AuthError, NoRecordsFound, ZohoError
 from runner.zoho.records import MassJobStatus
 
 MAX_PROBES = 5  # answers lost in a row before the job is reported as unknown
+#: Seconds Zoho's clock may run behind ours when a record's Modified_Time is compared with
+#: the time a lost call was sent (API_NOTES §13: compare instants, never strings).
+CLOCK_SKEW = 60.0
 MAX_VIEW_RECORDS = 50_000  # seed 002: a scheduled mass update takes at most 50,000 records
 
 
@@ -48,8 +56,12 @@ class _MassDriver(ABC):
         """Send one batch of ids."""
 
     @abstractmethod
-    async def verify(self, ctx: JobContext, ids: Sequence[str]) -> set[str]:
-        """Ids a lost batch already reached."""
+    async def verify(self, ctx: JobContext, ids: Sequence[str], sent_at: float) -> set[str]:
+        """Ids the lost batch sent at `sent_at` demonstrably reached."""
+
+    @abstractmethod
+    async def judge(self, ctx: JobContext, base: Mapping[str, Any]) -> evidence.Evidence:
+        """Whether a lost schedule took effect, from the baseline (evidence.py)."""
 
     @abstractmethod
     async def schedule(self, ctx: JobContext) -> str:
@@ -77,7 +89,7 @@ class _MassDriver(ABC):
             self.path(ctx.job.module),
             lambda chunk: self.body(ctx.job, chunk),
             lambda chunk: self.send_ids(ctx, chunk),
-            lambda chunk: self.verify(ctx, chunk),
+            lambda chunk, sent_at: self.verify(ctx, chunk, sent_at),
         )
         ok, failed = out.succeeded, out.failed
         counts = {"total": len(ids), "succeeded": ok, "failed": failed}
@@ -149,22 +161,37 @@ class _MassDriver(ABC):
         return None
 
     async def _schedule(self, ctx: JobContext) -> tuple[Any, str] | JobResult:
-        """Schedule the job, waiting out ALREADY_SCHEDULED; the intent and Zoho job id."""
+        """Schedule the job once: an id Zoho already gave is polled, a lost answer is settled
+        from evidence (evidence.py), and ALREADY_SCHEDULED is waited out, never doubled."""
+        known = ctx.accepted("schedule")
+        if known is not None and known.zoho_job_id is not None:
+            ctx.progress.note(ctx.name, f"Zoho job {known.zoho_job_id} was scheduled before")
+            return known, known.zoho_job_id
         summary = RequestSummary.of(
             "POST", self.path(ctx.job.module), json.dumps(self.body(ctx.job, None), sort_keys=True)
         )
-        attempt = 0
+        fields = list(getattr(ctx.job, "values", None) or ())  # what an update sets
+        cvid = str(getattr(ctx.job, "cvid", ""))
+        # A sample read after a request was already sent would show its effects as "before":
+        # without the one journaled ahead of it, a lost answer stays OUTCOME_UNKNOWN.
+        sent = ctx.earlier("schedule") is not None
+        base = await evidence.take_baseline(ctx, cvid, fields, read=not sent)
+        sends = waits = 0
+        lost: Lost | None = None
         while True:
             try:
                 answer = await ctx.step(
-                    "schedule" if attempt == 0 else f"schedule.{attempt}",
-                    summary,
+                    "schedule" if sends == 0 else f"schedule.{sends}", summary,
                     lambda: self.schedule(ctx),
                     lambda job_id: Recorded(zoho_job_id=job_id, result={"job_id": job_id}),
-                )
+                )  # fmt: skip
             except AlreadyScheduled:
-                wait = ctx.poll_backoff.delay(attempt)
-                attempt += 1
+                if lost is not None:  # most likely the lost request's job, queued or running
+                    seen = await self.judge(ctx, base)
+                    if seen.verdict == "APPLIED":
+                        return self._applied(ctx, lost, seen, base)
+                wait = ctx.poll_backoff.delay(waits)
+                waits += 1
                 if ctx.clock.now() + wait > ctx.deadline:
                     note = "another mass job still runs on this view; resume to schedule"
                     return JobResult(ctx.name, self.kind, ctx.job.module, "RUNNING",
@@ -176,52 +203,38 @@ class _MassDriver(ABC):
                 ctx.progress.note(ctx.name, f"{exc.code}: the view is empty, nothing to do")
                 counts = {"total": 0, "succeeded": 0, "failed": 0}
                 return JobResult(ctx.name, self.kind, ctx.job.module, "COMPLETED", counts=counts)
+            except AuthError:
+                raise
             except ZohoError as exc:
                 return self._failed(ctx, JobError(exc.code, exc.message, dict(exc.details)))
             if isinstance(answer, Answered):
                 assert answer.zoho_job_id is not None
+                if lost is not None:
+                    ctx.progress.note(ctx.name, "Zoho accepted it: no earlier request left a job")
                 return answer.intent, answer.zoho_job_id
-            if answer.fresh:
-                return await self._probe(ctx, summary, answer)
-            return self._failed(ctx, JobError("OUTCOME_UNKNOWN", answer.explain(ctx.name)))
+            lost = answer
+            seen = await self.judge(ctx, base)
+            why = f"{answer.explain(ctx.name)}; evidence: {seen.text}"
+            if seen.verdict == "APPLIED":
+                return self._applied(ctx, answer, seen, base)
+            if seen.verdict == "OUTCOME_UNKNOWN" or sends + 1 >= MAX_PROBES:
+                fix = f"check the org, then apply with --replace {ctx.name} to send it again"
+                return self._failed(ctx, JobError(OUTCOME_UNKNOWN, f"{why}; {fix}"))
+            ctx.progress.note(ctx.name, f"{why}: NOT_APPLIED, sending it again")
+            sends += 1
 
-    async def _probe(
-        self, ctx: JobContext, summary: RequestSummary, lost: Lost
-    ) -> tuple[Any, str] | JobResult:
-        """Ask again after a lost answer; Zoho's ALREADY_SCHEDULED guard decides.
-
-        If a lost request created a job, that job is still scheduled or running moments
-        later, so Zoho refuses the next request with ALREADY_SCHEDULED and nothing is
-        created twice. If Zoho accepts it, no earlier request left a running job (at worst
-        one so small it already ended: a second pass then sets the same values, or finds
-        the view empty). Only done within the same process: after a restart the first job
-        may have ended long ago, so resume reports instead (API_NOTES §8).
-        """
-        why = lost.explain(ctx.name)
-        for probe in range(MAX_PROBES):
-            ctx.progress.note(ctx.name, f"{why}; asking again ({probe + 1}/{MAX_PROBES})")
-            try:
-                answer = await ctx.step(
-                    "schedule.probe" if probe == 0 else f"schedule.probe.{probe}",
-                    summary, lambda: self.schedule(ctx),
-                    lambda job_id: Recorded(zoho_job_id=job_id, result={"job_id": job_id}),
-                )  # fmt: skip
-            except AlreadyScheduled:
-                text = f"{why}; Zoho says a job already runs on this view (most likely that one)"
-                return self._failed(ctx, JobError("OUTCOME_UNKNOWN", text + "; check the org"))
-            except NoRecordsFound:
-                counts = {"total": 0, "succeeded": 0, "failed": 0}
-                return JobResult(ctx.name, self.kind, ctx.job.module, "COMPLETED", counts=counts)
-            except ZohoError as exc:
-                return self._failed(ctx, JobError(exc.code, exc.message, dict(exc.details)))
-            if isinstance(answer, Answered) and answer.zoho_job_id is not None:
-                ctx.progress.note(ctx.name, "Zoho accepted it: no earlier request left a job")
-                return answer.intent, answer.zoho_job_id
-            wait = ctx.poll_backoff.delay(probe)
-            if ctx.clock.now() + wait > ctx.deadline:
-                break
-            await ctx.clock.sleep(wait)
-        return self._failed(ctx, JobError("OUTCOME_UNKNOWN", why + "; every answer was lost"))
+    def _applied(
+        self, ctx: JobContext, lost: Lost, seen: evidence.Evidence, base: Mapping[str, Any]
+    ) -> JobResult:
+        """A lost request that evidence shows Zoho carried out: applied, job id unknown."""
+        why = (
+            f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED (the Zoho job id was "
+            "in the lost answer, so its counts are unknown)"
+        )
+        ctx.progress.note(ctx.name, why)
+        counts = {"sampled": seen.sampled, "changed": seen.changed}
+        return JobResult(ctx.name, self.kind, ctx.job.module, "COMPLETED", counts=counts,
+                         skipped_reason=why)  # fmt: skip
 
     def _failed(self, ctx: JobContext, error: JobError) -> JobResult:
         return JobResult(ctx.name, self.kind, ctx.job.module, "FAILED", errors=(error,))
@@ -244,12 +257,29 @@ class MassUpdateDriver(_MassDriver):
             ctx.client, job.module, ids, job.values, over_write=job.over_write
         )
 
-    async def verify(self, ctx: JobContext, ids: Sequence[str]) -> set[str]:
-        """Ids whose records already hold every value the job sets."""
+    async def verify(self, ctx: JobContext, ids: Sequence[str], sent_at: float) -> set[str]:
+        """Ids whose records hold every value the job sets, modified since the call was sent.
+
+        A record that already held the values before is not counted: it is sent again, so
+        Zoho answers for it as in a clean run (a locked one is refused, not "succeeded").
+        """
         job = ctx.job
         assert isinstance(job, MassUpdateJob)
-        rows = await zrecords.get_records(ctx.client, job.module, ids, list(job.values))
-        return {str(r["id"]) for r in rows if _holds(r, job.values, job.over_write)}
+        fields = [*job.values, evidence.MODIFIED]
+        rows = await zrecords.get_records(ctx.client, job.module, ids, fields)
+        since = sent_at - CLOCK_SKEW
+        return {
+            str(r["id"])
+            for r in rows
+            if _holds(r, job.values, job.over_write) and _modified_since(r, since)
+        }
+
+    async def judge(self, ctx: JobContext, base: Mapping[str, Any]) -> evidence.Evidence:
+        job = ctx.job
+        assert isinstance(job, MassUpdateJob)
+        return await evidence.judge_update(
+            ctx, base, job.values, lambda r: _holds(r, job.values, job.over_write)
+        )
 
     async def schedule(self, ctx: JobContext) -> str:
         job = ctx.job
@@ -277,10 +307,15 @@ class MassDeleteDriver(_MassDriver):
     async def send_ids(self, ctx: JobContext, ids: Sequence[str]) -> list[RecordOutcome]:
         return await mass_delete.mass_delete_ids(ctx.client, ctx.job.module, ids)
 
-    async def verify(self, ctx: JobContext, ids: Sequence[str]) -> set[str]:
-        """Ids that no longer exist: the lost call already deleted them."""
+    async def verify(self, ctx: JobContext, ids: Sequence[str], sent_at: float) -> set[str]:
+        """Ids that are gone and listed as deleted: the lost call deleted them. An id that
+        never existed is sent again, and Zoho refuses it as in a clean run."""
         rows = await zrecords.get_records(ctx.client, ctx.job.module, ids, ["id"])
-        return set(ids) - {str(r["id"]) for r in rows}
+        gone = set(ids) - {str(r["id"]) for r in rows}
+        return await evidence.listed_deleted(ctx, gone) if gone else set()
+
+    async def judge(self, ctx: JobContext, base: Mapping[str, Any]) -> evidence.Evidence:
+        return await evidence.judge_delete(ctx, base)
 
     async def schedule(self, ctx: JobContext) -> str:
         job = ctx.job
@@ -292,6 +327,14 @@ class MassDeleteDriver(_MassDriver):
 
     async def status(self, ctx: JobContext, job_id: str) -> MassJobStatus:
         return await mass_delete.mass_delete_status(ctx.client, ctx.job.module, job_id)
+
+
+def _modified_since(record: Mapping[str, Any], since: float) -> bool:
+    stamp = record.get(evidence.MODIFIED)
+    try:
+        return isinstance(stamp, str) and record_reads.parse_zoho_time(stamp) >= since
+    except ZohoError:
+        return False
 
 
 def _holds(record: dict[str, Any], values: Any, over_write: bool) -> bool:

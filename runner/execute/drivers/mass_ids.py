@@ -14,17 +14,20 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from runner.execute.context import Answered, JobContext, Recorded
+from runner.execute.drivers.bulk_steps import fact_outcomes, remember
 from runner.execute.journal import RequestSummary
 from runner.execute.results import JobError
 from runner.outcome import OUTCOME_UNKNOWN, RecordOutcome, count_succeeded
-from runner.zoho.errors import ZohoError
+from runner.zoho.errors import AuthError, ZohoError
 
 BATCH = 500  # seed 002: at most 500 records per non-scheduler call
 MAX_ATTEMPTS = 5  # each lost answer is verified, then only unreached ids are sent again
 
 SendIds = Callable[[Sequence[str]], Awaitable[list[RecordOutcome]]]
-#: Reads back which of these ids the lost call already changed (verification after a crash).
-Verify = Callable[[Sequence[str]], Awaitable[set[str]]]
+#: Reads back which of these ids the lost call (sent at the given time, on the runner's
+#: clock) demonstrably reached: after a crash, or a dropped answer.
+Verify = Callable[[Sequence[str], float], Awaitable[set[str]]]
+VERIFIED = "verified after a lost answer"
 
 
 @dataclass
@@ -59,6 +62,7 @@ async def run_batches(
     out = IdsOutcome()
     done = 0
     stop = asyncio.Event()
+    paused: list[AuthError] = []
     # Twice as many batches under way as requests may be in flight: intents are journaled
     # shortly before their POST can go out, not 100 of them up front (a crash would leave
     # PENDING intents never sent, each to be verified on resume), while the next POSTs are
@@ -73,6 +77,12 @@ async def run_batches(
                 return
             try:
                 part = results[n] = await _batch(ctx, n + 1, batch, path, body_of, send, verify)
+            except AuthError as exc:
+                # A refused token pauses the job (the executor keeps it resumable): no
+                # other batch goes out, and resume sends every batch not acknowledged.
+                stop.set()
+                paused.append(exc)
+                return
             except ZohoError as exc:
                 # A request-level refusal (permission, bad field…) would repeat for every batch.
                 stop.set()
@@ -84,6 +94,8 @@ async def run_batches(
         ctx.progress.job_advanced(ctx.name, done=done, total=len(ids), state="sending")
 
     await asyncio.gather(*(one(n, b) for n, b in enumerate(batches)))
+    if paused:
+        raise paused[0]
     for part in results:
         out.outcomes.extend(part or ())
     return out
@@ -98,7 +110,13 @@ async def _batch(
     send: SendIds,
     verify: Verify,
 ) -> list[RecordOutcome]:
-    """One batch under the journal; a lost answer is verified by reading the records back."""
+    """One batch under the journal; a lost answer is verified by reading the records back.
+
+    Only records the lost call demonstrably reached count as done (see `Verify`); every
+    other id is sent again, so Zoho itself answers for it (a locked record is refused as
+    it would have been in a clean run). The verification is journaled, so a resume
+    replays it and resends the very same ids; every id gets exactly one outcome.
+    """
     by_id: dict[str, RecordOutcome] = {}
     todo = batch
     for attempt in range(MAX_ATTEMPTS):
@@ -117,20 +135,22 @@ async def _batch(
             by_id.update((o.record_id, o) for o in answer.outcomes)
             todo = []
             break
-        ctx.progress.note(ctx.name, f"batch {number}: {answer.explain(ctx.name)}; verifying")
-        try:
-            reached = await verify(todo)
-        except ZohoError as exc:
-            why = f"answer lost and the records could not be read back ({exc.code})"
-            by_id.update((o.record_id, o) for o in _unknown(todo, why))
-            todo = []
-            break
-        for rid in todo:
-            if rid in reached:
-                by_id[rid] = RecordOutcome(
-                    rid, "success", "SUCCESS", "verified after a lost answer"
-                )
-        todo = [rid for rid in todo if rid not in reached]
+        verified = fact_outcomes(ctx, f"{key}:verify")
+        if verified is None:
+            ctx.progress.note(ctx.name, f"batch {number}: {answer.explain(ctx.name)}; verifying")
+            try:
+                reached = await verify(todo, answer.intent.created_at)
+            except ZohoError as exc:
+                why = f"answer lost and the records could not be read back ({exc.code})"
+                by_id.update((o.record_id, o) for o in _unknown(todo, why))
+                todo = []
+                break
+            verified = [
+                RecordOutcome(rid, "success", "SUCCESS", VERIFIED) for rid in todo if rid in reached
+            ]
+            remember(ctx, f"{key}:verify", path, {"reached": len(verified)}, verified)
+        by_id.update((o.record_id, o) for o in verified)
+        todo = [rid for rid in todo if rid not in by_id]
         if todo and attempt + 1 < MAX_ATTEMPTS:
             wait = ctx.poll_backoff.delay(attempt)
             if ctx.clock.now() + wait < ctx.deadline:
@@ -139,7 +159,11 @@ async def _batch(
             break
     if todo:
         why = f"answer lost {MAX_ATTEMPTS} times in a row; not sent again"
-        by_id.update((o.record_id, o) for o in _unknown(todo, why))
+        unknown = fact_outcomes(ctx, f"batch:{number}:unknown")
+        if unknown is None:
+            unknown = _unknown(todo, why)
+            remember(ctx, f"batch:{number}:unknown", path, {"unknown": len(todo)}, unknown)
+        by_id.update((o.record_id, o) for o in unknown)
     return [by_id[rid] for rid in batch if rid in by_id]
 
 

@@ -1,0 +1,304 @@
+"""Apply-once after things went wrong (issue 8): each test is one reported path to a doubled
+Zoho job or a wrong count, run in-process against the simulator on a manual clock."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from runner.errors import UnfinishedRunError
+from runner.execute.context import JournalMismatch
+from runner.execute.drivers.bulk_write import BulkWriteDriver
+from runner.execute.drivers.mass import MassDeleteDriver, MassUpdateDriver
+from runner.execute.executor import Execution
+from runner.execute.journal import RequestSummary
+from runner.execute.poll import Backoff
+from runner.execute.progress import NullProgress
+from runner.execute.results import RunResult, Target, exit_code_for
+from runner.execute.unfinished import Mine, resume_command, settle_unfinished
+from runner.manifest.model import BulkWriteJob, FieldMapping, MassDeleteJob, MassUpdateJob
+from runner.execute.drivers.evidence import take_baseline
+from runner.zoho import mass_delete, mass_update
+from tests.unit.exec_fixtures import RUN_ID, Harness, harness
+from tests.unit.test_drivers_mass import LoseAnswer, deal, lead, sim_jobs
+
+pytestmark = pytest.mark.anyio
+
+ORG = "554023000000046001"
+ACCOUNTS_VIEW = "554023000000091515"
+JUNK_VIEW = "554023000000091999"
+# DEMO_ORG record states: n % 50 == 7 locked, 17 blueprint, 27 stop processing, 37 unapproved.
+LOCKED_LEADS = [lead(7), lead(57)]
+
+
+def execution(h: Harness, run_id: str, *, start: bool = True, **kw: Any) -> Execution:
+    if start:
+        h.journal.start_run(run_id, target=Target("zoho", "http://sim.local", ORG))
+    return Execution(
+        run_id=run_id, client=h.client, journal=h.journal, clock=h.clock,
+        progress=NullProgress(), work_dir=h.work_dir, org_id=ORG, zgid=h.zgid,
+        deadline=h.clock.now() + 3600,
+        poll_backoff=lambda: Backoff(jitter="equal", rng=random.Random(1)), **kw,
+    )  # fmt: skip
+
+
+def leads_update(ids: list[str], value: str = "Contacted") -> MassUpdateJob:
+    return MassUpdateJob(
+        name="leads", module="Leads", ids=tuple(ids), values={"Lead_Status": value}
+    )
+
+
+class FailPolls(httpx.AsyncBaseTransport):
+    """Answers 401 INVALID_TOKEN to status polls while `on` (an expired static token)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.on = inner, True
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.on and request.method == "GET" and "job_id" in request.url.params:
+            body = {"code": "INVALID_TOKEN", "details": {}, "message": "invalid oauth token",
+                    "status": "error"}  # fmt: skip
+            return httpx.Response(401, json=body)
+        return await self.inner.handle_async_request(request)
+
+
+# --- 1 and 9: an unfinished run is never silently replaced --------------------------------
+async def test_apply_after_a_crash_is_refused_with_the_exact_resume_command(
+    tmp_path: Path,
+) -> None:
+    """A crashed run with a Zoho job in flight blocks the next apply of the same jobs; the
+    message names the job id and the resume command with the run's own options."""
+    job = MassDeleteJob(name="junk", module="Leads", cvid=JUNK_VIEW)
+    async with harness(tmp_path) as h:
+        h.journal.start_run("r1", target=Target("zoho", "http://sim.local", ORG), options={
+            "state_dir": "ci/state", "report_dir": "out", "concurrency": 10, "deadline": 7200.0,
+        })  # fmt: skip
+        h.journal.record_job("r1", "junk", kind="mass_delete", module="Leads", fingerprint="f",
+                             status="RUNNING")  # fmt: skip
+        intent = h.journal.record_intent("r1", "junk", "schedule", RequestSummary.of("POST", "/x"))
+        h.journal.ack_intent(intent, zoho_job_id="554023000000500001")
+        mine = Mine(manifest_paths=set(), names={"junk"}, fingerprints=set())
+        with pytest.raises(UnfinishedRunError) as caught:
+            settle_unfinished(h.journal, ORG, mine, abandon=None, out=io.StringIO())
+        out = io.StringIO()
+        settle_unfinished(h.journal, ORG, mine, abandon="r1", out=out)
+        status = h.journal.get_run("r1").status  # type: ignore[union-attr]
+    text = str(caught.value)
+    assert "junk: Zoho job 554023000000500001 in flight" in text
+    assert (
+        "finish it: zcrm-runner resume r1 --state-dir ci/state --report-dir out "
+        "--concurrency 10" in text
+    )
+    assert "apply --abandon r1" in text
+    assert status == "ABANDONED"
+    assert "run r1 abandoned" in out.getvalue()
+
+
+async def test_a_run_that_sent_nothing_is_closed_not_blocking(tmp_path: Path) -> None:
+    """An interrupted run with no journaled request cannot have reached Zoho: closed quietly."""
+    async with harness(tmp_path) as h:
+        h.journal.start_run("r1", target=Target("zoho", "http://sim.local", ORG))
+        h.journal.finish_run("r1", status="INTERRUPTED", exit_code=130)
+        out = io.StringIO()
+        mine = Mine(manifest_paths=set(), names={"junk"}, fingerprints=set())
+        h.journal.record_job("r1", "junk", kind="mass_delete", module="Leads", fingerprint="f",
+                             status="RUNNING")  # fmt: skip
+        settle_unfinished(h.journal, ORG, mine, abandon=None, out=out)
+        status = h.journal.get_run("r1").status  # type: ignore[union-attr]
+    assert status == "ABANDONED"
+    assert "ended before sending anything" in out.getvalue()
+
+
+def test_resume_command_keeps_every_option_the_run_used() -> None:
+    """The printed resume command carries the run's state dir, report dir, concurrency and
+    deadline, so running it as printed finds the run."""
+    options = {"state_dir": "s t", "report_dir": "reports", "concurrency": 5, "deadline": 60.0}
+    assert resume_command("r1", options) == "zcrm-runner resume r1 --state-dir 's t' --deadline 60s"
+
+
+# --- 2: a PARTIAL job is applied; --retry-failed sends only what failed -------------------
+async def test_partial_job_is_unchanged_and_retry_failed_sends_only_the_failures(
+    tmp_path: Path,
+) -> None:
+    """Locked Leads make the job PARTIAL; the next apply sends nothing, --retry-failed sends
+    only the two failed ids, and says so in the counts."""
+    job = leads_update([lead(n) for n in (1, 2, 3)] + LOCKED_LEADS)
+    async with harness(tmp_path) as h:
+        first = (await execution(h, "r1").run([job]))[0]
+        again = (await execution(h, "r2").run([job]))[0]
+        retry = (await execution(h, "r3", retry_failed=frozenset({"leads"})).run([job]))[0]
+        sent = [i.request.ids_count for i in h.journal.intents("r3", "leads")]
+        second_again = (await execution(h, "r4").run([job]))[0]
+    assert first.status == "PARTIAL"
+    assert again.status == "UNCHANGED"
+    assert "applied in run r1 (PARTIAL" in (again.skipped_reason or "")
+    assert "--retry-failed leads resends only what failed" in (again.skipped_reason or "")
+    assert sent == [2]
+    assert retry.counts["retried"] == 2
+    assert {o.record_id for o in retry.outcomes} == set(LOCKED_LEADS)
+    assert second_again.status == "UNCHANGED"
+    assert "run r3" in (second_again.skipped_reason or "")
+
+
+# --- 3: resume polls every Zoho job id it was ever given ----------------------------------
+async def test_resume_polls_the_job_an_earlier_attempt_got(tmp_path: Path) -> None:
+    """A first schedule lost, a second answered with job X, then the deadline: the resume
+    polls X and creates nothing."""
+    job = MassUpdateJob(name="a", module="Accounts", cvid=ACCOUNTS_VIEW,
+                        values={"Industry": "Education"})  # fmt: skip
+    async with harness(tmp_path) as h:
+        ctx = h.context(job)
+        lost = h.journal.record_intent(RUN_ID, "a", "schedule", RequestSummary.of("POST", "/x"))
+        h.journal.mark_unknown(lost, reason="500")
+        job_id = await mass_update.schedule_mass_update(
+            h.client, "Accounts", ACCOUNTS_VIEW, {"Industry": "Education"}
+        )
+        got = h.journal.record_intent(RUN_ID, "a", "schedule.1", RequestSummary.of("POST", "/x"))
+        h.journal.ack_intent(got, zoho_job_id=job_id)
+        result = await MassUpdateDriver().run(ctx)
+        jobs = await sim_jobs(h)
+    assert len(jobs) == 1
+    assert result.zoho_job_ids == (job_id,)
+    assert result.status in ("COMPLETED", "PARTIAL")
+
+
+# --- 4: a refused token pauses the job with its id ----------------------------------------
+async def test_expired_token_keeps_the_job_in_flight_and_resume_finishes_it(
+    tmp_path: Path,
+) -> None:
+    """401 INVALID_TOKEN on a poll leaves the job RUNNING with its Zoho job id (exit 1, the
+    run resumable); with a good token the resume polls that job, and Zoho has one job."""
+    job = MassUpdateJob(name="a", module="Accounts", cvid=ACCOUNTS_VIEW,
+                        values={"Industry": "Education"})  # fmt: skip
+    faults: list[FailPolls] = []
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        faults.append(FailPolls(inner))
+        return faults[0]
+
+    async with harness(tmp_path, wrap=wrap) as h:
+        paused = (await execution(h, "r1").run([job]))[0]
+        run = RunResult("r1", 0.0, 1.0, Target("zoho", "x", ORG), jobs=(paused,))
+        faults[0].on = False
+        h.journal.reopen_run("r1")
+        resumed = (await execution(h, "r1", start=False).run([job]))[0]
+        jobs = await sim_jobs(h)
+    assert paused.status == "RUNNING"
+    assert paused.errors[0].code == "INVALID_TOKEN"
+    assert "set a valid token, then resume" in paused.errors[0].message
+    assert paused.zoho_job_ids == (jobs[0]["id"],)
+    assert exit_code_for(run) == 1
+    assert resumed.status in ("COMPLETED", "PARTIAL")
+    assert resumed.zoho_job_ids == paused.zoho_job_ids
+    assert len(jobs) == 1
+
+
+# --- 5: a lost schedule answer is settled from evidence -----------------------------------
+@pytest.mark.parametrize("delivered", [True, False])
+async def test_lost_schedule_answer_is_settled_from_evidence(
+    tmp_path: Path, delivered: bool
+) -> None:
+    """A lost schedule answer: if Zoho made the job, the sampled view records change and the
+    job is APPLIED without a second one; if it did not, it is sent again. One job either way."""
+    job = MassUpdateJob(name="a", module="Accounts", cvid=ACCOUNTS_VIEW,
+                        values={"Industry": "Education"})  # fmt: skip
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        return LoseAnswer(inner, "/actions/mass_update", deliver=delivered)
+
+    async with harness(tmp_path, wrap=wrap) as h:
+        result = await MassUpdateDriver().run(h.context(job))
+        jobs = await sim_jobs(h)
+    assert len(jobs) == 1
+    assert result.status in ("COMPLETED", "PARTIAL")
+    if delivered:
+        assert "APPLIED" in (result.skipped_reason or "")
+        assert result.counts["changed"] > 0
+    else:
+        assert result.zoho_job_ids == (jobs[0]["id"],)
+
+
+async def test_lost_delete_schedule_from_a_crashed_process_is_applied(tmp_path: Path) -> None:
+    """A crash left the delete's schedule PENDING after Zoho ran it: resume finds the sampled
+    records in the deleted records (API_NOTES §13) and creates no second job."""
+    job = MassDeleteJob(name="j", module="Leads", cvid=JUNK_VIEW)
+    async with harness(tmp_path) as h:
+        ctx = h.context(job)
+        # The baseline and the intent as the crashed process journaled them, then its POST.
+        await take_baseline(ctx, JUNK_VIEW, [])
+        h.journal.record_intent(RUN_ID, "j", "schedule", RequestSummary.of(
+            "POST", "/crm/v8/Leads/actions/mass_delete", '{"cvid": "554023000000091999", "ids": []}'
+        ))  # fmt: skip
+        await mass_delete.schedule_mass_delete(h.client, "Leads", JUNK_VIEW)
+        await h.clock.sleep(600)  # the job runs to its end
+        result = await MassDeleteDriver().run(ctx)
+        jobs = await sim_jobs(h)
+    assert len(jobs) == 1
+    assert result.status == "COMPLETED"
+    assert "in the deleted records" in (result.skipped_reason or "")
+
+
+# --- 6: a lost bulk write create is settled from the records ------------------------------
+async def test_lost_upsert_create_is_counted_from_the_records(tmp_path: Path) -> None:
+    """An upsert whose create answer was lost after Zoho ran it: the rows are found among the
+    records changed since, reported ADDED (not resent, not 'updated'), one Zoho job."""
+    csv_file = tmp_path / "leads.csv"
+    csv_file.write_text(
+        "last,email\n" + "".join(f"Roe{n},roe{n}@example.com\n" for n in range(6)),
+        encoding="utf-8",
+    )
+    job = BulkWriteJob(
+        name="imp", module="Leads", operation="upsert", file=csv_file, find_by="Email",
+        field_mappings=(FieldMapping("Last_Name", "last"), FieldMapping("Email", "email")),
+    )  # fmt: skip
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        return LoseAnswer(inner, "/crm/bulk/v8/write", deliver=True)
+
+    async with harness(tmp_path, wrap=wrap) as h:
+        result = await BulkWriteDriver().run(h.context(job))
+        jobs = [j for j in await sim_jobs(h) if j["kind"] == "bulk_write"]
+    assert len(jobs) == 1
+    assert result.counts["added"] == 6
+    assert result.counts["updated"] == 0
+    assert result.status == "COMPLETED"
+
+
+# --- 7: true counts after a lost ids batch ------------------------------------------------
+async def test_counts_after_a_lost_batch_equal_a_clean_run(tmp_path: Path) -> None:
+    """A lost ids batch is verified: records the call changed count as done, every other id
+    is sent again, so locked records fail as in a clean run, and every id has one outcome."""
+    ids = [lead(n) for n in range(1, 101)]
+    job = leads_update(ids, value="Qualified")
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        return LoseAnswer(inner, "/actions/mass_update", deliver=True)
+
+    async with harness(tmp_path / "clean") as h:
+        clean = await MassUpdateDriver().run(h.context(job))
+    async with harness(tmp_path / "lost", wrap=wrap) as h:
+        lost = await MassUpdateDriver().run(h.context(job))
+        stored = h.journal.job_outcomes(RUN_ID, "leads")
+    assert sorted(o.record_id for o in lost.outcomes) == sorted(ids)
+    assert lost.counts["failed"] == clean.counts["failed"] > 0
+    assert lost.counts["succeeded"] == clean.counts["succeeded"]
+    assert sorted(o.record_id for o in stored) == sorted(ids)  # journaled, for a resume
+
+
+# --- the journal proves what it resends ---------------------------------------------------
+async def test_resume_refuses_to_send_other_bytes_than_journaled(tmp_path: Path) -> None:
+    """A step whose journaled body hash differs from the request about to go out stops the
+    job with a clear error, and nothing is sent."""
+    job = leads_update([lead(1)])
+    async with harness(tmp_path) as h:
+        ctx = h.context(job)
+        h.journal.record_intent(RUN_ID, "leads", "batch:1", RequestSummary.of("POST", "/x", b"{}"))
+        with pytest.raises(JournalMismatch, match="another body"):
+            await MassUpdateDriver().run(ctx)
+        calls = h.app.state.sim.calls
+    assert not [c for c in calls if c["method"] == "POST"]
