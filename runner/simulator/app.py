@@ -31,6 +31,7 @@ from runner.simulator.responses import (
     mass_update,
     metadata,
     oauth,
+    record_reads,
     records,
 )
 from runner.simulator.responses.base import Ctx, Handler, error_response
@@ -71,7 +72,9 @@ ROUTES: tuple[SimRoute, ...] = (
     _route(rf"/crm/{V}/{MOD}/actions/mass_update", GET=mass_update.status, POST=mass_update.create),
     _route(rf"/crm/{V}/{MOD}/actions/mass_delete", GET=mass_delete.status, POST=mass_delete.create),
     _route(rf"/crm/{V}/{MOD}/actions/count", GET=records.count),
-    _route(rf"/crm/{V}/{MOD}", GET=records.list_records),
+    # before the record-id route; `deleted` is no record id ([0-9]+), but keep it first
+    _route(rf"/crm/{V}/{MOD}/deleted", GET=record_reads.deleted_records),
+    _route(rf"/crm/{V}/{MOD}", GET=record_reads.list_records),
     _route(rf"/crm/{V}/{MOD}/(?P<record_id>[0-9]+)", GET=records.get_record),
 )
 

@@ -90,7 +90,8 @@ async def jobs(request: Request) -> Response:
 
 
 async def records(request: Request) -> Response:
-    """Ground truth for `?ids=`: values, state, territory and whether it was deleted."""
+    """Ground truth for `?ids=`: values, state, territory, whether and when (`deleted_at`,
+    ISO on the sim clock) it was deleted."""
     org = _state(request).org
     try:
         mod = org.module(request.path_params["module"])
@@ -102,9 +103,13 @@ async def records(request: Request) -> Response:
     for rid in ids:
         n = mod.record_n(rid)
         if n is None or not store.known(n):
-            out.append({"id": rid, "exists": False, "deleted": False, "record": None})
+            out.append(
+                {"id": rid, "exists": False, "deleted": False, "deleted_at": None, "record": None}
+            )
             continue
-        out.append({"id": rid, "exists": store.exists(n), "deleted": n in store.deleted,
+        gone = store.deleted.get(n)
+        out.append({"id": rid, "exists": store.exists(n), "deleted": gone is not None,
+                    "deleted_at": None if gone is None else iso(gone.at),
                     "state": store.state(n), "territory": store.territory(n),
                     "record": store.record(n)})  # fmt: skip
     return JSONResponse(out)

@@ -137,6 +137,23 @@ MandatoryFieldsNotMapped = _error(
 )
 ColumnIndexNotFound = _error("COLUMN_INDEX_NOT_FOUND", 400, "the column index is not found")
 
+# Record reads: GET /{module} and GET /{module}/deleted (API_NOTES §13). Zoho's message
+# texts for these are not in the sources; the codes, statuses and details are.
+AmbiguityDuringProcessing = _error(
+    "AMBIGUITY_DURING_PROCESSING", 400, "the parameters given cannot be used together"
+)
+DiscretePaginationLimitExceeded = _error(
+    "DISCRETE_PAGINATION_LIMIT_EXCEEDED", 400, "page reaches only the first 2000 records"
+)
+TokenBoundDataMismatch = _error(
+    "TOKEN_BOUND_DATA_MISMATCH", 400, "the parameters differ from those the page_token was made for"
+)
+ExpiredValue = _error("EXPIRED_VALUE", 400, "the page_token has expired")
+PaginationLimitExceeded = _error(
+    "PAGINATION_LIMIT_EXCEEDED", 400, "paging reaches only the first 100000 records"
+)
+PatternNotMatched = _error("PATTERN_NOT_MATCHED", 400, "the value does not match the pattern")
+
 
 class UploadHeadersInvalid(SimError):
     """Missing `feature`/`X-CRM-ORG` on upload: the file server's own body (API_NOTES §4.1)."""

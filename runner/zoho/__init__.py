@@ -15,7 +15,13 @@ take the client first; results are frozen dataclasses; ids are always `str`.
     metadata.list_custom_views(c, module) -> tuple[CustomView]
     metadata.record_count(c, module, cvid) -> int
     records.get_records(c, module, ids, fields) -> list[dict]   (100 ids a call)
-    records.list_records(c, module, fields, cvid=None) -> async iterator of pages
+    record_reads.list_records(c, module, fields, cvid=None, sort_by=None, sort_order=None,
+                              per_page=200, limit=None) -> async iterator of pages
+                              (page 1..10, then page_token past record 2,000)
+    record_reads.deleted_records(c, module, type="all", per_page=200)
+                              -> async iterator of pages of DeletedRecord
+    record_reads.DeletedRecord(id, deleted_time, type, display_name)
+    record_reads.parse_zoho_time(text) -> float (epoch seconds; INVALID_RESPONSE on garbage)
     mass_update.mass_update_ids(c, module, ids, values, over_write=False) -> list[RecordOutcome]
     mass_update.schedule_mass_update(c, module, cvid, values, territory=None,
                                      over_write=False) -> job_id

@@ -1,4 +1,4 @@
-"""Every Zoho path the runner calls, in one place (API_NOTES §1.1, §6; wire/README.md).
+"""Every Zoho path the runner calls, in one place (API_NOTES §1.1, §6, §13; wire/README.md).
 
 Paths are relative to a base URL (api domain or upload domain); path segments taken from
 data (module names, job ids) are percent-encoded so they can never add a segment.
@@ -42,7 +42,11 @@ def record_count(module: str) -> str:
 
 
 def records(module: str) -> str:
-    return f"{_CRM}/{_seg(module)}"
+    return f"{_CRM}/{_seg(module)}"  # API_NOTES §13, ?fields=&ids= | page | page_token
+
+
+def deleted_records(module: str) -> str:
+    return f"{_CRM}/{_seg(module)}/deleted"  # API_NOTES §13, ?type=&page=&per_page=
 
 
 def mass_update(module: str) -> str:

@@ -4,9 +4,11 @@
      └── ZohoError                 code, http_status, message, details, resolution
           ├── AuthError            401 INVALID_TOKEN, OAUTH_SCOPE_MISMATCH, refused refresh
           ├── PermissionDenied     403 NO_PERMISSION, AUTHORIZATION_FAILED (sent as 400)
-          ├── InvalidRequest       400 INVALID_DATA, MANDATORY_NOT_FOUND, INVALID_MODULE…
+          ├── InvalidRequest       400 INVALID_DATA, MANDATORY_NOT_FOUND, INVALID_MODULE,
+          │                        AMBIGUITY_DURING_PROCESSING, EXPIRED_VALUE…
           ├── NotFound             404 NOT_FOUND, RESOURCE_NOT_FOUND, INVALID_URL_PATTERN
           ├── LimitExceeded        LIMIT_EXCEEDED, FILE_TOO_LARGE (413), *_LIMIT_EXCEEDED
+          │                        (400s, DISCRETE_/PAGINATION_LIMIT_EXCEEDED included)
           ├── AlreadyScheduled     ALREADY_SCHEDULED: 202 mass update, 400 mass delete
           ├── NoRecordsFound       NO_RECORDS_FOUND: the custom view is empty
           ├── RateLimited          429 TOO_MANY_REQUESTS (.retry_after, seconds or None)
@@ -146,6 +148,7 @@ _N43 = "API_NOTES §4.3"
 _N45 = "API_NOTES §4.5"
 _N52 = "API_NOTES §5.2"
 _N53 = "API_NOTES §5.3"
+_N13 = "API_NOTES §13"
 _N71 = "API_NOTES §7.1"
 _N72 = "API_NOTES §7.2"
 _CONTACT_ADMIN = "Contact your system administrator."
@@ -270,6 +273,10 @@ _CODES: dict[str, tuple[type[ZohoError], str, str]] = {
     # Not in the seeds or API_NOTES; Zoho's GET records answers it when `fields` is absent [U].
     "REQUIRED_PARAM_MISSING": (_IR, "Add the parameter the message names.", "Zoho GET records [U]"),
     "MISSING_REQUIRED_KEY": (_IR, "Add the key at details.json_path.", _N43),
+    "AMBIGUITY_DURING_PROCESSING": (_IR, "Send cvid or sort_by, page or page_token.", _N13),
+    "TOKEN_BOUND_DATA_MISMATCH": (_IR, "Resend a page_token with its own parameters.", _N13),
+    "EXPIRED_VALUE": (_IR, "The page_token is over 24 h old; start again at page 1.", _N13),
+    "PATTERN_NOT_MATCHED": (_IR, "Use a value the parameter allows (details).", _N13),
     "NOT_FOUND": (_NF, "The specified job_id is not found or invalid. Specify a valid job_id", _S0),
     "RESOURCE_NOT_FOUND": (_NF, "The job ID specified is invalid. Specify a valid job ID.", _S3),
     "INVALID_URL_PATTERN": (
@@ -294,6 +301,8 @@ _CODES: dict[str, tuple[type[ZohoError], str, str]] = {
     ),
     "JOIN_LIMIT_EXCEEDED": (_LE, "Read fewer lookup (dot) fields.", _N31),
     "HEADER_LIMIT_EXCEEDED": (_LE, "Map at most 200 columns.", _N43),
+    "DISCRETE_PAGINATION_LIMIT_EXCEEDED": (_LE, "Past record 2,000, page with page_token.", _N13),
+    "PAGINATION_LIMIT_EXCEEDED": (_LE, "Paging stops at 100,000 records; narrow the read.", _N13),
     "ALREADY_SCHEDULED": (
         AlreadyScheduled,
         "The records in the custom view specified are already scheduled for mass update",

@@ -1,4 +1,5 @@
-"""Records: reading them (for verification), and the per-record answers of the mass APIs.
+"""Records: reading them by id (for verification), and the per-record answers of the mass
+APIs. Listing pages and deleted records: `record_reads.py`.
 
 Ids are strings everywhere: Zoho sends digit strings, the SDK sometimes numbers
 (API_NOTES §1.3); `as_id` accepts both and never goes through float.
@@ -6,7 +7,7 @@ Ids are strings everywhere: Zoho sends digit strings, the SDK sometimes numbers
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,7 +173,8 @@ def _record(raw: Mapping[str, Any]) -> dict[str, Any]:
     return rec
 
 
-def _records(resp: ZohoResponse) -> list[dict[str, Any]]:
+def record_rows(resp: ZohoResponse) -> list[dict[str, Any]]:
+    """The records of a GET records answer, ids as strings; none for a 204."""
     data = resp.body.get("data") if isinstance(resp.body, Mapping) else None  # 204: None
     return [_record(r) for r in data if isinstance(r, Mapping)] if isinstance(data, list) else []
 
@@ -185,34 +187,5 @@ async def get_records(
     for start in range(0, len(ids), GET_IDS_PER_CALL):
         chunk = ids[start : start + GET_IDS_PER_CALL]
         params = {"ids": ",".join(chunk), "fields": ",".join(fields)}
-        out.extend(_records(await client.get(endpoints.records(module), params=params)))
+        out.extend(record_rows(await client.get(endpoints.records(module), params=params)))
     return out
-
-
-async def list_records(
-    client: ZohoClient,
-    module: str,
-    fields: Sequence[str],
-    *,
-    cvid: str | None = None,
-    per_page: int = 200,
-) -> AsyncIterator[list[dict[str, Any]]]:
-    """Every record of a module (or custom view), one page at a time."""
-    page, token = 1, None
-    while True:
-        params = {"fields": ",".join(fields), "per_page": str(per_page)}
-        if cvid:
-            params["cvid"] = cvid
-        if token:
-            params["page_token"] = token
-        else:
-            params["page"] = str(page)
-        resp = await client.get(endpoints.records(module), params=params)
-        rows = _records(resp)
-        if rows:
-            yield rows
-        info = resp.body.get("info") if isinstance(resp.body, Mapping) else None
-        if not rows or not isinstance(info, Mapping) or not info.get("more_records"):
-            return
-        token = info.get("next_page_token") or None
-        page += 1

@@ -189,7 +189,17 @@ async def test_metadata_routes(sim: Sim) -> None:
 async def test_records_list_paging_and_ids(sim: Sim) -> None:
     """page/per_page with more_records; ids= returns those records; none → 204."""
     r = (await sim.get("/crm/v8/Leads?page=2&per_page=200&fields=Last_Name")).json()
-    assert r["info"] == {"per_page": 200, "count": 100, "page": 2, "more_records": False}
+    assert r["info"] == {
+        "per_page": 200,
+        "count": 100,
+        "page": 2,
+        "sort_by": "id",
+        "sort_order": "asc",
+        "more_records": False,
+        "next_page_token": None,
+        "previous_page_token": None,
+        "page_token_expiry": None,
+    }
     assert r["data"][0] == {"id": "554023001000000201", "Last_Name": r["data"][0]["Last_Name"]}
     r = (await sim.get("/crm/v8/Deals?ids=554023004000000001,554023004000000250")).json()
     assert [d["id"] for d in r["data"]] == ["554023004000000001", "554023004000000250"]

@@ -319,20 +319,3 @@ async def test_get_records_in_chunks_of_100_with_string_ids() -> None:
     assert got == [{"id": "5540230040000000011", "Stage": "X"}]
     assert [len(r.url.params["ids"].split(",")) for r in rec.requests] == [100, 100, 50]
     assert rec.requests[0].url.params["fields"] == "Stage"
-
-
-@pytest.mark.anyio
-async def test_list_records_follows_page_token() -> None:
-    """Pages are read until more_records is false, continuing with next_page_token."""
-    rec = Recorder(
-        httpx.Response(
-            200,
-            json={"data": [{"id": "1"}], "info": {"more_records": True, "next_page_token": "t2"}},
-        ),
-        httpx.Response(200, json={"data": [{"id": "2"}], "info": {"more_records": False}}),
-    )
-    async with client(rec) as zc:
-        pages = [page async for page in records.list_records(zc, "Leads", ["Last_Name"])]
-    assert pages == [[{"id": "1"}], [{"id": "2"}]]
-    assert rec.requests[0].url.params["page"] == "1"
-    assert rec.requests[1].url.params["page_token"] == "t2"

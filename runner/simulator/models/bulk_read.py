@@ -78,7 +78,7 @@ def _resolve(org: Org, body: Any) -> tuple[dict[str, Any], int]:
     token = query.get("page_token")
     if token is not None:
         saved = org.page_tokens.get(str(token))
-        if saved is None:
+        if saved is None or "page" not in saved:  # unknown, or a records page_token
             raise e.InvalidData("invalid data", {"api_name": "page_token"})
         return dict(saved["query"]), int(saved["page"])
     page = query.get("page", 1)

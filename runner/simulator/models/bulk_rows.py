@@ -187,8 +187,11 @@ def _find(res: Resource, store: RecordStore, key: str) -> int | None:
     return n if n is not None and store.exists(n) else None
 
 
-def import_row(org: Org, res: Resource, operation: str, i: int, at: float) -> str:
-    """Import CSV row `i`; records its (STATUS, RECORD_ID, ERRORS) and returns STATUS."""
+def import_row(
+    org: Org, res: Resource, operation: str, i: int, at: float, by: str | None = None
+) -> str:
+    """Import CSV row `i` at clock time `at` for user `by`; records its (STATUS, RECORD_ID,
+    ERRORS) and returns STATUS. Inserts and updates stamp Modified_Time with `at`."""
     store = org.stores[res.mod.api_name]
     row = res.rows[i]
     errors: dict[str, list[str]] = {}
@@ -210,7 +213,7 @@ def import_row(org: Org, res: Resource, operation: str, i: int, at: float) -> st
     n = _find(res, store, key) if res.find_by and key else None
     status, rid = _decide(res, store, operation, n, values, errors)
     if status == "ADDED":
-        n = store.insert(values, at)
+        n = store.insert(values, at, by)
         rid = res.mod.record_id(n)
         res.added += 1
     elif status == "UPDATED" and n is not None:

@@ -59,7 +59,7 @@ class BulkWriteJob(Job):
     def step(self, index: int, at: float) -> bool:
         assert self.org is not None
         res, i = self.locate(index)
-        status = import_row(self.org, res, self.operation, i, at)
+        status = import_row(self.org, res, self.operation, i, at, self.user_id)
         return status != "SKIPPED"
 
 

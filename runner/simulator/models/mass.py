@@ -163,7 +163,10 @@ def update_by_ids(
     return out
 
 
-def delete_by_ids(org: Org, mod: ModuleDef, ids: list[str]) -> list[Outcome]:
+def delete_by_ids(
+    org: Org, mod: ModuleDef, user: User, ids: list[str], now: float
+) -> list[Outcome]:
+    """Delete at once; each record remembers when and by whom (API_NOTES §13 deleted)."""
     store = org.stores[mod.api_name]
     out = []
     for rid in ids:
@@ -173,7 +176,7 @@ def delete_by_ids(org: Org, mod: ModuleDef, ids: list[str]) -> list[Outcome]:
             continue
         err = record_error(store, n, rid, set(), delete=True)
         if err is None:
-            store.delete(n)
+            store.delete(n, now, user.id)
         out.append(Outcome(rid, err, n))
     return out
 
@@ -210,7 +213,7 @@ class MassDeleteJob(Job):
         rid = store.mod.record_id(n)
         if not store.exists(n) or record_error(store, n, rid, set(), delete=True) is not None:
             return False
-        store.delete(n)
+        store.delete(n, at, self.user_id)  # deleted when the job reached it
         return True
 
 

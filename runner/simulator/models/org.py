@@ -146,15 +146,6 @@ class Org:
         view = self.view(mod, cvid, "the id given seems to be invalid", "cvid")
         return sum(1 for _ in view.members(store))
 
-    def page(
-        self, mod: ModuleDef, page: int, per_page: int, fields: list[str] | None
-    ) -> tuple[list[dict[str, Any]], bool]:
-        store = self.stores[mod.api_name]
-        start = (page - 1) * per_page
-        chosen = list(islice(store.numbers(), start, start + per_page + 1))
-        rows = [store.record(n, fields) for n in chosen[:per_page]]
-        return rows, len(chosen) > per_page
-
     def by_ids(
         self, mod: ModuleDef, ids: list[str], fields: list[str] | None
     ) -> list[dict[str, Any]]:

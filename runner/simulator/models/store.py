@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from runner.simulator.models.schema import ModuleDef
-from runner.simulator.models.values import ValueGen, created_iso, iso
+from runner.simulator.models.values import ADMIN_ID, ValueGen, created_iso, iso
 
 # DEMO_ORG "Record states": n % 50 → state; only generated records carry one.
 STATE_BY_REMAINDER = {7: "locked", 17: "blueprint", 27: "stop_processing", 37: "not_approved"}
@@ -19,6 +20,15 @@ TERRITORY_BY_REMAINDER = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """When (sim clock) and by whom a record was deleted: what `GET /{module}/deleted`
+    lists (API_NOTES §13)."""
+
+    at: float
+    by: str
+
+
 class RecordStore:
     """Records 1..generated exist by default; bulk write inserts continue after them."""
 
@@ -29,7 +39,9 @@ class RecordStore:
         self.next_n = generated + 1
         self.overrides: dict[int, dict[str, Any]] = {}
         self.inserted: dict[int, dict[str, Any]] = {}
-        self.deleted: set[int] = set()
+        # record n → its deletion, in the order deletions happened
+        self.deleted: dict[int, Deletion] = {}
+        self.creators: dict[int, str] = {}  # inserted record n → the user who created it
 
     def exists(self, n: int) -> bool:
         if n in self.deleted:
@@ -94,7 +106,7 @@ class RecordStore:
             over.update(values)
             over["Modified_Time"] = stamp
 
-    def insert(self, values: dict[str, Any], now: float) -> int:
+    def insert(self, values: dict[str, Any], now: float, by: str | None = None) -> int:
         n = self.next_n
         self.next_n += 1
         stamp = iso(now)
@@ -104,10 +116,17 @@ class RecordStore:
         if body.get("Owner") is None:
             body["Owner"] = self.gen.value(self.mod, 1, self.mod.by_name["Owner"])
         self.inserted[n] = body
+        if by is not None:
+            self.creators[n] = by
         return n
 
-    def delete(self, n: int) -> None:
-        self.deleted.add(n)
+    def delete(self, n: int, at: float, by: str) -> None:
+        """Move record n to the recycle bin at clock time `at`, deleted by user `by`."""
+        self.deleted[n] = Deletion(at, by)
+
+    def created_by(self, n: int) -> str:
+        """Who created record n: generated records are the admin's (DEMO_ORG)."""
+        return self.creators.get(n, ADMIN_ID)
 
     def created_time(self, n: int) -> str:
         if n in self.inserted:

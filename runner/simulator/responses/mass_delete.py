@@ -18,7 +18,7 @@ async def create(ctx: Ctx) -> Response:
     body = mc.body_dict(await ctx.json())
     mc.check_mode(body)
     if body.get("ids") is not None:
-        outcomes = mass.delete_by_ids(ctx.org, mod, mc.ids_list(body["ids"]))
+        outcomes = mass.delete_by_ids(ctx.org, mod, user, mc.ids_list(body["ids"]), ctx.now)
         return mc.per_record(
             outcomes,
             lambda o: (

@@ -1,35 +1,41 @@
-"""Records: list with paging, get by `ids`, one record, and `actions/count` (API_NOTES §6)."""
+"""Records: the `ids` read, one record, `actions/count`, and what every record read shares
+(API_NOTES §6, §13). Listing pages and deleted records: `record_reads.py`."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from starlette.responses import Response
 
 from runner.simulator import exceptions as e
 from runner.simulator.auth import module_scope_name
 from runner.simulator.models.schema import ModuleDef
+from runner.simulator.models.views import User
 from runner.simulator.responses.base import Ctx, as_id, json_response
 
-MAX_PER_PAGE = 200
+MAX_PER_PAGE = 200  # API_NOTES §13: per_page 1-200 (also /deleted)
 MAX_IDS = 100
 
 
-def _read(ctx: Ctx) -> ModuleDef:
+def read_module(ctx: Ctx) -> tuple[ModuleDef, User]:
+    """The module of the path, and the user, once READ scope of it is checked (§13)."""
     ctx.token()
     mod = ctx.org.module(ctx.params["module"])
-    ctx.auth(f"ZohoCRM.modules.{module_scope_name(mod.api_name)}.READ")
-    return mod
+    user = ctx.auth(f"ZohoCRM.modules.{module_scope_name(mod.api_name)}.READ")
+    return mod, user
 
 
-def _int(ctx: Ctx, name: str, default: int, top: int) -> int:
+def int_param(ctx: Ctx, name: str, default: int, top: int) -> int:
+    """A query parameter from 1 to `top`, `default` when absent; INVALID_DATA otherwise."""
     raw = ctx.query(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= top:
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= top:
         raise e.InvalidData("invalid data", {"param_name": name})
     return int(raw)
 
 
-def _fields(ctx: Ctx, mod: ModuleDef) -> list[str] | None:
+def fields_param(ctx: Ctx, mod: ModuleDef) -> list[str] | None:
     raw = ctx.query("fields")
     if not raw:
         return None
@@ -38,30 +44,37 @@ def _fields(ctx: Ctx, mod: ModuleDef) -> list[str] | None:
     return names
 
 
-async def list_records(ctx: Ctx) -> Response:
-    mod = _read(ctx)
-    fields = _fields(ctx, mod)
-    raw_ids = ctx.query("ids")
-    if raw_ids is not None:
-        ids = [i.strip() for i in raw_ids.split(",") if i.strip()]
-        if len(ids) > MAX_IDS:
-            raise e.LimitExceeded("too many ids", {"param_name": "ids", "max_limit": MAX_IDS})
-        rows = ctx.org.by_ids(mod, [as_id(i) or i for i in ids], fields)
-        more = False
-        page, per_page = 1, max(len(ids), 1)
-    else:
-        page = _int(ctx, "page", 1, 10**9)
-        per_page = _int(ctx, "per_page", MAX_PER_PAGE, MAX_PER_PAGE)
-        rows, more = ctx.org.page(mod, page, per_page, fields)
+def info(
+    per_page: int, count: int, page: int, more: bool, sort: tuple[str, str] = ("id", "asc")
+) -> dict[str, Any]:
+    """`info` of a records page, every key OAS-Y marks required (API_NOTES §13)."""
+    return {
+        "per_page": per_page,
+        "count": count,
+        "page": page,
+        "sort_by": sort[0],
+        "sort_order": sort[1],
+        "more_records": more,
+        "next_page_token": None,
+        "previous_page_token": None,
+        "page_token_expiry": None,
+    }
+
+
+def by_ids(ctx: Ctx, mod: ModuleDef, fields: list[str] | None, raw_ids: str) -> Response:
+    """`GET /{module}?ids=`: those records that exist, in the order asked."""
+    ids = [i.strip() for i in raw_ids.split(",") if i.strip()]
+    if len(ids) > MAX_IDS:
+        raise e.LimitExceeded("too many ids", {"param_name": "ids", "max_limit": MAX_IDS})
+    rows = ctx.org.by_ids(mod, [as_id(i) or i for i in ids], fields)
     if not rows:
         return Response(status_code=204)  # API_NOTES §5.2: 204 for empty reads
-    info = {"per_page": per_page, "count": len(rows), "page": page, "more_records": more}
-    return json_response({"data": rows, "info": info})
+    return json_response({"data": rows, "info": info(max(len(ids), 1), len(rows), 1, False)})
 
 
 async def get_record(ctx: Ctx) -> Response:
-    mod = _read(ctx)
-    rows = ctx.org.by_ids(mod, [ctx.params["record_id"]], _fields(ctx, mod))
+    mod, _ = read_module(ctx)
+    rows = ctx.org.by_ids(mod, [ctx.params["record_id"]], fields_param(ctx, mod))
     if not rows:
         return Response(status_code=204)
     return json_response({"data": rows})
@@ -69,6 +82,6 @@ async def get_record(ctx: Ctx) -> Response:
 
 async def count(ctx: Ctx) -> Response:
     """`{"count": N}`: the body shape is assumed (API_NOTES §6 [U])."""
-    mod = _read(ctx)
+    mod, _ = read_module(ctx)
     cvid = ctx.query("cvid")
     return json_response({"count": ctx.org.count(mod, cvid)})
