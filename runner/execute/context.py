@@ -128,8 +128,8 @@ class JobContext:
         journaled as UNKNOWN and comes back as `Lost`.
         """
         before = self.earlier(step_key)
-        hashes = (before.request.body_sha256, summary.body_sha256) if before else (None, None)
-        if None not in hashes and hashes[0] != hashes[1]:
+        hashes = (before.request.body_sha256 if before else None, summary.body_sha256)
+        if before is not None and None not in hashes and hashes[0] != hashes[1]:
             raise JournalMismatch(
                 f"job {self.name!r}, step {step_key}: the journal recorded a request with "
                 f"another body (sha256 {str(before.request.body_sha256)[:12]}…) than the one "

@@ -14,6 +14,7 @@ import pytest
 from runner.errors import UnfinishedRunError
 from runner.execute.context import JournalMismatch
 from runner.execute.drivers.bulk_write import BulkWriteDriver
+from runner.execute.drivers.evidence import take_baseline
 from runner.execute.drivers.mass import MassDeleteDriver, MassUpdateDriver
 from runner.execute.executor import Execution
 from runner.execute.journal import RequestSummary
@@ -22,10 +23,9 @@ from runner.execute.progress import NullProgress
 from runner.execute.results import RunResult, Target, exit_code_for
 from runner.execute.unfinished import Mine, resume_command, settle_unfinished
 from runner.manifest.model import BulkWriteJob, FieldMapping, MassDeleteJob, MassUpdateJob
-from runner.execute.drivers.evidence import take_baseline
 from runner.zoho import mass_delete, mass_update
 from tests.unit.exec_fixtures import RUN_ID, Harness, harness
-from tests.unit.test_drivers_mass import LoseAnswer, deal, lead, sim_jobs
+from tests.unit.test_drivers_mass import LoseAnswer, lead, sim_jobs
 
 pytestmark = pytest.mark.anyio
 
@@ -73,7 +73,6 @@ async def test_apply_after_a_crash_is_refused_with_the_exact_resume_command(
 ) -> None:
     """A crashed run with a Zoho job in flight blocks the next apply of the same jobs; the
     message names the job id and the resume command with the run's own options."""
-    job = MassDeleteJob(name="junk", module="Leads", cvid=JUNK_VIEW)
     async with harness(tmp_path) as h:
         h.journal.start_run("r1", target=Target("zoho", "http://sim.local", ORG), options={
             "state_dir": "ci/state", "report_dir": "out", "concurrency": 10, "deadline": 7200.0,

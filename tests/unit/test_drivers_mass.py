@@ -174,7 +174,9 @@ async def test_already_scheduled_waits_instead_of_a_second_job(tmp_path: Path) -
         )
         result = await MassUpdateDriver().run(h.context(job))
         intents = [
-            (i.step_key, i.state) for i in h.journal.intents(RUN_ID, "a") if i.request.method == "POST"
+            (i.step_key, i.state)
+            for i in h.journal.intents(RUN_ID, "a")
+            if i.request.method == "POST"
         ]
         jobs = await sim_jobs(h)
     assert intents[0] == ("schedule", "REFUSED")
