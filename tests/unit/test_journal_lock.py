@@ -86,3 +86,12 @@ def test_acquiring_twice_on_one_object_is_a_bug(tmp_path: Path) -> None:
     """Re-acquiring a held lock object raises instead of deadlocking."""
     with StateLock(tmp_path) as lock, pytest.raises(RuntimeError, match="already held"):
         lock.acquire()
+
+
+def test_lock_message_never_suggests_a_second_state_dir(tmp_path: Path) -> None:
+    """A held lock says to wait, and why; it does not offer another --state-dir (which would
+    bypass the lock and the apply-once ledger: issue 8, case 9)."""
+    with StateLock(tmp_path), pytest.raises(StateLockedError) as caught:
+        StateLock(tmp_path).acquire()
+    assert "wait for it to finish" in str(caught.value)
+    assert "--state-dir" not in str(caught.value)

@@ -145,3 +145,58 @@ def test_sim_without_online_is_a_usage_error(manifest: Path) -> None:
     """--sim alone says it needs --online rather than silently planning offline."""
     with pytest.raises(UsageError, match="add --online"):
         _run([manifest], sim=True)
+
+
+def _ledger(state_dir: Path, manifest: Path, name: str, run_id: str, ledger: str) -> None:
+    """A journal run `run_id` where job `name` of `manifest` ran on the default org."""
+    from runner.execute.executor import file_hashes
+    from runner.execute.fingerprint import job_fingerprint
+    from runner.execute.journal import Journal
+    from runner.execute.results import Target
+    from runner.manifest.validate import load_manifests
+
+    job = next(j for m in load_manifests([manifest]).manifests for j in m.jobs if j.name == name)
+    with Journal(state_dir) as journal:
+        journal.start_run(run_id, target=Target("zoho", "https://www.zohoapis.com", "org1"))
+        journal.record_job(run_id, name, kind=job.kind, module=job.module,
+                           fingerprint=job_fingerprint(job, file_hashes(job)),
+                           status="COMPLETED")  # fmt: skip
+        journal.update_job(run_id, name, counts={"total": 2}, ledger=ledger)  # type: ignore[arg-type]
+
+
+def test_plan_agrees_with_apply_once(
+    manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """A job the ledger has applied on the environment's org sends nothing in the plan;
+    --detailed-exitcode exits 0 once every job is applied (issue 8, case 8)."""
+    monkeypatch.setenv("ZOHO_ACCESS_TOKEN", "t")
+    state = tmp_path / "state"
+    _ledger(state, manifest, "deals-source", "r1", "APPLIED")
+    assert _run([manifest], detailed_exitcode=True, state_dir=state) == 2  # junk-leads left
+    capsys.readouterr()
+    assert _run([manifest], format="json", state_dir=state) == 0
+    jobs = {j["name"]: j for j in json.loads(capsys.readouterr().out)["jobs"]}
+    assert jobs["deals-source"]["ledger"] == "APPLIED"
+    assert jobs["deals-source"]["steps"] == []
+    assert "unchanged: applied in run r1 on org org1" in jobs["deals-source"]["notes"][0]
+    assert jobs["junk-leads"]["ledger"] is None
+    _ledger(state, manifest, "junk-leads", "r2", "APPLIED")
+    assert _run([manifest], detailed_exitcode=True, state_dir=state) == 0
+    assert _run([manifest], detailed_exitcode=True, state_dir=tmp_path / "none") == 2
+    monkeypatch.setenv("ZOHO_DC", "eu")  # another org's ledger says nothing about this one
+    assert _run([manifest], detailed_exitcode=True, state_dir=state) == 2
+
+
+def test_plan_shows_an_unknown_outcome_as_a_warning(
+    manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """An UNKNOWN ledger entry stays a change (apply will refuse it) and says what to do."""
+    monkeypatch.setenv("ZOHO_ACCESS_TOKEN", "t")
+    state = tmp_path / "state"
+    _ledger(state, manifest, "junk-leads", "r1", "UNKNOWN")
+    assert _run([manifest], format="json", state_dir=state, detailed_exitcode=True) == 2
+    jobs = {j["name"]: j for j in json.loads(capsys.readouterr().out)["jobs"]}
+    assert jobs["junk-leads"]["ledger"] == "UNKNOWN"
+    assert "--replace junk-leads" in jobs["junk-leads"]["warnings"][0]
