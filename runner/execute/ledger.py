@@ -36,6 +36,14 @@ def ledger_entry(result: JobResult) -> Ledger | None:
     return "APPLIED" if accepted else None
 
 
+def counts_text(counts: Mapping[str, int]) -> str:
+    """A run's counts in a few words: "58/60 succeeded, 2 failed" (or every count as is)."""
+    if "total" in counts and "succeeded" in counts:
+        text = f"{counts['succeeded']}/{counts['total']} succeeded"
+        return text + (f", {counts['failed']} failed" if counts.get("failed") else "")
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "no counts"
+
+
 def unknown_hint(job: str, row: JobRow) -> str:
     """Why an UNKNOWN entry stops the job, and what the user does about it."""
     return (
@@ -126,12 +134,12 @@ def plan_ledger(
             if job.ledger == "UNKNOWN":
                 out[name] = ("UNKNOWN", unknown_hint(name, job))
             else:
-                counts = ", ".join(f"{k} {v}" for k, v in job.counts.items()) or "no counts"
                 where = run.org_id or run.target.get("api_domain")
                 out[name] = (
                     "APPLIED",
-                    f"unchanged: applied in run {job.run_id} on org {where} ({job.status}: "
-                    f"{counts}); apply sends nothing for it (--replace {name} to run it again)",
+                    f"unchanged: applied in run {job.run_id} on org {where} ({job.status}, "
+                    f"{counts_text(job.counts)}); apply sends nothing for it (--replace "
+                    f"{name} to run it again)",
                 )
             break
     return out

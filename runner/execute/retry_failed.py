@@ -16,7 +16,7 @@ from pathlib import Path
 
 from runner.execute.journal_read import JournalReader
 from runner.execute.journal_schema import JobRow
-from runner.execute.ledger import leftovers
+from runner.execute.ledger import counts_text, leftovers
 from runner.manifest.model import AnyJob, BulkWriteJob, MassDeleteJob, MassUpdateJob
 from runner.outcome import RecordOutcome
 from runner.report.atomic import atomic_open
@@ -94,8 +94,7 @@ def _read_rows(job: BulkWriteJob) -> tuple[list[str], list[list[str]]]:
 
 def unchanged_reason(job: AnyJob, earlier: JobRow, *, retrying: bool) -> str:
     """Why the job is not sent: the run that applied it, and what would send it again."""
-    counts = ", ".join(f"{k} {v}" for k, v in earlier.counts.items()) or "no counts"
-    why = f"applied in run {earlier.run_id} ({earlier.status}: {counts})"
+    why = f"applied in run {earlier.run_id} ({earlier.status}, {counts_text(earlier.counts)})"
     if retrying and not per_record(job):
         return (
             f"{why}; a job by custom view has no per-record failures to retry, "

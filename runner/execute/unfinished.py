@@ -107,7 +107,8 @@ def settle_unfinished(
                     f"({run.status}); applying again could send its jobs twice:",
                     *lines,
                     f"finish it: {resume_command(run.run_id, run.options)}",
-                    f"or, once you have checked the org, drop it: apply --abandon {run.run_id}",
+                    f"or, once you have checked the org, drop it: add --abandon {run.run_id} "
+                    "to this apply",
                 ]
             )
         )

@@ -93,7 +93,7 @@ async def test_apply_after_a_crash_is_refused_with_the_exact_resume_command(
         "finish it: zcrm-runner resume r1 --state-dir ci/state --report-dir out "
         "--concurrency 10" in text
     )
-    assert "apply --abandon r1" in text
+    assert "add --abandon r1 to this apply" in text
     assert status == "ABANDONED"
     assert "run r1 abandoned" in out.getvalue()
 
@@ -135,7 +135,7 @@ async def test_partial_job_is_unchanged_and_retry_failed_sends_only_the_failures
         second_again = (await execution(h, "r4").run([job]))[0]
     assert first.status == "PARTIAL"
     assert again.status == "UNCHANGED"
-    assert "applied in run r1 (PARTIAL" in (again.skipped_reason or "")
+    assert "applied in run r1 (PARTIAL, 3/5 succeeded, 2 failed)" in (again.skipped_reason or "")
     assert "--retry-failed leads resends only what failed" in (again.skipped_reason or "")
     assert sent == [2]
     assert retry.counts["retried"] == 2
