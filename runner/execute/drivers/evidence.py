@@ -2,8 +2,8 @@
 
 Before a mass job by custom view is scheduled, a sample of the view (up to 200 records,
 one GET) is journaled as the job's *baseline*: ids, and for an update the target fields
-and `Modified_Time` of each. When the schedule's answer is lost, the same records are
-read again by id:
+and `Modified_Time` of each, with the view's record count. When the schedule's answer is
+lost, the same records are read again by id:
 
 - update: a sampled record whose `Modified_Time` moved and that now holds every new value
   was changed after the request → APPLIED;
@@ -50,7 +50,12 @@ class Evidence:
 
 
 async def take_baseline(
-    ctx: JobContext, cvid: str, fields: Sequence[str], *, read: bool = True
+    ctx: JobContext,
+    cvid: str,
+    fields: Sequence[str],
+    *,
+    read: bool = True,
+    count: int | None = None,
 ) -> Mapping[str, Any]:
     """The view's sample as journaled for this job; read (once per job, and only while
     `read`: before any request was sent) if not yet there; {} when there is none."""
@@ -68,7 +73,7 @@ async def take_baseline(
         ctx.progress.note(ctx.name, f"could not sample the view first ({exc.code}); going on")
         return {}
     sample = {str(r["id"]): {f: r.get(f) for f in wanted} for r in rows[:SAMPLE]}
-    base = {"cvid": cvid, "fields": list(fields), "records": sample}
+    base = {"cvid": cvid, "fields": list(fields), "records": sample, "count": count}
     remember(ctx, BASELINE, endpoints.records(ctx.job.module), base)
     return base
 

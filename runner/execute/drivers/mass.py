@@ -108,10 +108,12 @@ class _MassDriver(ABC):
         job = ctx.job
         cvid = str(getattr(job, "cvid", ""))
         ctx.progress.job_started(ctx.name, total=None, detail=f"custom view {cvid}")
-        refused = await self._too_big(ctx, cvid)
-        if refused is not None:
-            return self._failed(ctx, refused)
-        scheduled = await self._schedule(ctx)
+        count: int | None = None
+        if ctx.accepted("schedule") is None:  # a job Zoho already took is polled as it is
+            refused, count = await self._too_big(ctx, cvid)
+            if refused is not None:
+                return self._failed(ctx, refused)
+        scheduled = await self._schedule(ctx, count)
         if isinstance(scheduled, JobResult):
             return scheduled
         intent, job_id = scheduled
@@ -142,25 +144,25 @@ class _MassDriver(ABC):
             return _replace(base, "PARTIAL" if last.done else "FAILED")
         return _replace(base, "COMPLETED")
 
-    async def _too_big(self, ctx: JobContext, cvid: str) -> JobError | None:
+    async def _too_big(self, ctx: JobContext, cvid: str) -> tuple[JobError | None, int | None]:
         """The view's size, checked before scheduling (a territory only narrows it)."""
         try:
             count = await metadata.record_count(ctx.client, ctx.job.module, cvid)
         except ZohoError as exc:
             ctx.progress.note(ctx.name, f"could not count the view first ({exc.code}); going on")
-            return None
+            return None, None
         if count > MAX_VIEW_RECORDS and getattr(ctx.job, "territory", None) is None:
             return JobError(
                 "LIMIT_EXCEEDED",
                 f"custom view {cvid} holds {count:,} records; a mass job takes at most "
                 f"{MAX_VIEW_RECORDS:,} (seed 002): narrow the view or split it",
                 {"count": count},
-            )
+            ), count
         if count > 1000:
             ctx.progress.note(ctx.name, f"{count} records: Zoho runs no workflows for > 1,000")
-        return None
+        return None, count
 
-    async def _schedule(self, ctx: JobContext) -> tuple[Any, str] | JobResult:
+    async def _schedule(self, ctx: JobContext, count: int | None) -> tuple[Any, str] | JobResult:
         """Schedule the job once: an id Zoho already gave is polled, a lost answer is settled
         from evidence (evidence.py), and ALREADY_SCHEDULED is waited out, never doubled."""
         known = ctx.accepted("schedule")
@@ -175,7 +177,7 @@ class _MassDriver(ABC):
         # A sample read after a request was already sent would show its effects as "before":
         # without the one journaled ahead of it, a lost answer stays OUTCOME_UNKNOWN.
         sent = ctx.earlier("schedule") is not None
-        base = await evidence.take_baseline(ctx, cvid, fields, read=not sent)
+        base = await evidence.take_baseline(ctx, cvid, fields, read=not sent, count=count)
         sends = waits = 0
         lost: Lost | None = None
         while True:
@@ -233,6 +235,8 @@ class _MassDriver(ABC):
         )
         ctx.progress.note(ctx.name, why)
         counts = {"sampled": seen.sampled, "changed": seen.changed}
+        if isinstance(base.get("count"), int):
+            counts["total"] = base["count"]  # the view's size when the job was scheduled
         return JobResult(ctx.name, self.kind, ctx.job.module, "COMPLETED", counts=counts,
                          skipped_reason=why)  # fmt: skip
 
