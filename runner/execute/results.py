@@ -93,6 +93,11 @@ class JobResult:
         return tuple(o for o in self.outcomes if o.status == "error")
 
     @property
+    def counts_unknown(self) -> bool:
+        """Settled from evidence after a lost answer: the Zoho job (and its counts) unknown."""
+        return "sampled" in self.counts and "succeeded" not in self.counts
+
+    @property
     def records_failed(self) -> int:
         """Failed records: the `failed` count when given, else the failed outcomes."""
         return int(self.counts.get("failed", len(self.failed_outcomes)))

@@ -39,7 +39,9 @@ def _table(run: RunResult) -> Iterable[str]:
     yield "| Job | Kind | Module | Status | Total | Succeeded | Failed | Polls | Duration |"
     yield "|---|---|---|---|--:|--:|--:|--:|--:|"
     for j in run.jobs:
-        counts = (_count(j, "total"), _count(j, "succeeded"), str(j.records_failed))
+        failed = "unknown" if j.counts_unknown else str(j.records_failed)
+        succeeded = "unknown" if j.counts_unknown else _count(j, "succeeded")
+        counts = (_count(j, "total"), succeeded, failed)
         head = f"| {cell(j.name)} | {cell(j.kind)} | {cell(j.module)} | **{j.status}** |"
         yield f"{head} {' | '.join(counts)} | {j.polls} | {_seconds(j.duration)} |"
 
@@ -121,7 +123,9 @@ def summary_lines(run: RunResult) -> list[str]:
     width = max((len(j.name) for j in run.jobs), default=0)
     for j in run.jobs:
         parts = [f"{j.name:<{width}}", f"{j.kind:<11}", f"{j.module:<12}", f"{j.status:<9}"]
-        if "total" in j.counts:
+        if j.counts_unknown:
+            parts.append(f"{j.counts.get('total', '?')} in view, counts unknown")
+        elif "total" in j.counts:
             parts.append(f"{j.counts.get('succeeded', 0)}/{j.counts['total']} ok")
         if j.records_failed:
             parts.append(f"{j.records_failed} failed")

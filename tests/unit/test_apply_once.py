@@ -23,6 +23,7 @@ from runner.execute.progress import NullProgress
 from runner.execute.results import RunResult, Target, exit_code_for
 from runner.execute.unfinished import Mine, resume_command, settle_unfinished
 from runner.manifest.model import BulkWriteJob, FieldMapping, MassDeleteJob, MassUpdateJob
+from runner.report.write import summary_lines
 from runner.zoho import mass_delete, mass_update
 from tests.unit.exec_fixtures import RUN_ID, Harness, harness
 from tests.unit.test_drivers_mass import LoseAnswer, lead, sim_jobs
@@ -218,6 +219,9 @@ async def test_lost_schedule_answer_is_settled_from_evidence(
     if delivered:
         assert "APPLIED" in (result.skipped_reason or "")
         assert result.counts["changed"] > 0
+        assert result.counts["total"] == jobs[0]["counts"]["total"]  # type: ignore[index]
+        run = RunResult("r", 0.0, 1.0, Target("zoho", "x", ORG), jobs=(result,))
+        assert "in view, counts unknown" in summary_lines(run)[1]
     else:
         assert result.zoho_job_ids == (jobs[0]["id"],)
 
