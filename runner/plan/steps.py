@@ -51,6 +51,13 @@ def _mass_ids(job: MassUpdateJob | MassDeleteJob) -> tuple[str, ...]:
     return tuple(job.ids or ())
 
 
+# runner/execute/drivers/evidence.py: the view is read before the schedule is sent.
+EVIDENCE_NOTE = (
+    "before scheduling, apply counts the view and reads it (up to 2,000 records, 1-10 GETs) "
+    "so that a lost answer can be settled from the records, never by a second job"
+)
+
+
 def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> Steps:
     """Mass update / mass delete: one POST per 500 ids, or one scheduled job by cvid."""
     action = "mass_update" if isinstance(job, MassUpdateJob) else "mass_delete"
@@ -97,6 +104,7 @@ def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> St
             "workflows, approvals or blueprints"
         )
     notes.append(POLL_NOTE)
+    notes.append(EVIDENCE_NOTE)
     steps = (
         Step(
             1,

@@ -13,6 +13,7 @@ import pytest
 
 from runner.errors import UnfinishedRunError
 from runner.execute.context import JournalMismatch
+from runner.execute.drivers import evidence
 from runner.execute.drivers.bulk_write import BulkWriteDriver
 from runner.execute.drivers.evidence import take_baseline
 from runner.execute.drivers.mass import MassDeleteDriver, MassUpdateDriver
@@ -219,11 +220,34 @@ async def test_lost_schedule_answer_is_settled_from_evidence(
     if delivered:
         assert "APPLIED" in (result.skipped_reason or "")
         assert result.counts["changed"] > 0
-        assert result.counts["total"] == jobs[0]["counts"]["total"]  # type: ignore[index]
-        run = RunResult("r", 0.0, 1.0, Target("zoho", "x", ORG), jobs=(result,))
-        assert "in view, counts unknown" in summary_lines(run)[1]
+        truth: Any = jobs[0]["counts"]
+        assert [result.counts[k] for k in ("total", "succeeded", "failed")] == [
+            truth["total"], truth["succeeded"], truth["failed"]
+        ]  # the sample was the whole view: counted exactly, as Zoho counted  # fmt: skip
     else:
         assert result.zoho_job_ids == (jobs[0]["id"],)
+
+
+async def test_a_view_larger_than_the_sample_reports_counts_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When only part of the view was sampled, an evidence-settled job says how big the
+    view was and that its counts are unknown; it never reports 0/N."""
+    monkeypatch.setattr(evidence, "SAMPLE", 50)
+    job = MassUpdateJob(name="a", module="Accounts", cvid=ACCOUNTS_VIEW,
+                        values={"Industry": "Education"})  # fmt: skip
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        return LoseAnswer(inner, "/actions/mass_update", deliver=True)
+
+    async with harness(tmp_path, wrap=wrap) as h:
+        result = await MassUpdateDriver().run(h.context(job))
+        jobs = await sim_jobs(h)
+    run = RunResult("r", 0.0, 1.0, Target("zoho", "x", ORG), jobs=(result,))
+    assert len(jobs) == 1
+    assert result.counts_unknown
+    assert result.counts["total"] == jobs[0]["counts"]["total"]  # type: ignore[index]
+    assert f"{result.counts['total']} in view, counts unknown" in summary_lines(run)[1]
 
 
 async def test_lost_delete_schedule_from_a_crashed_process_is_applied(tmp_path: Path) -> None:
@@ -241,9 +265,13 @@ async def test_lost_delete_schedule_from_a_crashed_process_is_applied(tmp_path: 
         await h.clock.sleep(600)  # the job runs to its end
         result = await MassDeleteDriver().run(ctx)
         jobs = await sim_jobs(h)
+    truth: Any = jobs[0]["counts"]
     assert len(jobs) == 1
     assert result.status == "COMPLETED"
     assert "in the deleted records" in (result.skipped_reason or "")
+    assert (result.counts["total"], result.counts["succeeded"]) == (
+        truth["total"], truth["succeeded"]
+    )  # fmt: skip
 
 
 # --- 6: a lost bulk write create is settled from the records ------------------------------

@@ -31,10 +31,13 @@ from runner.zoho import endpoints, record_reads
 from runner.zoho import records as zrecords
 from runner.zoho.errors import ZohoError
 
-SAMPLE = 200  # one page of the records API (API_NOTES §13: per_page at most 200)
+#: Records of the view journaled before a schedule: the whole view up to 2,000 (10 pages of
+#: 200, the reach of `page` before page tokens, API_NOTES §13), so that for most views a
+#: lost answer can still be counted exactly; a larger view is sampled.
+SAMPLE = 2_000
 BASELINE = "baseline"
 MODIFIED = "Modified_Time"
-DELETED_PAGES = 10  # newest deletions first: the lost job's are among the first 2,000
+DELETED_PAGES = 10  # newest first: beyond the lost job's own, look this many pages further
 
 Verdict = Literal["APPLIED", "NOT_APPLIED", "OUTCOME_UNKNOWN"]
 
@@ -47,6 +50,7 @@ class Evidence:
     text: str
     sampled: int = 0
     changed: int = 0
+    complete: bool = False  # the sample is the job's whole target: `changed` is its count
 
 
 async def take_baseline(
@@ -56,9 +60,12 @@ async def take_baseline(
     *,
     read: bool = True,
     count: int | None = None,
+    narrowed: bool = False,
 ) -> Mapping[str, Any]:
     """The view's sample as journaled for this job; read (once per job, and only while
-    `read`: before any request was sent) if not yet there; {} when there is none."""
+    `read`: before any request was sent) if not yet there; {} when there is none.
+    `narrowed`: a territory narrows the job to part of the view, so even a whole-view
+    sample is not the job's exact target."""
     known = fact(ctx, BASELINE)
     if known is not None or not read:
         return known or {}
@@ -73,7 +80,11 @@ async def take_baseline(
         ctx.progress.note(ctx.name, f"could not sample the view first ({exc.code}); going on")
         return {}
     sample = {str(r["id"]): {f: r.get(f) for f in wanted} for r in rows[:SAMPLE]}
-    base = {"cvid": cvid, "fields": list(fields), "records": sample, "count": count}
+    whole = len(rows) < SAMPLE or (count is not None and len(sample) >= count)
+    base = {
+        "cvid": cvid, "fields": list(fields), "records": sample, "count": count,
+        "complete": whole and not narrowed,
+    }  # fmt: skip
     remember(ctx, BASELINE, endpoints.records(ctx.job.module), base)
     return base
 
@@ -99,7 +110,8 @@ async def judge_update(
         if r.get(MODIFIED) != before.get(str(r["id"]), {}).get(MODIFIED) and holds(r)
     )
     text = f"{changed} of {len(before)} sampled records of the view changed to the new values"
-    return Evidence("APPLIED" if changed else "NOT_APPLIED", text, len(before), changed)
+    verdict: Verdict = "APPLIED" if changed else "NOT_APPLIED"
+    return Evidence(verdict, text, len(before), changed, bool(base.get("complete")))
 
 
 async def judge_delete(ctx: JobContext, base: Mapping[str, Any]) -> Evidence:
@@ -119,7 +131,8 @@ async def judge_delete(ctx: JobContext, base: Mapping[str, Any]) -> Evidence:
         f"{len(gone)} of {len(before)} sampled records of the view are gone, "
         f"{len(listed)} of them in the deleted records"
     )
-    return Evidence("APPLIED" if listed else "NOT_APPLIED", text, len(before), len(listed))
+    verdict: Verdict = "APPLIED" if listed else "NOT_APPLIED"
+    return Evidence(verdict, text, len(before), len(listed), bool(base.get("complete")))
 
 
 async def listed_deleted(ctx: JobContext, ids: set[str]) -> set[str]:
@@ -129,6 +142,6 @@ async def listed_deleted(ctx: JobContext, ids: set[str]) -> set[str]:
     async for page in record_reads.deleted_records(ctx.client, ctx.job.module):
         found.update(d.id for d in page if d.id in ids)
         pages += 1
-        if found == ids or pages >= DELETED_PAGES:
+        if found == ids or pages >= DELETED_PAGES + len(ids) // 200:
             break
     return found

@@ -35,6 +35,10 @@ MAX_PROBES = 5  # answers lost in a row before the job is reported as unknown
 #: Seconds Zoho's clock may run behind ours when a record's Modified_Time is compared with
 #: the time a lost call was sent (API_NOTES §13: compare instants, never strings).
 CLOCK_SKEW = 60.0
+#: After a lost schedule that evidence shows ran: looks at the sample, this many seconds
+#: apart, until two agree (the job has ended); at most this many looks before resume.
+SETTLE_WAIT = 5.0
+SETTLE_CHECKS = 60
 MAX_VIEW_RECORDS = 50_000  # seed 002: a scheduled mass update takes at most 50,000 records
 
 
@@ -177,7 +181,10 @@ class _MassDriver(ABC):
         # A sample read after a request was already sent would show its effects as "before":
         # without the one journaled ahead of it, a lost answer stays OUTCOME_UNKNOWN.
         sent = ctx.earlier("schedule") is not None
-        base = await evidence.take_baseline(ctx, cvid, fields, read=not sent, count=count)
+        narrowed = getattr(ctx.job, "territory", None) is not None
+        base = await evidence.take_baseline(
+            ctx, cvid, fields, read=not sent, count=count, narrowed=narrowed
+        )
         sends = waits = 0
         lost: Lost | None = None
         while True:
@@ -191,7 +198,7 @@ class _MassDriver(ABC):
                 if lost is not None:  # most likely the lost request's job, queued or running
                     seen = await self.judge(ctx, base)
                     if seen.verdict == "APPLIED":
-                        return self._applied(ctx, lost, seen, base)
+                        return await self._applied(ctx, lost, seen, base)
                 wait = ctx.poll_backoff.delay(waits)
                 waits += 1
                 if ctx.clock.now() + wait > ctx.deadline:
@@ -218,26 +225,49 @@ class _MassDriver(ABC):
             seen = await self.judge(ctx, base)
             why = f"{answer.explain(ctx.name)}; evidence: {seen.text}"
             if seen.verdict == "APPLIED":
-                return self._applied(ctx, answer, seen, base)
+                return await self._applied(ctx, answer, seen, base)
             if seen.verdict == "OUTCOME_UNKNOWN" or sends + 1 >= MAX_PROBES:
                 fix = f"check the org, then apply with --replace {ctx.name} to send it again"
                 return self._failed(ctx, JobError(OUTCOME_UNKNOWN, f"{why}; {fix}"))
             ctx.progress.note(ctx.name, f"{why}: NOT_APPLIED, sending it again")
             sends += 1
 
-    def _applied(
+    async def _applied(
         self, ctx: JobContext, lost: Lost, seen: evidence.Evidence, base: Mapping[str, Any]
     ) -> JobResult:
-        """A lost request that evidence shows Zoho carried out: applied, job id unknown."""
-        why = (
-            f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED (the Zoho job id was "
-            "in the lost answer, so its counts are unknown)"
-        )
-        ctx.progress.note(ctx.name, why)
+        """A lost request that evidence shows Zoho carried out (its job id unknown): wait
+        until the sampled records stop changing, which is when that job has ended, then
+        count from them: exactly when the sample is the whole view, else not at all."""
+        for check in range(SETTLE_CHECKS):
+            if ctx.clock.now() + SETTLE_WAIT > ctx.deadline:
+                note = (
+                    f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED, and the lost "
+                    "job is still working through the view; resume to settle it"
+                )
+                return JobResult(ctx.name, self.kind, ctx.job.module, "RUNNING",
+                                 skipped_reason=note)  # fmt: skip
+            ctx.progress.note(ctx.name, f"evidence: {seen.text}; waiting for it to settle")
+            await ctx.clock.sleep(SETTLE_WAIT)
+            again = await self.judge(ctx, base)
+            settled = again.changed == seen.changed
+            if again.verdict == "APPLIED":
+                seen = again
+            if settled or check + 1 == SETTLE_CHECKS:
+                break
+        why = f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED"
         counts = {"sampled": seen.sampled, "changed": seen.changed}
-        if isinstance(base.get("count"), int):
-            counts["total"] = base["count"]  # the view's size when the job was scheduled
-        return JobResult(ctx.name, self.kind, ctx.job.module, "COMPLETED", counts=counts,
+        if seen.complete:
+            failed = seen.sampled - seen.changed
+            counts.update(total=seen.sampled, succeeded=seen.changed, failed=failed,
+                          not_processed=0)  # fmt: skip
+            why += " (counted from the whole view; the Zoho job id was in the lost answer)"
+        else:
+            why += " (the Zoho job id was in the lost answer, so its counts are unknown)"
+            if isinstance(base.get("count"), int):
+                counts["total"] = base["count"]  # the view's size when the job was scheduled
+        ctx.progress.note(ctx.name, why)
+        status: JobStatus = "PARTIAL" if counts.get("failed") else "COMPLETED"
+        return JobResult(ctx.name, self.kind, ctx.job.module, status, counts=counts,
                          skipped_reason=why)  # fmt: skip
 
     def _failed(self, ctx: JobContext, error: JobError) -> JobResult:
