@@ -67,12 +67,13 @@ class Tokens:
         self.by_value[value] = token
         return token
 
-    def issue(self, user_id: str, scopes: Iterable[str], now: float) -> Token:
+    def issue(
+        self, user_id: str, scopes: Iterable[str], now: float, lifetime: float = TOKEN_LIFETIME
+    ) -> Token:
+        """A new token that expires `lifetime` seconds of the clock after `now`."""
         self._count += 1
         digest = hashlib.sha256(f"zcrm-sim:{self.seed}:{self._count}".encode()).hexdigest()
-        token = Token(
-            f"1000.{digest[:32]}.{digest[32:64]}", user_id, tuple(scopes), now + TOKEN_LIFETIME
-        )
+        token = Token(f"1000.{digest[:32]}.{digest[32:64]}", user_id, tuple(scopes), now + lifetime)
         self.by_value[token.value] = token
         return token
 

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from runner.clock import Clock
 from runner.simulator import exceptions as e
-from runner.simulator.auth import FULL_SCOPES, Tokens
+from runner.simulator.auth import FULL_SCOPES, TOKEN_LIFETIME, Tokens
 from runner.simulator.models.org import Org
 from runner.simulator.models.values import iso
 
@@ -154,7 +154,9 @@ async def fail(request: Request) -> Response:
 
 
 async def tokens(request: Request) -> Response:
-    """Mint a token for any user with chosen scopes (scope and permission tests)."""
+    """Mint a token for any user with chosen scopes (scope and permission tests), living
+    `expires_in` seconds of the simulator's clock (default an hour; a short one lets a
+    test see a token expire mid-run)."""
     state = _state(request)
     body = await _json(request)
     user_id = str(body.get("user_id", state.org.admin.id))
@@ -163,7 +165,11 @@ async def tokens(request: Request) -> Response:
     scopes = body.get("scopes", list(FULL_SCOPES))
     if not isinstance(scopes, list):
         return _bad("scopes must be a list")
-    token = state.tokens.issue(user_id, [str(s) for s in scopes], state.clock.now())
+    lifetime = body.get("expires_in", TOKEN_LIFETIME)
+    if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or lifetime <= 0:
+        return _bad("expires_in must be a positive number of seconds")
+    now = state.clock.now()
+    token = state.tokens.issue(user_id, [str(s) for s in scopes], now, lifetime=float(lifetime))
     return JSONResponse({"access_token": token.value, "expires_at": token.expires_at})
 
 

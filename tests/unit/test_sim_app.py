@@ -85,6 +85,23 @@ async def test_tokens_expire_after_an_hour(sim: Sim) -> None:
     assert (await sim.get("/crm/v8/org")).status_code == 200  # the fixed token never expires
 
 
+async def test_minted_token_with_expires_in(sim: Sim) -> None:
+    """/__sim__/tokens `expires_in`: the token works until that much clock time passes."""
+    r = await sim.client.post("/__sim__/tokens", json={"expires_in": 5})
+    assert r.json()["expires_at"] == sim.clock.now() + 5
+    h = {"Authorization": f"Zoho-oauthtoken {r.json()['access_token']}"}
+    await sim.advance(4.5)
+    assert (await sim.client.get("/crm/v8/org", headers=h)).status_code == 200
+    await sim.advance(0.5)
+    error(await sim.client.get("/crm/v8/org", headers=h), "INVALID_TOKEN", 401)
+    default = (await sim.client.post("/__sim__/tokens", json={})).json()
+    assert default["expires_at"] == sim.clock.now() + 3600
+    for bad in (0, -1, "5", True):
+        r = await sim.client.post("/__sim__/tokens", json={"expires_in": bad})
+        assert r.status_code == 400
+        assert r.json() == {"error": "expires_in must be a positive number of seconds"}
+
+
 async def test_readonly_refresh_token_user(sim: Sim) -> None:
     """The read-only refresh token yields the Read Only user."""
     token = (
