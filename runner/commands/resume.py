@@ -61,8 +61,9 @@ def run(
     for manifest, ref in zip(checked.manifests, row.manifests, strict=True):
         if manifest.sha256 != ref.get("sha256"):
             raise StalePlanError(
-                f"{manifest.path} changed since run {row.run_id} started; restore it, "
-                "or apply the new version as a new run"
+                f"{manifest.path} changed since run {row.run_id} started; restore it to "
+                f"resume, or check the org and apply the new version with --abandon "
+                f"{row.run_id}"
             )
     confirm(connection, yes=yes, action=f"resume run {row.run_id}")
     used = row.options

@@ -134,8 +134,8 @@ class JobContext:
                 f"job {self.name!r}, step {step_key}: the journal recorded a request with "
                 f"another body (sha256 {str(before.request.body_sha256)[:12]}…) than the one "
                 f"about to be sent ({str(summary.body_sha256)[:12]}…); nothing was sent. The "
-                "job or its files changed since the run started: restore them, or apply "
-                "the new version as a new run"
+                "job or its files changed since the run started: restore them to resume, or "
+                f"check the org and apply the new version with --abandon {self.run_id}"
             )
         if before is not None and before.state == "ACKED":
             return self.replay(before)

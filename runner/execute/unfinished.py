@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from runner.errors import UnfinishedRunError, UsageError
+from runner.execute.executor import ENDED
 from runner.execute.journal import Journal
 from runner.execute.journal_schema import UNFINISHED_RUN_STATUSES, RunRow
 
@@ -26,7 +27,6 @@ DEFAULTS: dict[str, Any] = {
     "concurrency": 5,
     "deadline": 7200.0,
 }
-_ENDED = frozenset({"COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "UNCHANGED"})
 
 
 def resume_command(run_id: str, options: Mapping[str, Any]) -> str:
@@ -65,7 +65,7 @@ def _shares(journal: Journal, run: RunRow, mine: Mine) -> bool:
 def in_flight(journal: Journal, run: RunRow) -> list[str]:
     """One line per job of the run that is not finished: its Zoho job ids, lost answers."""
     lines = []
-    ended = {j.name for j in journal.jobs(run.run_id) if j.status in _ENDED}
+    ended = {j.name for j in journal.jobs(run.run_id) if j.status in ENDED}
     by_job: dict[str, list[Any]] = {}
     for intent in journal.intents(run.run_id):
         if intent.job not in ended:
