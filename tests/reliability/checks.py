@@ -33,6 +33,7 @@ CATEGORIES = (
 NOTES = frozenset({"reported unknown"})
 BLOCKED_STATES = frozenset({"locked", "stop_processing", "not_approved"})  # DEMO_ORG states
 REPORTED_UNKNOWN = "OUTCOME_UNKNOWN"  # the runner says it cannot know
+EVIDENCE_KEY = "sampled"  # counts of a job settled from the view's records (evidence.py)
 
 
 @dataclass(frozen=True)
@@ -146,10 +147,21 @@ def _zoho_job(
         text = f"{job}: the report says {said.get('status')} {REPORTED_UNKNOWN}; the org made"
         return [Finding("reported unknown", f"{text} {zoho['id']} {zoho['counts']}")]
     found = []
-    if said.get("zoho_job_ids") != [zoho["id"]]:
+    counts = said.get("counts") or {}
+    # Settled from evidence after a lost schedule answer: the Zoho job id was in that
+    # answer, so the report cannot name it; it counts from the records (when it read the
+    # whole view) or says the counts are unknown, with the view's size.
+    settled = EVIDENCE_KEY in counts
+    if settled and "succeeded" not in counts:
+        if counts.get("total") == zoho["counts"]["total"]:
+            text = f"{job}: settled from evidence, counts unknown; the org made"
+            return [Finding("reported unknown", f"{text} {zoho['id']} {zoho['counts']}")]
+        text = f"{job}: settled from evidence with total {counts.get('total')}, the org made"
+        return [Finding("wrong count", f"{text} {zoho['id']} {zoho['counts']}")]
+    if not settled and said.get("zoho_job_ids") != [zoho["id"]]:
         text = f"{job}: the report names Zoho jobs {said.get('zoho_job_ids')}, the org made"
         found.append(Finding("wrong count", f"{text} {zoho['id']}"))
-    theirs = {k: (said.get("counts") or {}).get(k) for k in ("total", "succeeded", "failed")}
+    theirs = {k: counts.get(k) for k in ("total", "succeeded", "failed")}
     want = {k: zoho["counts"][k] for k in ("total", "succeeded", "failed")}
     if theirs != want or zoho["state"] not in ("COMPLETED", "FAILED"):
         text = f"{job}: report says {said.get('status')} {theirs}, Zoho job {zoho['id']} is"

@@ -119,3 +119,23 @@ def test_ids_job_checks() -> None:
     truth[1] = {**truth[1], "record": {"Mailing_City": "old"}}
     found = check_ids_job(s, right, truth)
     assert [f.category for f in found] == ["lost update", "wrong count"]
+
+
+def test_view_job_settled_from_evidence_checks() -> None:
+    """A job settled from the view's records names no Zoho job (its id was in the lost
+    answer): counted, it must match the org's job; 'counts unknown' is a note when its
+    total is the view's, a wrong count otherwise."""
+    one = _zoho("J1")
+    counted = _said([], total=10, succeeded=9, failed=1, sampled=10, changed=9)
+    assert check_zoho_job("d", "mass_update", "Deals", counted, [one]) == []
+    miscounted = _said([], total=10, succeeded=10, failed=0, sampled=10, changed=10)
+    assert [f.category for f in check_zoho_job("d", "mass_update", "Deals", miscounted, [one])] == [
+        "wrong count"
+    ]
+    unknown = _said([], "COMPLETED", total=10, sampled=5, changed=5)
+    told = check_zoho_job("d", "mass_update", "Deals", unknown, [one])
+    assert [f.category for f in told] == ["reported unknown"]
+    off = _said([], "COMPLETED", total=12, sampled=5, changed=5)
+    assert [f.category for f in check_zoho_job("d", "mass_update", "Deals", off, [one])] == [
+        "wrong count"
+    ]
