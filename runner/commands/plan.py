@@ -23,7 +23,7 @@ from runner.execute.executor import file_hashes
 from runner.execute.fingerprint import job_fingerprint
 from runner.execute.journal import DB_NAME
 from runner.execute.journal_read import JournalReader
-from runner.execute.ledger import plan_ledger
+from runner.execute.ledger_view import plan_ledger
 from runner.execute.target import env_connection, limited
 from runner.manifest.model import Manifest
 from runner.manifest.problems import Problem
@@ -113,11 +113,10 @@ def _with_ledger(
         return plan
     jobs = {job.name: job for m in manifests for job in m.jobs if job.kind != "bulk_read"}
     try:
-        fingerprints = {name: job_fingerprint(job, file_hashes(job)) for name, job in jobs.items()}
+        keyed = {name: (job, job_fingerprint(job, file_hashes(job))) for name, job in jobs.items()}
         known = plan_ledger(
-            reader, fingerprints, org_id=facts.org_id if facts else None,
-            api_domain=_env_api_domain(),
-        )  # fmt: skip
+            reader, keyed, org_id=facts.org_id if facts else None, api_domain=_env_api_domain()
+        )
     finally:
         reader.close()
     planned = []

@@ -108,38 +108,3 @@ def leftovers(
             code = "NOT_PROCESSED" if got is None else got.code
             codes[code] = codes.get(code, 0) + 1
     return Leftovers(tuple(ids), tuple(failed_rows), codes)
-
-
-def plan_ledger(
-    reader: JournalReader,
-    fingerprints: Mapping[str, str],
-    *,
-    org_id: str | None = None,
-    api_domain: str | None = None,
-) -> dict[str, tuple[Ledger, str]]:
-    """Job name → (ledger entry, a line for the plan) for the jobs the ledger knows.
-
-    The org is the online plan's `org_id`, else the runs against `api_domain` (the
-    environment's target), else any run against a real org or `sim serve`.
-    """
-    out: dict[str, tuple[Ledger, str]] = {}
-    for name, fingerprint in fingerprints.items():
-        for job, run in reader.ledger_entries(fingerprint):
-            if run.target.get("kind") == "sim":
-                continue
-            if org_id is not None and run.org_id != org_id:
-                continue
-            if org_id is None and api_domain and run.target.get("api_domain") != api_domain:
-                continue
-            if job.ledger == "UNKNOWN":
-                out[name] = ("UNKNOWN", unknown_hint(name, job))
-            else:
-                where = run.org_id or run.target.get("api_domain")
-                out[name] = (
-                    "APPLIED",
-                    f"unchanged: applied in run {job.run_id} on org {where} ({job.status}, "
-                    f"{counts_text(job.counts)}); apply sends nothing for it (--replace "
-                    f"{name} to run it again)",
-                )
-            break
-    return out

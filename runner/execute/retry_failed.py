@@ -83,6 +83,19 @@ def renumber(outcomes: Sequence[RecordOutcome], rows: Sequence[int]) -> tuple[Re
     return tuple(out)
 
 
+def failed_codes(job: AnyJob, history: Sequence[JobRow], reader: JournalReader) -> str:
+    """What `--retry-failed` would resend, by error code ("RECORD_LOCKED 2, …"); "" when
+    nothing, or the job has no per-record failures (a view). Reads, writes nothing."""
+    if not per_record(job):
+        return ""
+    if isinstance(job, BulkWriteJob):
+        left = leftovers(reader, history, total_rows=len(_read_rows(job)[1]))
+    else:
+        assert isinstance(job, (MassUpdateJob, MassDeleteJob))
+        left = leftovers(reader, history, all_ids=job.ids or ())
+    return ", ".join(f"{code} {n}" for code, n in sorted(left.codes.items()))
+
+
 def _read_rows(job: BulkWriteJob) -> tuple[list[str], list[list[str]]]:
     """The CSV's header and data rows, numbered as the outcomes number them (blank lines
     are not records, as in the upload)."""

@@ -200,3 +200,31 @@ def test_plan_shows_an_unknown_outcome_as_a_warning(
     jobs = {j["name"]: j for j in json.loads(capsys.readouterr().out)["jobs"]}
     assert jobs["junk-leads"]["ledger"] == "UNKNOWN"
     assert "--replace junk-leads" in jobs["junk-leads"]["warnings"][0]
+
+
+def test_plan_lists_what_retry_failed_would_resend(
+    manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """An applied job with failed records says, by error code, what --retry-failed would
+    resend (issue 8: 'the plan lists them by error code')."""
+    from runner.execute.journal import Journal, RequestSummary
+    from runner.outcome import RecordOutcome
+
+    monkeypatch.setenv("ZOHO_ACCESS_TOKEN", "t")
+    state = tmp_path / "state"
+    _ledger(state, manifest, "deals-source", "r1", "APPLIED")
+    with Journal(state) as journal:
+        intent = journal.record_intent(
+            "r1", "deals-source", "batch:1", RequestSummary.of("POST", "/x")
+        )
+        journal.ack_intent(intent, outcomes=[
+            RecordOutcome("554023004000000001", "success", "SUCCESS"),
+            RecordOutcome("554023004000000002", "error", "RECORD_LOCKED", "locked"),
+        ])  # fmt: skip
+    assert _run([manifest], format="json", state_dir=state) == 0
+    jobs = {j["name"]: j for j in json.loads(capsys.readouterr().out)["jobs"]}
+    assert (
+        "--retry-failed deals-source would resend RECORD_LOCKED 1"
+        in jobs["deals-source"]["notes"][0]
+    )
