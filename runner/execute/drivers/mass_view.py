@@ -1,0 +1,238 @@
+"""A mass job by custom view (seed 002 scheduler type; API_NOTES §2): one scheduled Zoho job.
+
+Size the view first (over 50,000 records is refused before anything is scheduled), journal
+a sample of it (evidence.py), schedule under the journal, then poll the status to
+COMPLETED/FAILED. ALREADY_SCHEDULED means another job still runs on that view: wait and
+ask again, never create a second job. A Zoho job id once answered is polled by every later
+attempt (resume after a deadline, a crash, a refused token). A schedule whose answer was
+lost is settled from evidence: APPLIED ends the job (counted from the records when the
+sample was the whole view), NOT_APPLIED sends it again under the ALREADY_SCHEDULED guard,
+anything else is OUTCOME_UNKNOWN and waits for the user's `--replace` (no list-jobs
+endpoint, API_NOTES §8).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Protocol
+
+from runner.execute.context import POLL_RETRY_ON, Answered, JobContext, Lost, Recorded
+from runner.execute.drivers import evidence
+from runner.execute.journal import RequestSummary
+from runner.execute.poll import poll_until
+from runner.execute.results import JobError, JobResult, JobStatus
+from runner.outcome import OUTCOME_UNKNOWN
+from runner.zoho import metadata
+from runner.zoho.errors import AlreadyScheduled, AuthError, NoRecordsFound, ZohoError
+from runner.zoho.records import MassJobStatus
+
+MAX_PROBES = 5  # answers lost in a row before the job is reported as unknown
+MAX_VIEW_RECORDS = 50_000  # seed 002: a scheduled mass update takes at most 50,000 records
+#: After a lost schedule that evidence shows ran: looks at the sample, this many seconds
+#: apart, until two agree (the job has ended); at most this many looks before resume.
+SETTLE_WAIT = 5.0
+SETTLE_CHECKS = 60
+
+
+class ViewOps(Protocol):
+    """What a mass driver tells the view flow: its kind, request and Zoho calls."""
+
+    kind: str
+
+    def path(self, module: str) -> str: ...
+
+    def body(self, job: Any, ids: Sequence[str] | None) -> dict[str, Any]: ...
+
+    async def judge(self, ctx: JobContext, base: Mapping[str, Any]) -> evidence.Evidence: ...
+
+    async def schedule(self, ctx: JobContext) -> str: ...
+
+    async def status(self, ctx: JobContext, job_id: str) -> MassJobStatus: ...
+
+
+async def run_by_view(ops: ViewOps, ctx: JobContext) -> JobResult:
+    """Count the view, schedule once (journaled, settled from evidence if its answer is
+    lost), poll the Zoho job to its end (seed 000/001)."""
+    job = ctx.job
+    cvid = str(getattr(job, "cvid", ""))
+    ctx.progress.job_started(ctx.name, total=None, detail=f"custom view {cvid}")
+    count: int | None = None
+    if ctx.accepted("schedule") is None:  # a job Zoho already took is polled as it is
+        refused, count = await _too_big(ctx, cvid)
+        if refused is not None:
+            return _failed(ops, ctx, refused)
+    scheduled = await _schedule(ops, ctx, count)
+    if isinstance(scheduled, JobResult):
+        return scheduled
+    intent, job_id = scheduled
+    ctx.progress.note(ctx.name, f"Zoho job {job_id} scheduled")
+
+    def seen(value: MassJobStatus, polls: int) -> None:
+        counts = {"total": value.total, "done": value.done, "failed": value.failed}
+        ctx.on_poll(intent, value.status, counts)
+        ctx.progress.job_advanced(
+            ctx.name, done=value.done + value.failed, total=value.total or None,
+            state=value.status,
+        )  # fmt: skip
+
+    polled = await poll_until(
+        lambda: ops.status(ctx, job_id), lambda s: s.finished, clock=ctx.clock,
+        deadline=ctx.deadline, backoff=ctx.poll_backoff, on_poll=seen,
+        retry_on=POLL_RETRY_ON,
+    )  # fmt: skip
+    last = polled.value
+    counts = _counts(last)
+    base = JobResult(ctx.name, ops.kind, job.module, "RUNNING", (job_id,), counts)
+    if not polled.done or last is None:
+        return base
+    if last.status == "FAILED":
+        why = f"Zoho reported job {job_id} FAILED after {last.done} of {last.total} records"
+        return _replace(base, "FAILED", errors=(JobError("JOB_FAILED", why),))
+    if last.failed:
+        return _replace(base, "PARTIAL" if last.done else "FAILED")
+    return _replace(base, "COMPLETED")
+
+
+async def _too_big(ctx: JobContext, cvid: str) -> tuple[JobError | None, int | None]:
+    """The view's size, checked before scheduling (a territory only narrows it)."""
+    try:
+        count = await metadata.record_count(ctx.client, ctx.job.module, cvid)
+    except ZohoError as exc:
+        ctx.progress.note(ctx.name, f"could not count the view first ({exc.code}); going on")
+        return None, None
+    if count > MAX_VIEW_RECORDS and getattr(ctx.job, "territory", None) is None:
+        return JobError(
+            "LIMIT_EXCEEDED",
+            f"custom view {cvid} holds {count:,} records; a mass job takes at most "
+            f"{MAX_VIEW_RECORDS:,} (seed 002): narrow the view or split it",
+            {"count": count},
+        ), count
+    if count > 1000:
+        ctx.progress.note(ctx.name, f"{count} records: Zoho runs no workflows for > 1,000")
+    return None, count
+
+
+async def _schedule(
+    ops: ViewOps, ctx: JobContext, count: int | None
+) -> tuple[Any, str] | JobResult:
+    """Schedule the job once: an id Zoho already gave is polled, a lost answer is settled
+    from evidence (evidence.py), and ALREADY_SCHEDULED is waited out, never doubled."""
+    known = ctx.accepted("schedule")
+    if known is not None and known.zoho_job_id is not None:
+        ctx.progress.note(ctx.name, f"Zoho job {known.zoho_job_id} was scheduled before")
+        return known, known.zoho_job_id
+    summary = RequestSummary.of(
+        "POST", ops.path(ctx.job.module), json.dumps(ops.body(ctx.job, None), sort_keys=True)
+    )
+    fields = list(getattr(ctx.job, "values", None) or ())  # what an update sets
+    cvid = str(getattr(ctx.job, "cvid", ""))
+    # A sample read after a request was already sent would show its effects as "before":
+    # without the one journaled ahead of it, a lost answer stays OUTCOME_UNKNOWN.
+    sent = ctx.earlier("schedule") is not None
+    narrowed = getattr(ctx.job, "territory", None) is not None
+    base = await evidence.take_baseline(
+        ctx, cvid, fields, read=not sent, count=count, narrowed=narrowed
+    )
+    sends = waits = 0
+    lost: Lost | None = None
+    while True:
+        try:
+            answer = await ctx.step(
+                "schedule" if sends == 0 else f"schedule.{sends}", summary,
+                lambda: ops.schedule(ctx),
+                lambda job_id: Recorded(zoho_job_id=job_id, result={"job_id": job_id}),
+            )  # fmt: skip
+        except AlreadyScheduled:
+            if lost is not None:  # most likely the lost request's job, queued or running
+                seen = await ops.judge(ctx, base)
+                if seen.verdict == "APPLIED":
+                    return await _applied(ops, ctx, lost, seen, base)
+            wait = ctx.poll_backoff.delay(waits)
+            waits += 1
+            if ctx.clock.now() + wait > ctx.deadline:
+                note = "another mass job still runs on this view; resume to schedule"
+                return JobResult(ctx.name, ops.kind, ctx.job.module, "RUNNING",
+                                 skipped_reason=note)  # fmt: skip
+            ctx.progress.note(ctx.name, f"ALREADY_SCHEDULED: waiting {wait:.0f}s")
+            await ctx.clock.sleep(wait)
+            continue
+        except NoRecordsFound as exc:
+            ctx.progress.note(ctx.name, f"{exc.code}: the view is empty, nothing to do")
+            counts = {"total": 0, "succeeded": 0, "failed": 0}
+            return JobResult(ctx.name, ops.kind, ctx.job.module, "COMPLETED", counts=counts)
+        except AuthError:
+            raise
+        except ZohoError as exc:
+            return _failed(ops, ctx, JobError(exc.code, exc.message, dict(exc.details)))
+        if isinstance(answer, Answered):
+            assert answer.zoho_job_id is not None
+            if lost is not None:
+                ctx.progress.note(ctx.name, "Zoho accepted it: no earlier request left a job")
+            return answer.intent, answer.zoho_job_id
+        lost = answer
+        seen = await ops.judge(ctx, base)
+        why = f"{answer.explain(ctx.name)}; evidence: {seen.text}"
+        if seen.verdict == "APPLIED":
+            return await _applied(ops, ctx, answer, seen, base)
+        if seen.verdict == "OUTCOME_UNKNOWN" or sends + 1 >= MAX_PROBES:
+            fix = f"check the org, then apply with --replace {ctx.name} to send it again"
+            return _failed(ops, ctx, JobError(OUTCOME_UNKNOWN, f"{why}; {fix}"))
+        ctx.progress.note(ctx.name, f"{why}: NOT_APPLIED, sending it again")
+        sends += 1
+
+
+async def _applied(
+    ops: ViewOps, ctx: JobContext, lost: Lost, seen: evidence.Evidence, base: Mapping[str, Any]
+) -> JobResult:
+    """A lost request that evidence shows Zoho carried out (its job id unknown): wait
+    until the sampled records stop changing, which is when that job has ended, then
+    count from them: exactly when the sample is the whole view, else not at all."""
+    for check in range(SETTLE_CHECKS):
+        if ctx.clock.now() + SETTLE_WAIT > ctx.deadline:
+            note = (
+                f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED, and the lost "
+                "job is still working through the view; resume to settle it"
+            )
+            return JobResult(ctx.name, ops.kind, ctx.job.module, "RUNNING",
+                             skipped_reason=note)  # fmt: skip
+        ctx.progress.note(ctx.name, f"evidence: {seen.text}; waiting for it to settle")
+        await ctx.clock.sleep(SETTLE_WAIT)
+        again = await ops.judge(ctx, base)
+        settled = again.changed == seen.changed
+        if again.verdict == "APPLIED":
+            seen = again
+        if settled or check + 1 == SETTLE_CHECKS:
+            break
+    why = f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED"
+    counts = {"sampled": seen.sampled, "changed": seen.changed}
+    if seen.complete:
+        failed = seen.sampled - seen.changed
+        counts.update(total=seen.sampled, succeeded=seen.changed, failed=failed,
+                      not_processed=0)  # fmt: skip
+        why += " (counted from the whole view; the Zoho job id was in the lost answer)"
+    else:
+        why += " (the Zoho job id was in the lost answer, so its counts are unknown)"
+        if isinstance(base.get("count"), int):
+            counts["total"] = base["count"]  # the view's size when the job was scheduled
+    ctx.progress.note(ctx.name, why)
+    status: JobStatus = "PARTIAL" if counts.get("failed") else "COMPLETED"
+    return JobResult(ctx.name, ops.kind, ctx.job.module, status, counts=counts,
+                     skipped_reason=why)  # fmt: skip
+
+
+def _failed(ops: ViewOps, ctx: JobContext, error: JobError) -> JobResult:
+    return JobResult(ctx.name, ops.kind, ctx.job.module, "FAILED", errors=(error,))
+
+
+def _counts(status: MassJobStatus | None) -> dict[str, int]:
+    if status is None:
+        return {}
+    not_processed = max(0, status.total - status.done - status.failed)
+    return {"total": status.total, "succeeded": status.done, "failed": status.failed,
+            "not_processed": not_processed}  # fmt: skip
+
+
+def _replace(result: JobResult, status: JobStatus, **changes: Any) -> JobResult:
+    return replace(result, status=status, **changes)
