@@ -300,6 +300,53 @@ async def test_lost_upsert_create_is_counted_from_the_records(tmp_path: Path) ->
     assert result.status == "COMPLETED"
 
 
+async def test_lost_insert_create_is_counted_not_failed(tmp_path: Path) -> None:
+    """A lost insert that Zoho ran is found by its first mapped field among the records
+    created since: ADDED, not 'FAILED not_processed', and never inserted twice."""
+    csv_file = tmp_path / "new.csv"
+    csv_file.write_text(
+        "last,email\n" + "".join(f"Ito{n},ito{n}@example.com\n" for n in range(6)),
+        encoding="utf-8",
+    )
+    job = BulkWriteJob(
+        name="ins", module="Leads", operation="insert", file=csv_file,
+        field_mappings=(FieldMapping("Last_Name", "last"), FieldMapping("Email", "email")),
+    )  # fmt: skip
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        return LoseAnswer(inner, "/crm/bulk/v8/write", deliver=True)
+
+    async with harness(tmp_path, wrap=wrap) as h:
+        result = await BulkWriteDriver().run(h.context(job))
+        jobs = [j for j in await sim_jobs(h) if j["kind"] == "bulk_write"]
+    assert len(jobs) == 1
+    assert (result.status, result.counts["added"], result.counts["not_processed"]) == (
+        "COMPLETED", 6, 0
+    )  # fmt: skip
+
+
+async def test_lost_insert_with_no_trace_is_unknown_not_resent(tmp_path: Path) -> None:
+    """A lost insert that left no record is OUTCOME_UNKNOWN (a queued job could still add
+    the rows), never sent a second time."""
+    csv_file = tmp_path / "new.csv"
+    csv_file.write_text("last,email\nIto,ito@example.com\n", encoding="utf-8")
+    job = BulkWriteJob(
+        name="ins", module="Leads", operation="insert", file=csv_file,
+        field_mappings=(FieldMapping("Last_Name", "last"), FieldMapping("Email", "email")),
+    )  # fmt: skip
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        return LoseAnswer(inner, "/crm/bulk/v8/write", deliver=False)
+
+    async with harness(tmp_path, wrap=wrap) as h:
+        result = await BulkWriteDriver().run(h.context(job))
+        jobs = [j for j in await sim_jobs(h) if j["kind"] == "bulk_write"]
+    assert jobs == []
+    assert result.status == "FAILED"
+    assert result.errors[0].code == "OUTCOME_UNKNOWN"
+    assert "--replace ins" in result.errors[0].message
+
+
 # --- 7: true counts after a lost ids batch ------------------------------------------------
 async def test_counts_after_a_lost_batch_equal_a_clean_run(tmp_path: Path) -> None:
     """A lost ids batch is verified: records the call changed count as done, every other id
