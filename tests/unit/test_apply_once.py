@@ -199,6 +199,54 @@ async def test_expired_token_keeps_the_job_in_flight_and_resume_finishes_it(
     assert len(jobs) == 1
 
 
+class RefuseReads(httpx.AsyncBaseTransport):
+    """Answers 401 INVALID_TOKEN to record reads while `on` (a token that expired)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.on = inner, False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.on and request.method == "GET" and request.url.path.endswith("/Accounts"):
+            body = {"code": "INVALID_TOKEN", "details": {}, "message": "invalid oauth token",
+                    "status": "error"}  # fmt: skip
+            return httpx.Response(401, json=body)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_refused_token_while_reading_evidence_pauses_not_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lost schedule answer, then the token expires before the records are read back: the
+    job pauses (RUNNING, exit 1, resumable) instead of ending OUTCOME_UNKNOWN; with a good
+    token the resume settles it from the records, and Zoho has one job."""
+    job = MassUpdateJob(name="a", module="Accounts", cvid=ACCOUNTS_VIEW,
+                        values={"Industry": "Education"})  # fmt: skip
+    reads: list[RefuseReads] = []
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        reads.append(RefuseReads(inner))
+        return LoseAnswer(reads[0], "/actions/mass_update", deliver=True)
+
+    async with harness(tmp_path, wrap=wrap) as h:
+        original = MassUpdateDriver.schedule
+
+        async def schedule_then_expire(self: MassUpdateDriver, ctx: Any) -> str:
+            reads[0].on = True  # the view was sampled; the token dies with the schedule
+            return await original(self, ctx)
+
+        monkeypatch.setattr(MassUpdateDriver, "schedule", schedule_then_expire)
+        paused = (await execution(h, "r1").run([job]))[0]
+        monkeypatch.undo()
+        reads[0].on = False
+        h.journal.reopen_run("r1")
+        settled = (await execution(h, "r1", start=False).run([job]))[0]
+        jobs = await sim_jobs(h)
+    assert (paused.status, paused.errors[0].code) == ("RUNNING", "INVALID_TOKEN")
+    assert settled.status in ("COMPLETED", "PARTIAL")
+    assert "APPLIED" in (settled.skipped_reason or "")
+    assert len(jobs) == 1
+
+
 # --- 5: a lost schedule answer is settled from evidence -----------------------------------
 @pytest.mark.parametrize("delivered", [True, False])
 async def test_lost_schedule_answer_is_settled_from_evidence(

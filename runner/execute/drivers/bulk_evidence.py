@@ -25,7 +25,7 @@ from runner.execute.drivers.evidence import Evidence, Verdict
 from runner.manifest.model import BulkWriteJob
 from runner.zoho import endpoints, record_reads
 from runner.zoho.bulk_write import ColumnMapping
-from runner.zoho.errors import ZohoError
+from runner.zoho.errors import AuthError, ZohoError
 
 MODIFIED, CREATED = "Modified_Time", "Created_Time"
 SCAN_LIMIT = 2_000  # records read back at most: a part's rows plus what others changed
@@ -53,6 +53,8 @@ async def watermark(ctx: JobContext, part: int, key: ColumnMapping | None) -> Ma
         ):
             newest = str(page[0].get(MODIFIED) or "") or None
             break
+    except AuthError:
+        raise  # a refused token pauses the job (executor); it is no evidence
     except ZohoError as exc:
         ctx.progress.note(ctx.name, f"could not read the module's newest change ({exc.code})")
         return {}
@@ -84,6 +86,8 @@ async def judge(
             read += len(page)
             if len(fresh) < len(page):
                 break
+    except AuthError:
+        raise  # a refused token pauses the job (executor); it is no evidence
     except ZohoError as exc:
         text = f"the records changed since could not be read ({exc.code})"
         return Evidence("OUTCOME_UNKNOWN", text), []

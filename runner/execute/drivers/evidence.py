@@ -29,7 +29,7 @@ from runner.execute.context import JobContext
 from runner.execute.drivers.bulk_steps import fact, remember
 from runner.zoho import endpoints, record_reads
 from runner.zoho import records as zrecords
-from runner.zoho.errors import ZohoError
+from runner.zoho.errors import AuthError, ZohoError
 
 #: Records of the view journaled before a schedule: the whole view up to 2,000 (10 pages of
 #: 200, the reach of `page` before page tokens, API_NOTES §13), so that for most views a
@@ -76,6 +76,8 @@ async def take_baseline(
             rows.extend(page)
             if len(rows) >= SAMPLE:
                 break
+    except AuthError:
+        raise  # a refused token pauses the job (executor); it is no evidence
     except ZohoError as exc:
         ctx.progress.note(ctx.name, f"could not sample the view first ({exc.code}); going on")
         return {}
@@ -102,6 +104,8 @@ async def judge_update(
         rows = await zrecords.get_records(
             ctx.client, ctx.job.module, list(before), [*values, MODIFIED]
         )
+    except AuthError:
+        raise  # a refused token pauses the job (executor); it is no evidence
     except ZohoError as exc:
         return Evidence("OUTCOME_UNKNOWN", f"the sampled records could not be read ({exc.code})")
     changed = sum(
@@ -125,6 +129,8 @@ async def judge_delete(ctx: JobContext, base: Mapping[str, Any]) -> Evidence:
         rows = await zrecords.get_records(ctx.client, ctx.job.module, list(before), ["id"])
         gone = set(before) - {str(r["id"]) for r in rows}
         listed = await listed_deleted(ctx, gone) if gone else set()
+    except AuthError:
+        raise  # a refused token pauses the job (executor); it is no evidence
     except ZohoError as exc:
         return Evidence("OUTCOME_UNKNOWN", f"the sampled records could not be read ({exc.code})")
     text = (

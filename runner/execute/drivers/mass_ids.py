@@ -140,6 +140,8 @@ async def _batch(
             ctx.progress.note(ctx.name, f"batch {number}: {answer.explain(ctx.name)}; verifying")
             try:
                 reached = await verify(todo, answer.intent.created_at)
+            except AuthError:
+                raise  # a refused token pauses the job (executor); it is no evidence
             except ZohoError as exc:
                 why = f"answer lost and the records could not be read back ({exc.code})"
                 by_id.update((o.record_id, o) for o in _unknown(todo, why))

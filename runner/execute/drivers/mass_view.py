@@ -99,6 +99,8 @@ async def _too_big(ctx: JobContext, cvid: str) -> tuple[JobError | None, int | N
     """The view's size, checked before scheduling (a territory only narrows it)."""
     try:
         count = await metadata.record_count(ctx.client, ctx.job.module, cvid)
+    except AuthError:
+        raise  # a refused token pauses the job (executor); it is no evidence
     except ZohoError as exc:
         ctx.progress.note(ctx.name, f"could not count the view first ({exc.code}); going on")
         return None, None
