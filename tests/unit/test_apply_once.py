@@ -345,7 +345,9 @@ async def test_lost_upsert_create_is_counted_from_the_records(tmp_path: Path) ->
     assert len(jobs) == 1
     assert result.counts["added"] == 6
     assert result.counts["updated"] == 0
+    assert (result.counts["sampled"], result.counts["changed"]) == (6, 6)
     assert result.status == "COMPLETED"
+    assert "APPLIED (the Zoho job id was in the lost answer)" in (result.skipped_reason or "")
 
 
 async def test_lost_insert_create_is_counted_not_failed(tmp_path: Path) -> None:

@@ -51,6 +51,14 @@ MAX_CREATES = 3  # tries at an update/upsert part whose create answers get lost
 EVIDENCE_CHECKS = 3  # looks at the records, a backoff apart, before a lost create is resent
 
 
+@dataclass(frozen=True)
+class Settled:
+    """A part whose lost create the records show to have run: its rows as found."""
+
+    rows: list[ResultRow]
+    text: str
+
+
 @dataclass
 class _Import:
     """One run of one bulk write job: its parts and what each came to."""
@@ -64,6 +72,15 @@ class _Import:
     results: dict[int, list[ResultRow]] = field(default_factory=dict)
     finished_rows: int = 0
     downloads: int = 0
+    settled: list[str] = field(default_factory=list)  # parts a lost create's evidence settled
+    looked_up: int = 0  # rows those parts looked up among the records, and found
+    found: int = 0
+
+    def settle(self, rows: list[ResultRow], text: str) -> None:
+        """Count a part whose lost create the records showed to have run."""
+        self.settled.append(text)
+        self.looked_up += len(rows)
+        self.found += sum(1 for r in rows if r.status)
 
     async def part(self, part: Part) -> PartEnd:
         """One part, from the journal if an earlier attempt finished it."""
@@ -71,7 +88,8 @@ class _Import:
         result_zip = ctx.work_dir / f"result-{k}.zip"
         done = bulk_steps.fact(ctx, f"result:{k}")
         if done is not None and "evidence" in done:  # a lost create that evidence settled
-            self.results[k] = [ResultRow(*cells) for cells in done["evidence"]]
+            rows = self.results[k] = [ResultRow(*cells) for cells in done["evidence"]]
+            self.settle(rows, str(done.get("text", "")))
             return "done"
         if done is not None:
             self.job_ids.append(str(done["job_id"]))
@@ -83,12 +101,14 @@ class _Import:
         created = await self.create(part)
         if isinstance(created, str):
             return created
-        if isinstance(created, list):  # evidence showed the lost create ran
-            self.results[k] = created
-            outcomes = [outcome(row, part.first + i + 1) for i, row in enumerate(created)]
-            cells = [[r.status, r.record_id, r.errors] for r in created]
+        if isinstance(created, Settled):  # the lost create ran, as the records show
+            rows, text = created.rows, created.text
+            self.results[k] = rows
+            outcomes = [outcome(row, part.first + i + 1) for i, row in enumerate(rows)]
+            cells = [[r.status, r.record_id, r.errors] for r in rows]
             bulk_steps.remember(ctx, f"result:{k}", endpoints.records(ctx.job.module),
-                                {"evidence": cells}, outcomes)  # fmt: skip
+                                {"evidence": cells, "text": text}, outcomes)  # fmt: skip
+            self.settle(rows, text)
             return "done"
         intent, job_id = created
         self.job_ids.append(job_id)
@@ -125,7 +145,7 @@ class _Import:
         bulk_steps.remember(ctx, f"result:{k}", urlsplit(status.download_url).path, fact, outcomes)
         return "done"
 
-    async def create(self, part: Part) -> tuple[Any, str] | list[ResultRow] | PartEnd:
+    async def create(self, part: Part) -> tuple[Any, str] | Settled | PartEnd:
         """Upload if needed, then create part K's job; its intent and Zoho job id (or, for
         a lost create that evidence shows ran, the rows as evidence found them)."""
         ctx, job, k = self.ctx, self.job, part.index
@@ -187,8 +207,9 @@ class _Import:
                 seen, rows = await bulk_evidence.judge(ctx, mark, keys)
             why = f"part {k}: {answer.explain(ctx.name)}; evidence: {seen.text}"
             if seen.verdict == "APPLIED":
-                ctx.progress.note(ctx.name, f"{why}: APPLIED")
-                return rows
+                why += ": APPLIED (the Zoho job id was in the lost answer)"
+                ctx.progress.note(ctx.name, why)
+                return Settled(rows, why)
             if seen.verdict == "NOT_APPLIED" and attempt + 1 < tries:
                 ctx.progress.note(ctx.name, f"{why}: NOT_APPLIED; an {job.operation} is safe to "
                                   "repeat")  # fmt: skip
@@ -246,6 +267,8 @@ class _Import:
         failed = len(outcomes) - ok
         counts = {"total": total, "succeeded": ok, "failed": failed, "added": tally["ADDED"],
                   "updated": tally["UPDATED"], "not_processed": total - len(outcomes)}  # fmt: skip
+        if self.settled:  # as for a mass job settled from evidence (mass_view.py)
+            counts.update(sampled=self.looked_up, changed=self.found)
         status: JobStatus
         if running:
             status = "RUNNING"
@@ -258,6 +281,7 @@ class _Import:
             polls=ctx.polls, calls=bulk_steps.calls_made(ctx, self.downloads),
             errors=tuple(self.errors), outcomes=tuple(outcomes),
             files=(FileRef("bulk_write_result", str(dest), total),),
+            skipped_reason="; ".join(self.settled) or None,
         )  # fmt: skip
 
 
