@@ -58,7 +58,7 @@ class Lost:
         return (
             f"the request {self.intent.request.method} {self.intent.request.path} of job "
             f"{job!r} was sent (attempt {self.intent.attempt}) but its answer was lost; "
-            "Zoho may or may not have acted on it, so it is not sent again"
+            "Zoho may or may not have acted on it"
         )
 
 

@@ -4,11 +4,13 @@ Concurrency has two levels: every job whose needs are met runs at once, and ever
 of every job goes through the one transport whose cap is `--concurrency`. So a 50,000-id
 job keeps 10 batches in flight under `--concurrency 10`, and two jobs share the cap.
 
-Apply-once: a job whose content fingerprint already COMPLETED on this org is UNCHANGED and
-not sent again, unless `--replace` names it. A bulk read changes nothing on the org, so it
-always runs (a fresh export is the point). On resume, jobs that ended in the interrupted
-run keep their result; only the unfinished ones run, and their drivers skip every step
-the journal has an answer for.
+Apply-once (ledger.py): a job whose content fingerprint is APPLIED on this org is
+UNCHANGED and not sent again, unless `--replace` names it; `--retry-failed` sends only
+what it left failed; an UNKNOWN entry stops the job until `--replace`. A bulk read changes
+nothing on the org, so it always runs (a fresh export is the point). On resume, jobs that
+ended in the interrupted run keep their result; only the unfinished ones run, and their
+drivers skip every step the journal has an answer for. A driver that escapes with a
+refused token leaves its job RUNNING with every Zoho job id it got, so resume polls them.
 """
 
 from __future__ import annotations

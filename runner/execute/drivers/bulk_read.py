@@ -155,7 +155,8 @@ class _Export:
             # costs credits (API_NOTES §3.4), never data, so a lost answer is asked again.
             ctx.progress.note(ctx.name, f"{answer.explain(ctx.name)}; a read is safe to repeat")
         if not isinstance(answer, Answered):
-            return self.result("FAILED", JobError("OUTCOME_UNKNOWN", answer.explain(ctx.name)))
+            why = f"{answer.explain(ctx.name)}; every answer was lost, so the export stops here"
+            return self.result("FAILED", JobError("OUTCOME_UNKNOWN", why))
         assert answer.zoho_job_id is not None
         if answer.replayed:
             ctx.progress.note(ctx.name, f"page {page}: polling Zoho job {answer.zoho_job_id}")

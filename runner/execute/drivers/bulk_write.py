@@ -214,11 +214,12 @@ class _Import:
                 ctx.progress.note(ctx.name, f"{why}: NOT_APPLIED; an {job.operation} is safe to "
                                   "repeat")  # fmt: skip
                 continue
-            fix = f"check the org, then apply with --replace {job.name}"
+            fix = f"not sent again: check the org, then apply with --replace {job.name}"
             self.errors.append(JobError(OUTCOME_UNKNOWN, f"{why}; {fix}"))
             return "lost"
         if not isinstance(answer, Answered):
-            self.errors.append(JobError(OUTCOME_UNKNOWN, f"part {k}: {answer.explain(ctx.name)}"))
+            why = f"part {k}: {answer.explain(ctx.name)}; not sent again"
+            self.errors.append(JobError(OUTCOME_UNKNOWN, why))
             return "lost"
         assert answer.zoho_job_id is not None
         return answer.intent, answer.zoho_job_id

@@ -179,7 +179,7 @@ async def _schedule(
         if seen.verdict == "APPLIED":
             return await _applied(ops, ctx, answer, seen, base)
         if seen.verdict == "OUTCOME_UNKNOWN" or sends + 1 >= MAX_PROBES:
-            fix = f"check the org, then apply with --replace {ctx.name} to send it again"
+            fix = f"not sent again: check the org, then apply with --replace {ctx.name}"
             return _failed(ops, ctx, JobError(OUTCOME_UNKNOWN, f"{why}; {fix}"))
         ctx.progress.note(ctx.name, f"{why}: NOT_APPLIED, sending it again")
         sends += 1
