@@ -40,7 +40,8 @@ def counts_text(counts: Mapping[str, int]) -> str:
     """A run's counts in a few words: "58/60 succeeded, 2 failed" (or every count as is)."""
     if "total" in counts and "succeeded" in counts:
         text = f"{counts['succeeded']}/{counts['total']} succeeded"
-        return text + (f", {counts['failed']} failed" if counts.get("failed") else "")
+        text += f", {counts['failed']} failed" if counts.get("failed") else ""
+        return text + (" by --retry-failed" if RETRIED in counts else "")
     return ", ".join(f"{k} {v}" for k, v in counts.items()) or "no counts"
 
 
