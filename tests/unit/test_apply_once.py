@@ -322,6 +322,71 @@ async def test_lost_delete_schedule_from_a_crashed_process_is_applied(tmp_path: 
     )  # fmt: skip
 
 
+class FailReads(httpx.AsyncBaseTransport):
+    """Answers 500 to record reads by id while `on` (a passing outage of the API)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.on = inner, False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.on and request.method == "GET" and "ids" in request.url.params:
+            body = {"code": "INTERNAL_ERROR", "details": {}, "message": "oops", "status": "error"}
+            return httpx.Response(500, json=body)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_unreadable_evidence_leaves_the_job_in_flight_not_unknown(
+    tmp_path: Path,
+) -> None:
+    """Records that cannot be read back just now (5xx, after patient tries) give no
+    verdict: the job stays RUNNING for resume, never OUTCOME_UNKNOWN (soak seed 87)."""
+    job = MassUpdateJob(name="a", module="Accounts", cvid=ACCOUNTS_VIEW,
+                        values={"Industry": "Education"})  # fmt: skip
+    outage: list[FailReads] = []
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        outage.append(FailReads(inner))
+        return LoseAnswer(outage[0], "/actions/mass_update", deliver=True)
+
+    async with harness(tmp_path, wrap=wrap) as h:
+        await take_baseline(h.context(job), ACCOUNTS_VIEW, ["Industry"])
+        outage[0].on = True
+        first = await MassUpdateDriver().run(h.context(job))
+        outage[0].on = False
+        await h.clock.sleep(600)  # the lost job runs to its end meanwhile
+        second = await MassUpdateDriver().run(h.context(job))
+        jobs = await sim_jobs(h)
+    assert first.status == "RUNNING"
+    assert "could not be read yet (INTERNAL_ERROR)" in (first.skipped_reason or "")
+    assert "resume to settle it" in (first.skipped_reason or "")
+    assert second.status in ("COMPLETED", "PARTIAL")
+    assert "APPLIED" in (second.skipped_reason or "")
+    assert len(jobs) == 1
+
+
+async def test_settling_adds_up_across_resumes_with_a_short_deadline(tmp_path: Path) -> None:
+    """With a deadline shorter than the settle wait, the first look is journaled and the
+    job left in flight; the resume's look, agreeing, settles it (soak seed 100)."""
+    job = MassDeleteJob(name="j", module="Leads", cvid=JUNK_VIEW)
+    async with harness(tmp_path) as h:
+        ctx = h.context(job, deadline=2.0)
+        await take_baseline(ctx, JUNK_VIEW, [])
+        h.journal.record_intent(RUN_ID, "j", "schedule", RequestSummary.of(
+            "POST", "/crm/v8/Leads/actions/mass_delete", '{"cvid": "554023000000091999", "ids": []}'
+        ))  # fmt: skip
+        await mass_delete.schedule_mass_delete(h.client, "Leads", JUNK_VIEW)
+        await h.clock.sleep(600)
+        first = await MassDeleteDriver().run(ctx)
+        await h.clock.sleep(10)
+        second = await MassDeleteDriver().run(h.context(job, deadline=2.0))
+        jobs = await sim_jobs(h)
+    assert first.status == "RUNNING"
+    assert "may still be working through the view" in (first.skipped_reason or "")
+    assert second.status == "COMPLETED"
+    assert second.counts["succeeded"] == jobs[0]["counts"]["succeeded"]  # type: ignore[index]
+    assert len(jobs) == 1
+
+
 # --- 6: a lost bulk write create is settled from the records ------------------------------
 async def test_lost_upsert_create_is_counted_from_the_records(tmp_path: Path) -> None:
     """An upsert whose create answer was lost after Zoho ran it: the rows are found among the

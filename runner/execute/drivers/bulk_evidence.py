@@ -21,7 +21,7 @@ from typing import Any
 from runner.execute.context import JobContext
 from runner.execute.drivers.bulk_parts import ResultRow
 from runner.execute.drivers.bulk_steps import fact, remember
-from runner.execute.drivers.evidence import Evidence, Verdict
+from runner.execute.drivers.evidence import Evidence, Verdict, patiently, unreadable
 from runner.manifest.model import BulkWriteJob
 from runner.zoho import endpoints, record_reads
 from runner.zoho.bulk_write import ColumnMapping
@@ -46,13 +46,16 @@ async def watermark(ctx: JobContext, part: int, key: ColumnMapping | None) -> Ma
     known = fact(ctx, name)
     if known is not None or key is None:
         return known or {}
-    newest: str | None = None
-    try:
+
+    async def newest_change() -> str | None:
         async for page in record_reads.list_records(
             ctx.client, ctx.job.module, [MODIFIED], sort_by=MODIFIED, sort_order="desc", limit=1
         ):
-            newest = str(page[0].get(MODIFIED) or "") or None
-            break
+            return str(page[0].get(MODIFIED) or "") or None
+        return None
+
+    try:
+        newest = await patiently(ctx, newest_change)
     except AuthError:
         raise  # a refused token pauses the job (executor); it is no evidence
     except ZohoError as exc:
@@ -72,25 +75,26 @@ async def judge(
         return Evidence("OUTCOME_UNKNOWN", "no watermark was read before the request"), []
     newest = mark.get("newest")
     since = record_reads.parse_zoho_time(str(newest)) if newest else float("-inf")
-    found: dict[str, tuple[str, bool]] = {}
-    read = 0
-    try:
+
+    async def changed_since() -> dict[str, tuple[str, bool]]:
+        found: dict[str, tuple[str, bool]] = {}  # key value → (record id, created since)
         async for page in record_reads.list_records(
             ctx.client, ctx.job.module, [str(field), CREATED, MODIFIED],
             sort_by=MODIFIED, sort_order="desc", limit=SCAN_LIMIT,
         ):  # fmt: skip
             fresh = [r for r in page if _after(r.get(MODIFIED), since)]
             for r in fresh:
-                added = _after(r.get(CREATED), since)
-                found.setdefault(str(r.get(field)), (str(r["id"]), added))
-            read += len(page)
+                found.setdefault(str(r.get(field)), (str(r["id"]), _after(r.get(CREATED), since)))
             if len(fresh) < len(page):
                 break
+        return found
+
+    try:
+        found = await patiently(ctx, changed_since)
     except AuthError:
         raise  # a refused token pauses the job (executor); it is no evidence
     except ZohoError as exc:
-        text = f"the records changed since could not be read ({exc.code})"
-        return Evidence("OUTCOME_UNKNOWN", text), []
+        return unreadable(exc, "the records changed since"), []
     rows = []
     for key in keys:
         hit = found.get(key)

@@ -206,6 +206,9 @@ class _Import:
                 await ctx.clock.sleep(wait)
                 seen, rows = await bulk_evidence.judge(ctx, mark, keys)
             why = f"part {k}: {answer.explain(ctx.name)}; evidence: {seen.text}"
+            if seen.verdict == "UNSETTLED":  # no verdict yet: the part waits for resume
+                ctx.progress.note(ctx.name, f"{why}; resume to settle it")
+                return "running"
             if seen.verdict == "APPLIED":
                 why += ": APPLIED (the Zoho job id was in the lost answer)"
                 ctx.progress.note(ctx.name, why)

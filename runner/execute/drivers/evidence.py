@@ -21,12 +21,13 @@ ours, so clock skew cannot turn a change into "no change".
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from runner.execute.context import JobContext
+from runner.execute.context import POLL_RETRY_ON, JobContext
 from runner.execute.drivers.bulk_steps import fact, remember
+from runner.execute.poll import retry_after_of
 from runner.zoho import endpoints, record_reads
 from runner.zoho import records as zrecords
 from runner.zoho.errors import AuthError, ZohoError
@@ -35,11 +36,16 @@ from runner.zoho.errors import AuthError, ZohoError
 #: 200, the reach of `page` before page tokens, API_NOTES §13), so that for most views a
 #: lost answer can still be counted exactly; a larger view is sampled.
 SAMPLE = 2_000
+T = TypeVar("T")
 BASELINE = "baseline"
+LOOK = "evidence:look"
 MODIFIED = "Modified_Time"
 DELETED_PAGES = 10  # newest first: beyond the lost job's own, look this many pages further
 
-Verdict = Literal["APPLIED", "NOT_APPLIED", "OUTCOME_UNKNOWN"]
+#: UNSETTLED: the records could not be read just now (5xx, 429, a dropped connection,
+#: even after a few patient tries): no verdict yet, the job stays in flight for resume.
+Verdict = Literal["APPLIED", "NOT_APPLIED", "OUTCOME_UNKNOWN", "UNSETTLED"]
+READ_TRIES = 4  # tries at one evidence read that fails for a passing reason
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,27 @@ class Evidence:
     sampled: int = 0
     changed: int = 0
     complete: bool = False  # the sample is the job's whole target: `changed` is its count
+
+
+async def patiently(ctx: JobContext, read: Callable[[], Awaitable[T]]) -> T:
+    """`read()`, tried again after a passing failure (as a poll is), within the deadline."""
+    for attempt in range(READ_TRIES):
+        try:
+            return await read()
+        except POLL_RETRY_ON as exc:
+            wait = retry_after_of(exc)
+            wait = ctx.poll_backoff.delay(attempt) if wait is None else wait
+            if attempt + 1 == READ_TRIES or ctx.clock.now() + wait > ctx.deadline:
+                raise
+            await ctx.clock.sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def unreadable(exc: ZohoError, what: str) -> Evidence:
+    """No verdict from a failed read: UNSETTLED if it may pass, else OUTCOME_UNKNOWN."""
+    if isinstance(exc, POLL_RETRY_ON):
+        return Evidence("UNSETTLED", f"{what} could not be read yet ({exc.code})")
+    return Evidence("OUTCOME_UNKNOWN", f"{what} could not be read ({exc.code})")
 
 
 async def take_baseline(
@@ -70,12 +97,18 @@ async def take_baseline(
     if known is not None or not read:
         return known or {}
     wanted = [*fields, MODIFIED] if fields else [MODIFIED]
-    rows: list[dict[str, Any]] = []
-    try:
-        async for page in record_reads.list_records(ctx.client, ctx.job.module, wanted, cvid=cvid):
+
+    async def sample_view() -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        pages = record_reads.list_records(ctx.client, ctx.job.module, wanted, cvid=cvid)
+        async for page in pages:
             rows.extend(page)
             if len(rows) >= SAMPLE:
                 break
+        return rows
+
+    try:
+        rows = await patiently(ctx, sample_view)
     except AuthError:
         raise  # a refused token pauses the job (executor); it is no evidence
     except ZohoError as exc:
@@ -101,13 +134,16 @@ async def judge_update(
     if not before:
         return Evidence("NOT_APPLIED", "the view was empty before the request", 0, 0)
     try:
-        rows = await zrecords.get_records(
-            ctx.client, ctx.job.module, list(before), [*values, MODIFIED]
+        rows = await patiently(
+            ctx,
+            lambda: zrecords.get_records(
+                ctx.client, ctx.job.module, list(before), [*values, MODIFIED]
+            ),
         )
     except AuthError:
         raise  # a refused token pauses the job (executor); it is no evidence
     except ZohoError as exc:
-        return Evidence("OUTCOME_UNKNOWN", f"the sampled records could not be read ({exc.code})")
+        return unreadable(exc, "the sampled records")
     changed = sum(
         1
         for r in rows
@@ -126,13 +162,15 @@ async def judge_delete(ctx: JobContext, base: Mapping[str, Any]) -> Evidence:
     if not before:
         return Evidence("NOT_APPLIED", "the view was empty before the request", 0, 0)
     try:
-        rows = await zrecords.get_records(ctx.client, ctx.job.module, list(before), ["id"])
+        rows = await patiently(
+            ctx, lambda: zrecords.get_records(ctx.client, ctx.job.module, list(before), ["id"])
+        )
         gone = set(before) - {str(r["id"]) for r in rows}
-        listed = await listed_deleted(ctx, gone) if gone else set()
+        listed = await patiently(ctx, lambda: listed_deleted(ctx, gone)) if gone else set()
     except AuthError:
         raise  # a refused token pauses the job (executor); it is no evidence
     except ZohoError as exc:
-        return Evidence("OUTCOME_UNKNOWN", f"the sampled records could not be read ({exc.code})")
+        return unreadable(exc, "the sampled records")
     text = (
         f"{len(gone)} of {len(before)} sampled records of the view are gone, "
         f"{len(listed)} of them in the deleted records"
@@ -151,3 +189,25 @@ async def listed_deleted(ctx: JobContext, ids: set[str]) -> set[str]:
         if found == ids or pages >= DELETED_PAGES + len(ids) // 200:
             break
     return found
+
+
+@dataclass(frozen=True)
+class Look:
+    """The last evidence look at a lost job's records: how many had changed, and when."""
+
+    changed: int
+    at: float
+
+
+def last_look(ctx: JobContext) -> Look | None:
+    """The latest look journaled by `remember_look` in this run, if any."""
+    found = fact(ctx, LOOK)
+    if not found:
+        return None
+    return Look(int(found["changed"]), float(found["at"]))
+
+
+def remember_look(ctx: JobContext, seen: Evidence) -> None:
+    """Journal this look (a fact: it adds up across resumes)."""
+    look = {"changed": seen.changed, "at": ctx.clock.now()}
+    remember(ctx, LOOK, endpoints.records(ctx.job.module), look)

@@ -12,9 +12,11 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from runner.execute.context import Answered, JobContext, Recorded
 from runner.execute.drivers.bulk_steps import fact_outcomes, remember
+from runner.execute.drivers.evidence import patiently
 from runner.execute.journal import RequestSummary
 from runner.execute.results import JobError
 from runner.outcome import OUTCOME_UNKNOWN, RecordOutcome, count_succeeded
@@ -139,7 +141,9 @@ async def _batch(
         if verified is None:
             ctx.progress.note(ctx.name, f"batch {number}: {answer.explain(ctx.name)}; verifying")
             try:
-                reached = await verify(todo, answer.intent.created_at)
+                reached = await patiently(
+                    ctx, partial(verify, list(todo), answer.intent.created_at)
+                )
             except AuthError:
                 raise  # a refused token pauses the job (executor); it is no evidence
             except ZohoError as exc:

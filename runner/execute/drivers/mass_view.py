@@ -178,6 +178,8 @@ async def _schedule(
         why = f"{answer.explain(ctx.name)}; evidence: {seen.text}"
         if seen.verdict == "APPLIED":
             return await _applied(ops, ctx, answer, seen, base)
+        if seen.verdict == "UNSETTLED":
+            return _unsettled(ops, ctx, why)
         if seen.verdict == "OUTCOME_UNKNOWN" or sends + 1 >= MAX_PROBES:
             fix = f"not sent again: check the org, then apply with --replace {ctx.name}"
             return _failed(ops, ctx, JobError(OUTCOME_UNKNOWN, f"{why}; {fix}"))
@@ -190,23 +192,26 @@ async def _applied(
 ) -> JobResult:
     """A lost request that evidence shows Zoho carried out (its job id unknown): wait
     until the sampled records stop changing, which is when that job has ended, then
-    count from them: exactly when the sample is the whole view, else not at all."""
+    count from them: exactly when the sample is the whole view, else not at all.
+
+    Each look is journaled, so the looks add up across resumes: a run with a deadline
+    shorter than SETTLE_WAIT still settles, one resume later."""
     for check in range(SETTLE_CHECKS):
-        if ctx.clock.now() + SETTLE_WAIT > ctx.deadline:
-            note = (
-                f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED, and the lost "
-                "job is still working through the view; resume to settle it"
-            )
-            return JobResult(ctx.name, ops.kind, ctx.job.module, "RUNNING",
-                             skipped_reason=note)  # fmt: skip
+        before = evidence.last_look(ctx)
+        evidence.remember_look(ctx, seen)
+        waited = SETTLE_WAIT if before is None else ctx.clock.now() - before.at
+        if before is not None and before.changed == seen.changed and waited >= SETTLE_WAIT:
+            break  # unchanged for SETTLE_WAIT: the lost job has ended
+        wait = SETTLE_WAIT if before is None else max(0.0, SETTLE_WAIT - waited)
+        if check + 1 == SETTLE_CHECKS or ctx.clock.now() + wait > ctx.deadline:
+            why = f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED, and the lost job"
+            return _unsettled(ops, ctx, f"{why} may still be working through the view")
         ctx.progress.note(ctx.name, f"evidence: {seen.text}; waiting for it to settle")
-        await ctx.clock.sleep(SETTLE_WAIT)
+        await ctx.clock.sleep(wait or SETTLE_WAIT)
         again = await ops.judge(ctx, base)
-        settled = again.changed == seen.changed
-        if again.verdict == "APPLIED":
-            seen = again
-        if settled or check + 1 == SETTLE_CHECKS:
-            break
+        if again.verdict != "APPLIED":  # unreadable just now: look again after a wait
+            again = seen
+        seen = again
     why = f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED"
     counts = {"sampled": seen.sampled, "changed": seen.changed}
     if seen.complete:
@@ -222,6 +227,13 @@ async def _applied(
     status: JobStatus = "PARTIAL" if counts.get("failed") else "COMPLETED"
     return JobResult(ctx.name, ops.kind, ctx.job.module, status, counts=counts,
                      skipped_reason=why)  # fmt: skip
+
+
+def _unsettled(ops: ViewOps, ctx: JobContext, why: str) -> JobResult:
+    """No verdict yet: the job stays in flight (RUNNING), and resume looks again."""
+    note = f"{why}; resume to settle it"
+    ctx.progress.note(ctx.name, note)
+    return JobResult(ctx.name, ops.kind, ctx.job.module, "RUNNING", skipped_reason=note)
 
 
 def _failed(ops: ViewOps, ctx: JobContext, error: JobError) -> JobResult:
