@@ -1,22 +1,25 @@
 """Settling a lost schedule answer from evidence (Zoho has no list-jobs endpoint, API_NOTES §8).
 
-Before a mass job by custom view is scheduled, a sample of the view (up to 200 records,
-one GET) is journaled as the job's *baseline*: ids, and for an update the target fields
+Before a mass job by custom view is scheduled, the view (all of it up to 2,000 records,
+1-10 GETs) is journaled as the job's *baseline*: ids, and for an update the target fields
 and `Modified_Time` of each, with the view's record count. When the schedule's answer is
 lost, the same records are read again by id:
 
-- update: a sampled record whose `Modified_Time` moved and that now holds every new value
-  was changed after the request → APPLIED;
-- delete: a sampled record that is gone, and listed by the deleted-records API
+- update: a record whose `Modified_Time` moved and that now holds every new value was
+  changed after the request → APPLIED;
+- delete: a record that is gone, and listed by the deleted-records API
   (`/{module}/deleted`, API_NOTES §13) → APPLIED;
 - none of them changed → NOT_APPLIED: the request may be sent again, still guarded by
   Zoho's ALREADY_SCHEDULED (a lost job that is queued but not started yet refuses the
   new one, and the driver then waits and looks again);
-- no baseline, or the records could not be read → OUTCOME_UNKNOWN: never sent again
-  without `--replace`.
+- the records cannot be read just now (5xx, 429, a dropped connection, after patient
+  tries) → UNSETTLED: no verdict, the job stays in flight and resume looks again;
+- no baseline, or a read Zoho refuses → OUTCOME_UNKNOWN: never sent again without
+  `--replace`. A refused token is no evidence at all: it pauses the job.
 
 The comparison is of Zoho's own values before and after, never of Zoho's clock against
-ours, so clock skew cannot turn a change into "no change".
+ours, so clock skew cannot turn a change into "no change". Each look at a settling job
+is journaled (`remember_look`), so looks add up across resumes.
 """
 
 from __future__ import annotations
