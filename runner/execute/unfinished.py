@@ -72,7 +72,9 @@ def in_flight(journal: Journal, run: RunRow) -> list[str]:
             by_job.setdefault(intent.job, []).append(intent)
     for job, intents in by_job.items():
         ids = list(dict.fromkeys(i.zoho_job_id for i in intents if i.zoho_job_id))
-        lost = sum(1 for i in intents if i.state in ("PENDING", "UNKNOWN"))
+        lost = sum(
+            1 for i in intents if i.state in ("PENDING", "UNKNOWN") and i.request.method == "POST"
+        )
         parts = [f"Zoho job {', '.join(ids)} in flight"] if ids else []
         if lost:
             parts.append(f"{lost} request(s) whose answer was lost")
