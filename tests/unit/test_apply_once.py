@@ -55,6 +55,18 @@ def leads_update(ids: list[str], value: str = "Contacted") -> MassUpdateJob:
     )
 
 
+def leads_import(tmp_path: Path, operation: str, *, rows: int) -> BulkWriteJob:
+    """A bulk write of `rows` new Leads (Last_Name, Email) from a CSV in `tmp_path`."""
+    csv_file = tmp_path / f"{operation}.csv"
+    lines = "".join(f"Ito{n},ito{n}@example.com\n" for n in range(rows))
+    csv_file.write_text("last,email\n" + lines, encoding="utf-8")
+    return BulkWriteJob(
+        name="ins", module="Leads", operation=operation, file=csv_file,  # type: ignore[arg-type]
+        find_by="Email" if operation != "insert" else None,
+        field_mappings=(FieldMapping("Last_Name", "last"), FieldMapping("Email", "email")),
+    )  # fmt: skip
+
+
 class FailPolls(httpx.AsyncBaseTransport):
     """Answers 401 INVALID_TOKEN to status polls while `on` (an expired static token)."""
 
@@ -418,15 +430,7 @@ async def test_lost_upsert_create_is_counted_from_the_records(tmp_path: Path) ->
 async def test_lost_insert_create_is_counted_not_failed(tmp_path: Path) -> None:
     """A lost insert that Zoho ran is found by its first mapped field among the records
     created since: ADDED, not 'FAILED not_processed', and never inserted twice."""
-    csv_file = tmp_path / "new.csv"
-    csv_file.write_text(
-        "last,email\n" + "".join(f"Ito{n},ito{n}@example.com\n" for n in range(6)),
-        encoding="utf-8",
-    )
-    job = BulkWriteJob(
-        name="ins", module="Leads", operation="insert", file=csv_file,
-        field_mappings=(FieldMapping("Last_Name", "last"), FieldMapping("Email", "email")),
-    )  # fmt: skip
+    job = leads_import(tmp_path, "insert", rows=6)
 
     def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
         return LoseAnswer(inner, "/crm/bulk/v8/write", deliver=True)
@@ -443,12 +447,7 @@ async def test_lost_insert_create_is_counted_not_failed(tmp_path: Path) -> None:
 async def test_lost_insert_with_no_trace_is_unknown_not_resent(tmp_path: Path) -> None:
     """A lost insert that left no record is OUTCOME_UNKNOWN (a queued job could still add
     the rows), never sent a second time."""
-    csv_file = tmp_path / "new.csv"
-    csv_file.write_text("last,email\nIto,ito@example.com\n", encoding="utf-8")
-    job = BulkWriteJob(
-        name="ins", module="Leads", operation="insert", file=csv_file,
-        field_mappings=(FieldMapping("Last_Name", "last"), FieldMapping("Email", "email")),
-    )  # fmt: skip
+    job = leads_import(tmp_path, "insert", rows=1)
 
     def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
         return LoseAnswer(inner, "/crm/bulk/v8/write", deliver=False)

@@ -127,15 +127,20 @@ async def take_baseline(
     return base
 
 
+def _no_sample(base: Mapping[str, Any]) -> Evidence:
+    """The verdict when there is no sampled record to look at."""
+    if not base:
+        return Evidence("OUTCOME_UNKNOWN", "no sample of the view was taken before the request")
+    return Evidence("NOT_APPLIED", "the view was empty before the request", 0, 0)
+
+
 async def judge_update(
     ctx: JobContext, base: Mapping[str, Any], values: Mapping[str, Any], holds: Any
 ) -> Evidence:
     """Did a lost mass update by view reach the sampled records? (module docstring)"""
     before: Mapping[str, Mapping[str, Any]] = base.get("records") or {}
-    if not base:
-        return Evidence("OUTCOME_UNKNOWN", "no sample of the view was taken before the request")
     if not before:
-        return Evidence("NOT_APPLIED", "the view was empty before the request", 0, 0)
+        return _no_sample(base)
     try:
         rows = await patiently(
             ctx,
@@ -160,10 +165,8 @@ async def judge_update(
 async def judge_delete(ctx: JobContext, base: Mapping[str, Any]) -> Evidence:
     """Did a lost mass delete by view reach the sampled records? (module docstring)"""
     before: Mapping[str, Any] = base.get("records") or {}
-    if not base:
-        return Evidence("OUTCOME_UNKNOWN", "no sample of the view was taken before the request")
     if not before:
-        return Evidence("NOT_APPLIED", "the view was empty before the request", 0, 0)
+        return _no_sample(base)
     try:
         rows = await patiently(
             ctx, lambda: zrecords.get_records(ctx.client, ctx.job.module, list(before), ["id"])
