@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
-from runner.cli import main
+try:
+    from runner.cli import main
+except KeyboardInterrupt:  # ^C while Python is still importing: nothing has started yet
+    raise SystemExit(130) from None
 
 raise SystemExit(main())

@@ -159,7 +159,10 @@ def _log_crash() -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        return 130
     try:
         return _dispatch(args)
     except ManifestError as exc:

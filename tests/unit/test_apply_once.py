@@ -399,6 +399,30 @@ async def test_settling_adds_up_across_resumes_with_a_short_deadline(tmp_path: P
     assert len(jobs) == 1
 
 
+async def test_a_look_that_cannot_be_read_never_settles_a_count(tmp_path: Path) -> None:
+    """While settling, a second look that cannot be read leaves the job in flight; it is
+    never taken as agreeing with the first one (soak seed 19: counted too early)."""
+    from runner.execute.context import Lost
+    from runner.execute.drivers import mass_view
+
+    job = MassDeleteJob(name="j", module="Leads", cvid=JUNK_VIEW)
+
+    class Blind:
+        kind = "mass_delete"
+
+        async def judge(self, ctx: Any, base: Any) -> evidence.Evidence:
+            return evidence.Evidence("UNSETTLED", "the sampled records could not be read yet")
+
+    async with harness(tmp_path) as h:
+        ctx = h.context(job)
+        sent = h.journal.record_intent(RUN_ID, "j", "schedule", RequestSummary.of("POST", "/x"))
+        lost = Lost(h.journal.get_intent(sent))  # type: ignore[arg-type]
+        first = evidence.Evidence("APPLIED", "5 of 10 gone", 10, 5, True)
+        result = await mass_view._applied(Blind(), ctx, lost, first, {})  # type: ignore[arg-type]
+    assert result.status == "RUNNING"
+    assert "could not be read yet" in (result.skipped_reason or "")
+
+
 # --- 6: a lost bulk write create is settled from the records ------------------------------
 async def test_lost_upsert_create_is_counted_from_the_records(tmp_path: Path) -> None:
     """An upsert whose create answer was lost after Zoho ran it: the rows are found among the

@@ -44,10 +44,14 @@ from runner.zoho import bulk_write, endpoints
 from runner.zoho.bulk_write import BulkWriteStatus, ColumnMapping
 from runner.zoho.errors import AuthError, ZohoError
 
-MAX_UPLOADS = 3  # uploads of one part whose answers were lost before giving up
+#: Uploads of one part whose answers were lost before giving up: an upload creates no
+#: record, so this only bounds a run of bad luck (soak: 5xx on 1 request in 10, and the
+#: count goes on across resumes).
+MAX_UPLOADS = 8
 PartEnd = Literal["done", "lost", "running", "stop"]
 
-MAX_CREATES = 3  # tries at an update/upsert part whose create answers get lost
+MAX_CREATES = 5  # tries at an update/upsert part whose create answers get lost (and whose
+# records show each time that it did not run)
 EVIDENCE_CHECKS = 3  # looks at the records, a backoff apart, before a lost create is resent
 
 

@@ -209,8 +209,8 @@ async def _applied(
         ctx.progress.note(ctx.name, f"evidence: {seen.text}; waiting for it to settle")
         await ctx.clock.sleep(wait or SETTLE_WAIT)
         again = await ops.judge(ctx, base)
-        if again.verdict != "APPLIED":  # unreadable just now: look again after a wait
-            again = seen
+        if again.verdict != "APPLIED":  # no fresh look to compare: never settle on a stale one
+            return _unsettled(ops, ctx, f"{lost.explain(ctx.name)}; evidence: {again.text}")
         seen = again
     why = f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED"
     counts = {"sampled": seen.sampled, "changed": seen.changed}
