@@ -124,7 +124,8 @@ def summary_lines(run: RunResult) -> list[str]:
     for j in run.jobs:
         parts = [f"{j.name:<{width}}", f"{j.kind:<11}", f"{j.module:<12}", f"{j.status:<9}"]
         if j.counts_unknown:
-            parts.append(f"{j.counts.get('total', '?')} in view, counts unknown")
+            seen = j.counts.get("view_count")
+            parts.append(f"{seen} in view, counts unknown" if seen else "counts unknown")
         elif "total" in j.counts:
             parts.append(f"{j.counts.get('succeeded', 0)}/{j.counts['total']} ok")
         if j.records_failed:

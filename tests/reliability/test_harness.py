@@ -132,7 +132,7 @@ def test_view_job_settled_from_evidence_checks() -> None:
     assert [f.category for f in check_zoho_job("d", "mass_update", "Deals", miscounted, [one])] == [
         "wrong count"
     ]
-    unknown = _said([], "COMPLETED", total=10, sampled=5, changed=5)
+    unknown = _said([], "COMPLETED", view_count=12, sampled=5, changed=5)
     told = check_zoho_job("d", "mass_update", "Deals", unknown, [one])
     assert [f.category for f in told] == ["reported unknown"]
     off = _said([], "COMPLETED", total=12, sampled=5, changed=5)

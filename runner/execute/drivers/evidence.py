@@ -157,9 +157,10 @@ async def judge_update(
         for r in rows
         if r.get(MODIFIED) != before.get(str(r["id"]), {}).get(MODIFIED) and holds(r)
     )
-    text = f"{changed} of {len(before)} sampled records of the view changed to the new values"
+    # A sampled record that no longer exists (deleted meanwhile) was in no job: not counted.
+    text = f"{changed} of {len(rows)} sampled records of the view changed to the new values"
     verdict: Verdict = "APPLIED" if changed else "NOT_APPLIED"
-    return Evidence(verdict, text, len(before), changed, bool(base.get("complete")))
+    return Evidence(verdict, text, len(rows), changed, bool(base.get("complete")))
 
 
 async def judge_delete(ctx: JobContext, base: Mapping[str, Any]) -> Evidence:

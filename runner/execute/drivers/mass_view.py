@@ -222,7 +222,9 @@ async def _applied(
     else:
         why += " (the Zoho job id was in the lost answer, so its counts are unknown)"
         if isinstance(base.get("count"), int):
-            counts["total"] = base["count"]  # the view's size when the job was scheduled
+            # The view's size when it was counted, before the schedule: not the job's total
+            # (another job may change the view in between), so it is not filed as one.
+            counts["view_count"] = base["count"]
     ctx.progress.note(ctx.name, why)
     status: JobStatus = "PARTIAL" if counts.get("failed") else "COMPLETED"
     return JobResult(ctx.name, ops.kind, ctx.job.module, status, counts=counts,
