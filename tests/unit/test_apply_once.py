@@ -519,3 +519,25 @@ async def test_resume_refuses_to_send_other_bytes_than_journaled(tmp_path: Path)
             await MassUpdateDriver().run(ctx)
         calls = h.app.state.sim.calls
     assert not [c for c in calls if c["method"] == "POST"]
+
+
+async def test_a_sampled_record_deleted_meanwhile_makes_the_count_unknown(
+    tmp_path: Path,
+) -> None:
+    """When a record of the whole-view sample was deleted by someone else before the lost
+    job was judged, the job is no longer counted exactly (soak seed 244)."""
+    job = MassUpdateJob(name="a", module="Accounts", cvid=ACCOUNTS_VIEW,
+                        values={"Industry": "Education"})  # fmt: skip
+    async with harness(tmp_path) as h:
+        ctx = h.context(job)
+        base = await take_baseline(ctx, ACCOUNTS_VIEW, ["Industry"], count=240)
+        first = next(iter(base["records"]))
+        await mass_update.schedule_mass_update(
+            h.client, "Accounts", ACCOUNTS_VIEW, {"Industry": "Education"}
+        )
+        await h.clock.sleep(600)
+        whole = await MassUpdateDriver().judge(ctx, base)
+        await mass_delete.mass_delete_ids(h.client, "Accounts", [first])
+        moved = await MassUpdateDriver().judge(ctx, base)
+    assert (whole.verdict, whole.complete) == ("APPLIED", True)
+    assert (moved.verdict, moved.complete) == ("APPLIED", False)
