@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,18 +68,38 @@ def leads_import(tmp_path: Path, operation: str, *, rows: int) -> BulkWriteJob:
     )  # fmt: skip
 
 
-class FailPolls(httpx.AsyncBaseTransport):
-    """Answers 401 INVALID_TOKEN to status polls while `on` (an expired static token)."""
+class Refuse(httpx.AsyncBaseTransport):
+    """While `on`, answers GETs that `match` with Zoho's error envelope (a token that
+    expired: 401 INVALID_TOKEN; a passing outage: 500 INTERNAL_ERROR)."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner, self.on = inner, True
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        match: Callable[[httpx.Request], bool],
+        *,
+        status: int = 401,
+        code: str = "INVALID_TOKEN",
+        on: bool = False,
+    ) -> None:
+        self.inner, self.match, self.status, self.code, self.on = inner, match, status, code, on
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.on and request.method == "GET" and "job_id" in request.url.params:
-            body = {"code": "INVALID_TOKEN", "details": {}, "message": "invalid oauth token",
-                    "status": "error"}  # fmt: skip
-            return httpx.Response(401, json=body)
+        if self.on and request.method == "GET" and self.match(request):
+            body = {"code": self.code, "details": {}, "message": "refused", "status": "error"}
+            return httpx.Response(self.status, json=body)
         return await self.inner.handle_async_request(request)
+
+
+def polls(request: httpx.Request) -> bool:
+    return "job_id" in request.url.params
+
+
+def account_reads(request: httpx.Request) -> bool:
+    return request.url.path.endswith("/Accounts")
+
+
+def reads_by_id(request: httpx.Request) -> bool:
+    return "ids" in request.url.params
 
 
 # --- 1 and 9: an unfinished run is never silently replaced --------------------------------
@@ -188,10 +209,10 @@ async def test_expired_token_keeps_the_job_in_flight_and_resume_finishes_it(
     run resumable); with a good token the resume polls that job, and Zoho has one job."""
     job = MassUpdateJob(name="a", module="Accounts", cvid=ACCOUNTS_VIEW,
                         values={"Industry": "Education"})  # fmt: skip
-    faults: list[FailPolls] = []
+    faults: list[Refuse] = []
 
     def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
-        faults.append(FailPolls(inner))
+        faults.append(Refuse(inner, polls, on=True))
         return faults[0]
 
     async with harness(tmp_path, wrap=wrap) as h:
@@ -211,20 +232,6 @@ async def test_expired_token_keeps_the_job_in_flight_and_resume_finishes_it(
     assert len(jobs) == 1
 
 
-class RefuseReads(httpx.AsyncBaseTransport):
-    """Answers 401 INVALID_TOKEN to record reads while `on` (a token that expired)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner, self.on = inner, False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.on and request.method == "GET" and request.url.path.endswith("/Accounts"):
-            body = {"code": "INVALID_TOKEN", "details": {}, "message": "invalid oauth token",
-                    "status": "error"}  # fmt: skip
-            return httpx.Response(401, json=body)
-        return await self.inner.handle_async_request(request)
-
-
 async def test_a_refused_token_while_reading_evidence_pauses_not_unknown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -233,10 +240,10 @@ async def test_a_refused_token_while_reading_evidence_pauses_not_unknown(
     token the resume settles it from the records, and Zoho has one job."""
     job = MassUpdateJob(name="a", module="Accounts", cvid=ACCOUNTS_VIEW,
                         values={"Industry": "Education"})  # fmt: skip
-    reads: list[RefuseReads] = []
+    reads: list[Refuse] = []
 
     def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
-        reads.append(RefuseReads(inner))
+        reads.append(Refuse(inner, account_reads))
         return LoseAnswer(reads[0], "/actions/mass_update", deliver=True)
 
     async with harness(tmp_path, wrap=wrap) as h:
@@ -335,19 +342,6 @@ async def test_lost_delete_schedule_from_a_crashed_process_is_applied(tmp_path: 
     )  # fmt: skip
 
 
-class FailReads(httpx.AsyncBaseTransport):
-    """Answers 500 to record reads by id while `on` (a passing outage of the API)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner, self.on = inner, False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.on and request.method == "GET" and "ids" in request.url.params:
-            body = {"code": "INTERNAL_ERROR", "details": {}, "message": "oops", "status": "error"}
-            return httpx.Response(500, json=body)
-        return await self.inner.handle_async_request(request)
-
-
 async def test_unreadable_evidence_leaves_the_job_in_flight_not_unknown(
     tmp_path: Path,
 ) -> None:
@@ -355,10 +349,10 @@ async def test_unreadable_evidence_leaves_the_job_in_flight_not_unknown(
     verdict: the job stays RUNNING for resume, never OUTCOME_UNKNOWN (soak seed 87)."""
     job = MassUpdateJob(name="a", module="Accounts", cvid=ACCOUNTS_VIEW,
                         values={"Industry": "Education"})  # fmt: skip
-    outage: list[FailReads] = []
+    outage: list[Refuse] = []
 
     def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
-        outage.append(FailReads(inner))
+        outage.append(Refuse(inner, reads_by_id, status=500, code="INTERNAL_ERROR"))
         return LoseAnswer(outage[0], "/actions/mass_update", deliver=True)
 
     async with harness(tmp_path, wrap=wrap) as h:
