@@ -134,3 +134,18 @@ async def deleted_records(
         if not rows or not sub(resp.body, "info").get("more_records"):
             return
         page += 1
+
+
+async def newest_change(client: ZohoClient, module: str, *, deleted: bool = False) -> str | None:
+    """Zoho's stamp of the module's newest change (`Modified_Time`), or with `deleted` of
+    its newest deletion (`deleted_time`); None for a module with none. A watermark in
+    Zoho's own clock: later changes are the ones stamped after it (§13)."""
+    if deleted:
+        async for gone in deleted_records(client, module, per_page=1):
+            return gone[0].deleted_time
+        return None
+    modified = "Modified_Time"
+    pages = list_records(client, module, [modified], sort_by=modified, sort_order="desc", limit=1)
+    async for page in pages:
+        return str(page[0].get(modified) or "") or None
+    return None

@@ -29,6 +29,7 @@ from runner.zoho.record_reads import (
     DeletedRecord,
     deleted_records,
     list_records,
+    newest_change,
     parse_zoho_time,
 )
 from tests.unit.zoho_fixtures import Recorder, client
@@ -218,6 +219,21 @@ async def test_deleted_records_after_ids_and_cvid_deletes() -> None:
     assert parse_zoho_time(entries[-1].deleted_time) == T0 + 5
     assert parse_zoho_time(entries[0].deleted_time) == T0 + 10  # job reached it at +10.3 s
     assert entries[-1].display_name
+
+
+async def test_newest_change_is_zohos_own_stamp_of_the_last_change_and_deletion() -> None:
+    """The watermarks evidence compares against: the newest Modified_Time and the newest
+    deleted_time, each as Zoho stamped it; None when there is no deletion yet."""
+    async with live() as s:
+        assert await newest_change(s.zc, "Leads", deleted=True) is None
+        s.clock.advance(40)
+        await mass_update_ids(s.zc, "Leads", [rid(1, 5)], {"Lead_Status": "Contacted"})
+        s.clock.advance(10)
+        await mass_delete_ids(s.zc, "Leads", [rid(1, 6)])
+        modified = await newest_change(s.zc, "Leads")
+        deleted = await newest_change(s.zc, "Leads", deleted=True)
+    assert modified is not None and parse_zoho_time(modified) == T0 + 40
+    assert deleted is not None and parse_zoho_time(deleted) == T0 + 50
 
 
 async def test_deleted_records_type_and_none() -> None:

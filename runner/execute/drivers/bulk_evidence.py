@@ -21,7 +21,8 @@ from typing import Any
 from runner.execute.context import JobContext
 from runner.execute.drivers.bulk_parts import ResultRow
 from runner.execute.drivers.bulk_steps import fact, remember
-from runner.execute.drivers.evidence import Evidence, Verdict, patiently, unreadable
+from runner.execute.drivers.evidence import Evidence, Verdict, unreadable
+from runner.execute.drivers.patient import patiently
 from runner.manifest.model import BulkWriteJob
 from runner.zoho import endpoints, record_reads
 from runner.zoho.bulk_write import ColumnMapping
@@ -47,15 +48,10 @@ async def watermark(ctx: JobContext, part: int, key: ColumnMapping | None) -> Ma
     if known is not None or key is None:
         return known or {}
 
-    async def newest_change() -> str | None:
-        async for page in record_reads.list_records(
-            ctx.client, ctx.job.module, [MODIFIED], sort_by=MODIFIED, sort_order="desc", limit=1
-        ):
-            return str(page[0].get(MODIFIED) or "") or None
-        return None
-
     try:
-        newest = await patiently(ctx, newest_change)
+        newest = await patiently(
+            ctx, lambda: record_reads.newest_change(ctx.client, ctx.job.module)
+        )
     except AuthError:
         raise  # a refused token pauses the job (executor); it is no evidence
     except ZohoError as exc:

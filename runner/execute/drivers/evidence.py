@@ -17,6 +17,9 @@ lost, the same records are read again by id:
 - no baseline, or a read Zoho refuses → OUTCOME_UNKNOWN: never sent again without
   `--replace`. A refused token is no evidence at all: it pauses the job.
 
+A count from the sample is exact only when no record outside it joined the view meanwhile
+(outsiders.py).
+
 The comparison is of Zoho's own values before and after, never of Zoho's clock against
 ours, so clock skew cannot turn a change into "no change". Each look at a settling job
 is journaled (`remember_look`), so looks add up across resumes.
@@ -24,13 +27,14 @@ is journaled (`remember_look`), so looks add up across resumes.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from runner.execute.context import POLL_RETRY_ON, JobContext
 from runner.execute.drivers.bulk_steps import fact, remember
-from runner.execute.poll import retry_after_of
+from runner.execute.drivers.outsiders import watermark
+from runner.execute.drivers.patient import patiently
 from runner.zoho import endpoints, record_reads
 from runner.zoho import records as zrecords
 from runner.zoho.errors import AuthError, ZohoError
@@ -39,7 +43,6 @@ from runner.zoho.errors import AuthError, ZohoError
 #: 200, the reach of `page` before page tokens, API_NOTES §13), so that for most views a
 #: lost answer can still be counted exactly; a larger view is sampled.
 SAMPLE = 2_000
-T = TypeVar("T")
 BASELINE = "baseline"
 LOOK = "evidence:look"
 MODIFIED = "Modified_Time"
@@ -48,7 +51,6 @@ DELETED_PAGES = 10  # newest first: beyond the lost job's own, look this many pa
 #: UNSETTLED: the records could not be read just now (5xx, 429, a dropped connection,
 #: even after a few patient tries): no verdict yet, the job stays in flight for resume.
 Verdict = Literal["APPLIED", "NOT_APPLIED", "OUTCOME_UNKNOWN", "UNSETTLED"]
-READ_TRIES = 4  # tries at one evidence read that fails for a passing reason
 
 
 @dataclass(frozen=True)
@@ -60,20 +62,6 @@ class Evidence:
     sampled: int = 0
     changed: int = 0
     complete: bool = False  # the sample is the job's whole target: `changed` is its count
-
-
-async def patiently(ctx: JobContext, read: Callable[[], Awaitable[T]]) -> T:
-    """`read()`, tried again after a passing failure (as a poll is), within the deadline."""
-    for attempt in range(READ_TRIES):
-        try:
-            return await read()
-        except POLL_RETRY_ON as exc:
-            wait = retry_after_of(exc)
-            wait = ctx.poll_backoff.delay(attempt) if wait is None else wait
-            if attempt + 1 == READ_TRIES or ctx.clock.now() + wait > ctx.deadline:
-                raise
-            await ctx.clock.sleep(wait)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def unreadable(exc: ZohoError, what: str) -> Evidence:
@@ -100,6 +88,8 @@ async def take_baseline(
     if known is not None or not read:
         return known or {}
     wanted = [*fields, MODIFIED] if fields else [MODIFIED]
+    # Read before the view: a record that joins it after this read is newer than the mark.
+    mark = await watermark(ctx, deleting=not fields)
 
     async def sample_view() -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -121,7 +111,7 @@ async def take_baseline(
     whole = len(rows) < SAMPLE or (count is not None and len(sample) >= count)
     base = {
         "cvid": cvid, "fields": list(fields), "records": sample, "count": count,
-        "complete": whole and not narrowed,
+        "complete": whole and not narrowed, "watermark": mark,
     }  # fmt: skip
     remember(ctx, BASELINE, endpoints.records(ctx.job.module), base)
     return base

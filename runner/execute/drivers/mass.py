@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from runner.execute.context import JobContext
-from runner.execute.drivers import evidence
+from runner.execute.drivers import evidence, outsiders
 from runner.execute.drivers.mass_ids import run_batches
 from runner.execute.drivers.mass_view import run_by_view
 from runner.execute.results import JobResult, JobStatus, RecordOutcome
@@ -50,6 +50,10 @@ class _MassDriver(ABC):
     @abstractmethod
     async def judge(self, ctx: JobContext, base: Mapping[str, Any]) -> evidence.Evidence:
         """Whether a lost schedule took effect, from the baseline (evidence.py)."""
+
+    @abstractmethod
+    async def outsiders(self, ctx: JobContext, base: Mapping[str, Any]) -> int | None:
+        """Records outside the baseline the job may have reached (evidence.outsiders)."""
 
     @abstractmethod
     async def schedule(self, ctx: JobContext) -> str:
@@ -134,6 +138,11 @@ class MassUpdateDriver(_MassDriver):
             ctx, base, job.values, lambda r: _holds(r, job.values, job.over_write)
         )
 
+    async def outsiders(self, ctx: JobContext, base: Mapping[str, Any]) -> int | None:
+        job = ctx.job
+        assert isinstance(job, MassUpdateJob)
+        return await outsiders.outsiders(ctx, base, lambda r: _holds(r, job.values, job.over_write))
+
     async def schedule(self, ctx: JobContext) -> str:
         job = ctx.job
         assert isinstance(job, MassUpdateJob)
@@ -169,6 +178,9 @@ class MassDeleteDriver(_MassDriver):
 
     async def judge(self, ctx: JobContext, base: Mapping[str, Any]) -> evidence.Evidence:
         return await evidence.judge_delete(ctx, base)
+
+    async def outsiders(self, ctx: JobContext, base: Mapping[str, Any]) -> int | None:
+        return await outsiders.outsiders(ctx, base)
 
     async def schedule(self, ctx: JobContext) -> str:
         job = ctx.job

@@ -16,7 +16,7 @@ from functools import partial
 
 from runner.execute.context import Answered, JobContext, Recorded
 from runner.execute.drivers.bulk_steps import fact_outcomes, remember
-from runner.execute.drivers.evidence import patiently
+from runner.execute.drivers.patient import patiently
 from runner.execute.journal import RequestSummary
 from runner.execute.results import JobError
 from runner.outcome import OUTCOME_UNKNOWN, RecordOutcome, count_succeeded

@@ -47,6 +47,8 @@ class ViewOps(Protocol):
 
     async def judge(self, ctx: JobContext, base: Mapping[str, Any]) -> evidence.Evidence: ...
 
+    async def outsiders(self, ctx: JobContext, base: Mapping[str, Any]) -> int | None: ...
+
     async def schedule(self, ctx: JobContext) -> str: ...
 
     async def status(self, ctx: JobContext, job_id: str) -> MassJobStatus: ...
@@ -214,6 +216,14 @@ async def _applied(
         seen = again
     why = f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED"
     counts = {"sampled": seen.sampled, "changed": seen.changed}
+    joined = await ops.outsiders(ctx, base) if seen.complete else None
+    if seen.complete and joined != 0:
+        seen = replace(seen, complete=False)
+        why += (
+            "; whether records outside the sample joined the view meanwhile is unknown"
+            if joined is None
+            else f"; {joined} records outside the sample joined the view meanwhile"
+        )
     if seen.complete:
         failed = seen.sampled - seen.changed
         counts.update(total=seen.sampled, succeeded=seen.changed, failed=failed,
