@@ -232,8 +232,10 @@ async def test_newest_change_is_zohos_own_stamp_of_the_last_change_and_deletion(
         await mass_delete_ids(s.zc, "Leads", [rid(1, 6)])
         modified = await newest_change(s.zc, "Leads")
         deleted = await newest_change(s.zc, "Leads", deleted=True)
-    assert modified is not None and parse_zoho_time(modified) == T0 + 40
-    assert deleted is not None and parse_zoho_time(deleted) == T0 + 50
+    assert modified is not None
+    assert parse_zoho_time(modified) == T0 + 40
+    assert deleted is not None
+    assert parse_zoho_time(deleted) == T0 + 50
 
 
 async def test_deleted_records_type_and_none() -> None:
