@@ -16,8 +16,11 @@ from runner.execute.results import TargetKind
 from runner.zoho.auth import Credentials, Target, target_from_env
 from runner.zoho.transport import LimitedTransport
 
-#: Host name the in-process simulator answers on; never resolved, never on the network.
-SIM_BASE = "http://sim.local"
+#: Where the in-process simulator answers: the ASGI transport never opens a socket, and a
+#: loopback name keeps the token on this machine by rule too (runner.zoho.hosts), so the
+#: simulator's absolute download URLs, built from this host, are loopback ones.
+SIM_BASE = "http://127.0.0.1"
+SIM_SOURCES = {"api": "--sim", "accounts": "--sim", "upload": "--sim"}
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,9 @@ def sim_connection(*, clock: Clock, seed: int = 1, records: int = 300) -> Connec
     app = create_app(build_demo_org(seed=seed, records=records), clock=clock)
     transport = httpx.ASGITransport(app=app)
     creds = Credentials(access_token=str(app.state.access_token))
-    target = Target(SIM_BASE, SIM_BASE, SIM_BASE, creds, dc="sim", env="simulator")
+    target = Target(
+        SIM_BASE, SIM_BASE, SIM_BASE, creds, dc="sim", env="simulator", sources=SIM_SOURCES
+    )
     return Connection(target, transport, "sim")
 
 

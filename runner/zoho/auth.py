@@ -35,7 +35,7 @@ ENVIRONMENTS: Mapping[str, str] = {
     "developer": "developer",
 }
 _REFRESH_VARS = ("ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN")
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})  # this machine: http allowed
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,8 @@ class Target:
     credentials: Credentials
     dc: str = "us"
     env: str = "production"
+    # role ("api", "accounts", "upload") → where its host came from, for error messages
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def describe(self) -> dict[str, str]:
         """What reports and plans may show about the target: hosts, never secrets."""
@@ -80,7 +82,7 @@ def _url(environ: Mapping[str, str], name: str, default: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TargetError(f"{name}={value!r} is not an http(s) URL")
-    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK:
         # A token sent over plain http to another machine would be readable on the way.
         raise TargetError(f"{name} must use https unless it points at this machine (127.0.0.1)")
     return value.rstrip("/")
@@ -99,7 +101,7 @@ def target_from_env(environ: Mapping[str, str]) -> Target:
             "no Zoho target: set ZOHO_ACCESS_TOKEN, or ZOHO_CLIENT_ID + ZOHO_CLIENT_SECRET + "
             "ZOHO_REFRESH_TOKEN (with ZOHO_DC or ZOHO_API_DOMAIN), or use --sim"
         )
-    dc = (environ.get("ZOHO_DC") or "us").strip().lower()
+    dc = (environ.get("ZOHO_DC") or "").strip().lower() or "us"
     if dc not in DATA_CENTRES:
         known = ", ".join(DATA_CENTRES)
         raise TargetError(f"ZOHO_DC={dc!r} is not a data centre; use one of {known}")
@@ -115,10 +117,18 @@ def target_from_env(environ: Mapping[str, str]) -> Target:
         refresh_token=given["ZOHO_REFRESH_TOKEN"] or None,
     )
     api_domain = _url(environ, "ZOHO_API_DOMAIN", api)
-    if urlsplit(api_domain).hostname in _LOOPBACK:
+    from_dc = f"ZOHO_DC={dc}" + ("" if (environ.get("ZOHO_DC") or "").strip() else " default")
+    default_from = from_dc
+    if urlsplit(api_domain).hostname in LOOPBACK:
         # A simulator on this machine serves every host; never fall back to Zoho's own
         # accounts or upload servers (that would send the local token to the internet).
         accounts = upload = api_domain
+        default_from = "as ZOHO_API_DOMAIN"
+    sources = {
+        "api": _source(environ, "ZOHO_API_DOMAIN", from_dc + _env_note(env)),
+        "accounts": _source(environ, "ZOHO_ACCOUNTS_URL", default_from),
+        "upload": _source(environ, "ZOHO_UPLOAD_DOMAIN", default_from),
+    }
     return Target(
         api_domain=api_domain,
         accounts_url=_url(environ, "ZOHO_ACCOUNTS_URL", accounts),
@@ -126,7 +136,17 @@ def target_from_env(environ: Mapping[str, str]) -> Target:
         credentials=creds,
         dc=dc,
         env=env,
+        sources=sources,
     )
+
+
+def _source(environ: Mapping[str, str], name: str, default: str) -> str:
+    """Where a host came from: the variable that set it, or how it was derived."""
+    return name if (environ.get(name) or "").strip() else default
+
+
+def _env_note(env: str) -> str:
+    return "" if env == "production" else f", ZOHO_ENV={env}"
 
 
 # Sends a form POST and returns (HTTP status, parsed JSON body); the client provides it.

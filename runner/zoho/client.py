@@ -8,7 +8,9 @@ Retry rules (API_NOTES §5.3, §8; DESIGN.md):
   with `request_was_processed=False`, and 429 is retried only if `retry_refused_posts`;
 - a connection that never opened is retried for every method (Zoho never saw it);
 - 401 INVALID_TOKEN refreshes the token once and sends the request again.
-httpx exceptions are translated here, once, `from exc`; nothing else imports httpx errors.
+Every URL passes `HostPolicy.check` (runner.zoho.hosts) before a token is fetched or a byte
+sent, and redirects are never followed, so the token reaches only the target's own hosts.
+httpx exceptions are translated here, once, `from exc`, naming the host that was tried.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from runner import __version__
 from runner.clock import Clock
 from runner.zoho.auth import Target, TokenSource
 from runner.zoho.errors import (
+    HostRefused,
     OutcomeUnknown,
     RateLimited,
     ServerError,
@@ -35,6 +38,7 @@ from runner.zoho.errors import (
     ZohoError,
     error_from_response,
 )
+from runner.zoho.hosts import HostPolicy, shown
 from runner.zoho.retry import RetryPolicy, fits_deadline, parse_retry_after, was_sent
 
 log = logging.getLogger("runner.zoho")
@@ -45,6 +49,7 @@ Base = Literal["api", "upload"]
 # (field name, (file name, open binary file, content type)) for a multipart upload
 FilesFactory = Callable[[], Mapping[str, tuple[str, Any, str]]]
 T = TypeVar("T")
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 @dataclass(frozen=True)
@@ -103,12 +108,15 @@ class ZohoClient:
         self.retry = retry or RetryPolicy()
         self.retry_refused_posts = retry_refused_posts
         self.tokens = tokens or TokenSource(target, clock=clock)
+        self.hosts = HostPolicy(target)
         self.calls = 0  # HTTP requests sent, retries included
         self._rng = rng or random.Random()
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=timeout,
-            follow_redirects=False,  # SDK8 api_http_connector.py: allow_redirects=False
+            # SDK8 api_http_connector.py: allow_redirects=False. Following one would send
+            # the token wherever a Location header points; a 3xx is an error (_answer).
+            follow_redirects=False,
             headers={"User-Agent": f"zcrm-runner/{__version__}"},
         )
 
@@ -178,7 +186,7 @@ class ZohoClient:
             return self._answer(resp, allow_record_errors)
 
         is_safe = method == "GET" if safe is None else safe
-        return await self._retrying(method, path, once, safe=is_safe, deadline=deadline)
+        return await self._retrying(method, url, once, safe=is_safe, deadline=deadline)
 
     async def download(self, path: str, dest: Path, *, deadline: float | None = None) -> Path:
         """Stream a file to `dest` (via `dest.part`), never whole in memory; retried."""
@@ -198,11 +206,11 @@ class ZohoClient:
                         async for chunk in resp.aiter_bytes():
                             out.write(chunk)
             except httpx.TransportError as exc:
-                raise TransportError(f"GET {path}: {_describe(exc)}", sent=was_sent(exc)) from exc
+                raise self._transport_error("GET", url, exc) from exc
             part.replace(dest)
             return dest
 
-        return await self._retrying("GET", path, once, safe=True, deadline=deadline)
+        return await self._retrying("GET", url, once, safe=True, deadline=deadline)
 
     async def post_form(self, url: str, form: Mapping[str, str]) -> tuple[int, Any]:
         """An unauthenticated form POST (the token refresh): status and JSON, errors included."""
@@ -214,20 +222,33 @@ class ZohoClient:
             return resp.status_code, _parse(resp)
 
         # A refresh mints a token but changes no records, so it may be retried like a read.
-        return await self._retrying("POST", httpx.URL(url).path, once, safe=True, auth=False)
+        return await self._retrying("POST", url, once, safe=True, auth=False)
 
     async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         self.calls += 1
         try:
             resp = await self._http.request(method, url, **kwargs)
         except httpx.TransportError as exc:
-            path = httpx.URL(url).path
-            raise TransportError(f"{method} {path}: {_describe(exc)}", sent=was_sent(exc)) from exc
+            raise self._transport_error(method, url, exc) from exc
         log.debug("%s %s -> %s", method, resp.url.path, resp.status_code)
         return resp
 
+    def _transport_error(self, method: str, url: str, exc: httpx.TransportError) -> TransportError:
+        """No answer, with the host tried and where it came from (ZOHO_DC default, a variable)."""
+        parsed = httpx.URL(url)
+        host = parsed.netloc.decode("ascii")
+        source = self.hosts.source(parsed)
+        named = f"{host} ({source})" if source else host
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):  # DNS and TLS too
+            text = f"could not connect to {named}: {method} {parsed.path}: {_describe(exc)}"
+        else:
+            text = f"{method} {parsed.path} on {named}: {_describe(exc)}"
+        return TransportError(text, sent=was_sent(exc))
+
     def _answer(self, resp: httpx.Response, allow_record_errors: bool) -> ZohoResponse:
         status, body = resp.status_code, _parse(resp)
+        if status in REDIRECTS:
+            raise _redirect_refused(resp)
         if 200 <= status < 300:
             if isinstance(body, Mapping) and body.get("status") == "error" and "code" in body:
                 raise error_from_response(status, body)  # seed 002: 202 ALREADY_SCHEDULED
@@ -247,13 +268,15 @@ class ZohoClient:
     async def _retrying(
         self,
         method: str,
-        path: str,
+        url: str,
         once: Callable[[Mapping[str, str]], Awaitable[T]],
         *,
         safe: bool,
         deadline: float | None = None,
         auth: bool = True,
     ) -> T:
+        # The one gate: every request, with a token or a refresh's secrets, passes here first.
+        path = self.hosts.check(method, url).path
         deadline = self.deadline if deadline is None else deadline
         attempt, refreshed = 0, False
         token = await self.tokens.get(self.post_form) if auth else ""
@@ -278,6 +301,21 @@ class ZohoClient:
                 await self.clock.sleep(wait)
                 if auth:
                     token = await self.tokens.get(self.post_form)
+
+
+def _redirect_refused(resp: httpx.Response) -> HostRefused:
+    """A 3xx names where it pointed; following it could carry the token to another host."""
+    asked = resp.request.url
+    try:
+        where = shown(asked.join(resp.headers.get("Location", "")))
+    except httpx.InvalidURL:
+        where = "an unreadable Location"
+    return HostRefused(
+        "REDIRECT_NOT_FOLLOWED",
+        f"{resp.request.method} {asked.path} on {asked.host} answered HTTP {resp.status_code}, "
+        f"a redirect to {where}; redirects are not followed, so the token was not sent there",
+        http_status=resp.status_code,
+    )
 
 
 def _describe(exc: httpx.TransportError) -> str:

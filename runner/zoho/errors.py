@@ -14,6 +14,7 @@
           ├── RateLimited          429 TOO_MANY_REQUESTS (.retry_after, seconds or None)
           ├── ServerError          5xx INTERNAL_ERROR / INTERNAL_SERVER_ERROR
           ├── TransportError       timeouts and dropped connections (httpx, translated once)
+          ├── HostRefused          a URL the token may not go to, or a redirect; nothing sent
           └── OutcomeUnknown       a POST that creates a job or changes records lost its answer
 
 `request_was_processed` says what a caller may do next: False = Zoho refused the request
@@ -106,6 +107,13 @@ class TransportError(ZohoError):
         super().__init__("TRANSPORT_ERROR", message)
         if not sent:  # the connection never opened, so Zoho never saw the request
             self.request_was_processed = False
+
+
+class HostRefused(ZohoError):
+    """A URL outside the target's hosts (runner.zoho.hosts), or a redirect: not sent, ever."""
+
+    def __init__(self, code: str, message: str, *, http_status: int | None = None) -> None:
+        super().__init__(code, message, http_status=http_status, resolution="")
 
 
 class OutcomeUnknown(ZohoError):

@@ -308,16 +308,16 @@ async def test_bulk_write_inprogress_spelling_from_seed_003() -> None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        (
-            "http://127.0.0.1:33489/v2/crm/673573045/bulk-write/554023000000506056/554023000000506056.zip",
-            "http://127.0.0.1:33489/v2/crm/673573045/bulk-write/554023000000506056/554023000000506056.zip",
+        (  # API_NOTES §4.5: SDK8's sample host (wire 12 has the simulator's loopback one)
+            "https://download-accl.zoho.com/v2/crm/673573045/bulk-write/554023000000506056/554023000000506056.zip",
+            "https://download-accl.zoho.com/v2/crm/673573045/bulk-write/554023000000506056/554023000000506056.zip",
         ),
         (
             "/v3/crm/org6196138/bulk-write/111111000000541958/111111000000541958.zip",
             "https://api.test/v3/crm/org6196138/bulk-write/111111000000541958/111111000000541958.zip",
         ),
     ],
-    ids=["absolute-wire-12", "relative-seed-003"],
+    ids=["absolute-sdk8-sample", "relative-seed-003"],
 )
 @pytest.mark.anyio
 async def test_bulk_write_result_download(tmp_path: Path, url: str, expected: str) -> None:

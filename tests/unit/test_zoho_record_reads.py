@@ -35,7 +35,7 @@ from runner.zoho.record_reads import (
 from tests.unit.zoho_fixtures import Recorder, client
 
 pytestmark = pytest.mark.anyio
-BASE = "http://sim.test"
+BASE = "http://127.0.0.1"  # loopback: the only place plain http may carry the token
 JUNK = "554023000000091999"  # DEMO_ORG: Leads with n % 10 == 0
 ALL_DEALS = "554023000000092001"
 EMPTY = "554023000000092003"
