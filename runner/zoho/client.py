@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,7 @@ Base = Literal["api", "upload"]
 FilesFactory = Callable[[], Mapping[str, tuple[str, Any, str]]]
 T = TypeVar("T")
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # any scheme, so HostPolicy sees it
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ class ZohoClient:
 
     def url(self, path: str, base: Base = "api") -> str:
         """An absolute URL as given; a path joined to the api (or upload) domain."""
-        if path.startswith(("http://", "https://")):
+        if _ABSOLUTE.match(path):
             return path
         root = self.target.upload_domain if base == "upload" else self.target.api_domain
         return root + ("" if path.startswith("/") else "/") + path

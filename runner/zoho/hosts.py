@@ -81,7 +81,10 @@ class HostPolicy:
 
     def check(self, method: str, url: str) -> httpx.URL:
         """The parsed URL if the token may go there; HostRefused (nothing sent) otherwise."""
-        parsed = httpx.URL(url)
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL:
+            raise HostRefused("HOST_REFUSED", f"{method}: a malformed URL was not sent") from None
         why = self._refusal(parsed)
         if why is not None:
             raise HostRefused(
