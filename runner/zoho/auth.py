@@ -81,9 +81,12 @@ def _url(environ: Mapping[str, str], name: str, default: str) -> str:
     value = (environ.get(name) or "").strip() or default
     parts = urlsplit(value)
     if "@" in parts.netloc:
-        # `https://www.zohoapis.com@evil.test` goes to evil.test; the value may hold a
-        # password, so it is not repeated.
-        raise TargetError(f"{name} must not carry a user name (user@host); give the host only")
+        # `https://www.zohoapis.com@evil.test` goes to evil.test; what precedes `@` may be a
+        # password, so only the host is repeated.
+        raise TargetError(
+            f"{name} must not carry a user name (user@host): it would go to {parts.hostname}; "
+            "give the host only"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TargetError(f"{name}={value!r} is not an http(s) URL")
     if parts.scheme == "http" and parts.hostname not in LOOPBACK:
