@@ -1,5 +1,5 @@
 """`/__sim__/`: test hooks with no auth (DESIGN §Simulator): call log, ground truth, reset,
-clock, forced failures and extra tokens."""
+clock, forced failures, extra tokens and a foreign host for download URLs."""
 
 from __future__ import annotations
 
@@ -39,6 +39,9 @@ class SimState:
     clock: Clock
     calls: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MAX_CALLS))
     forced: list[Forced] = field(default_factory=list)
+    # Set: bulk job answers give download URLs on this base instead of the simulator's own
+    # host, as a hostile or broken server might (the runner must refuse to follow them).
+    download_base: str | None = None
 
     def take_forced(self, path: str) -> e.SimError | None:
         for f in self.forced:
@@ -120,6 +123,7 @@ async def reset(request: Request) -> Response:
     state.org.reset()
     state.calls.clear()
     state.forced.clear()
+    state.download_base = None
     return JSONResponse({"reset": True})
 
 
@@ -153,6 +157,16 @@ async def fail(request: Request) -> Response:
     return JSONResponse({"path_prefix": state.forced[-1].path_prefix, "code": code})
 
 
+async def download_base(request: Request) -> Response:
+    """`{"base": "https://elsewhere.test"}` puts later download URLs there; `null` undoes it."""
+    state = _state(request)
+    base = (await _json(request)).get("base")
+    if base is not None and (not isinstance(base, str) or not base.startswith("http")):
+        return _bad("base must be an http(s) URL or null")
+    state.download_base = None if base is None else base.rstrip("/")
+    return JSONResponse({"base": state.download_base})
+
+
 async def tokens(request: Request) -> Response:
     """Mint a token for any user with chosen scopes (scope and permission tests), living
     `expires_in` seconds of the simulator's clock (default an hour; a short one lets a
@@ -182,4 +196,5 @@ def routes() -> list[BaseRoute]:
         Route("/clock", clock, methods=["POST"]),
         Route("/fail", fail, methods=["POST"]),
         Route("/tokens", tokens, methods=["POST"]),
+        Route("/download_base", download_base, methods=["POST"]),
     ]

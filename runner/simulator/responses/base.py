@@ -65,6 +65,11 @@ class Ctx:
         url = self.request.url
         return f"{url.scheme}://{url.netloc}"
 
+    def download_base(self) -> str | None:
+        """The foreign base `/__sim__/download_base` set for download URLs, if any."""
+        base: str | None = self.request.app.state.sim.download_base
+        return base
+
 
 Handler = Callable[[Ctx], Awaitable[Response]]
 

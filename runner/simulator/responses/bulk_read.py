@@ -56,7 +56,8 @@ def describe(ctx: Ctx, job: model.BulkReadJob) -> dict[str, Any]:
             "page": job.page,
             "per_page": model.PER_PAGE,
             "count": job.total,
-            "download_url": f"/crm/bulk/{version}/read/{job.id}/result",  # relative (§3.2)
+            # relative (§3.2), unless a test set a foreign base (/__sim__/download_base)
+            "download_url": f"{ctx.download_base() or ''}/crm/bulk/{version}/read/{job.id}/result",
             "more_records": job.more,
         }
         if job.next_token is not None:

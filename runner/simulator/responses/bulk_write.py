@@ -113,8 +113,10 @@ def _resource(job: model.BulkWriteJob, res: Resource, state: str, done: int) -> 
 
 
 def download_url(ctx: Ctx, job_id: str) -> str:
-    """Absolute, on this server (wire/README: a relative one is sent as `GET //path`)."""
-    return f"{ctx.base_url()}/v2/crm/{ctx.org.zgid}/bulk-write/{job_id}/{job_id}.zip"
+    """Absolute, on this server (wire/README: a relative one is sent as `GET //path`), or
+    on the base a test set with `/__sim__/download_base`."""
+    base = ctx.download_base() or ctx.base_url()
+    return f"{base}/v2/crm/{ctx.org.zgid}/bulk-write/{job_id}/{job_id}.zip"
 
 
 async def status(ctx: Ctx) -> Response:
