@@ -31,7 +31,6 @@ from runner import __version__
 from runner.clock import Clock
 from runner.zoho.auth import Target, TokenSource
 from runner.zoho.errors import (
-    HostRefused,
     OutcomeUnknown,
     RateLimited,
     ServerError,
@@ -39,7 +38,7 @@ from runner.zoho.errors import (
     ZohoError,
     error_from_response,
 )
-from runner.zoho.hosts import HostPolicy, shown
+from runner.zoho.hosts import REDIRECTS, HostPolicy, redirect_refused
 from runner.zoho.retry import RetryPolicy, fits_deadline, parse_retry_after, was_sent
 
 log = logging.getLogger("runner.zoho")
@@ -50,7 +49,6 @@ Base = Literal["api", "upload"]
 # (field name, (file name, open binary file, content type)) for a multipart upload
 FilesFactory = Callable[[], Mapping[str, tuple[str, Any, str]]]
 T = TypeVar("T")
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # any scheme, so HostPolicy sees it
 
 
@@ -250,7 +248,7 @@ class ZohoClient:
     def _answer(self, resp: httpx.Response, allow_record_errors: bool) -> ZohoResponse:
         status, body = resp.status_code, _parse(resp)
         if status in REDIRECTS:
-            raise _redirect_refused(resp)
+            raise redirect_refused(resp)
         if 200 <= status < 300:
             if isinstance(body, Mapping) and body.get("status") == "error" and "code" in body:
                 raise error_from_response(status, body)  # seed 002: 202 ALREADY_SCHEDULED
@@ -303,21 +301,6 @@ class ZohoClient:
                 await self.clock.sleep(wait)
                 if auth:
                     token = await self.tokens.get(self.post_form)
-
-
-def _redirect_refused(resp: httpx.Response) -> HostRefused:
-    """A 3xx names where it pointed; following it could carry the token to another host."""
-    asked = resp.request.url
-    try:
-        where = shown(asked.join(resp.headers.get("Location", "")))
-    except httpx.InvalidURL:
-        where = "an unreadable Location"
-    return HostRefused(
-        "REDIRECT_NOT_FOLLOWED",
-        f"{resp.request.method} {asked.path} on {asked.host} answered HTTP {resp.status_code}, "
-        f"a redirect to {where}; redirects are not followed, so the token was not sent there",
-        http_status=resp.status_code,
-    )
 
 
 def _describe(exc: httpx.TransportError) -> str:

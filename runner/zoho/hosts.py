@@ -14,7 +14,7 @@ A URL passes when it is
 Anything else (another host, plain http beyond this machine, a user name before the host,
 a look-alike such as `www.zohoapis.com.evil.test`, an IP address) raises HostRefused.
 Hosts are compared whole, as httpx parses them (the parse it connects with), never by
-suffix.
+suffix. A redirect answer is HostRefused too (`redirect_refused`): the client follows none.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ EXTRA_HOSTS: Mapping[str, tuple[str, ...]] = {
     "in": ("download-accl.zoho.in", "upload-accl.zoho.in"),
 }
 _PORTS = {"http": 80, "https": 443}
+REDIRECTS = frozenset({301, 302, 303, 307, 308})  # the client follows none (SDK8 neither)
 Origin = tuple[str, str, int]
 
 
@@ -118,3 +119,18 @@ class HostPolicy:
             return f"port {url.port} on {host}"
         where = "the simulator on this machine" if self.local else f"data centre {self._dc}"
         return f"{host} is not a host of this target ({where})"
+
+
+def redirect_refused(resp: httpx.Response) -> HostRefused:
+    """A 3xx names where it pointed; following it could carry the token to another host."""
+    asked = resp.request.url
+    try:
+        where = shown(asked.join(resp.headers.get("Location", "")))
+    except httpx.InvalidURL:
+        where = "an unreadable Location"
+    return HostRefused(
+        "REDIRECT_NOT_FOLLOWED",
+        f"{resp.request.method} {asked.path} on {asked.host} answered HTTP {resp.status_code}, "
+        f"a redirect to {where}; redirects are not followed, so the token was not sent there",
+        http_status=resp.status_code,
+    )
