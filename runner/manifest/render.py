@@ -32,8 +32,12 @@ from runner.manifest.template_env import (
 _MARKERS = ("{{", "{%", "{#")
 _MAX_OUTPUT = 1_000_000  # characters one operator may build; `'a' * 10**9` is refused
 _VIEW_METHODS = frozenset({"get", "items", "keys", "values"})  # env refuses all but get
-_FILE_TAGS = ((nodes.Include, "include"), (nodes.Import, "import"),
-              (nodes.FromImport, "import"), (nodes.Extends, "extends"))  # fmt: skip
+_FILE_TAGS: tuple[tuple[type[nodes.Node], str], ...] = (
+    (nodes.Include, "include"),
+    (nodes.Import, "import"),
+    (nodes.FromImport, "import"),
+    (nodes.Extends, "extends"),
+)
 DATA_PLACES = "values, field_mappings[].default_value, criteria values"
 
 KeyPath = tuple[PathPart, ...]
