@@ -31,6 +31,7 @@ from runner.report.write import ReportPaths, summary_lines, write_reports
 from runner.zoho import metadata
 from runner.zoho.client import ZohoClient
 
+MIN_REDACTED = 8  # characters: an env value shorter than this is redacted nowhere
 RUN_STATUS: dict[int, RunStatus] = {0: "COMPLETED", 1: "FAILED", 3: "PARTIAL", 4: "DEADLINE"}
 
 
@@ -66,10 +67,15 @@ def _progress(stream: TextIO) -> Progress:
     return BarsProgress() if stream.isatty() else PlainProgress(stream)
 
 
-def _secrets_of(connection: Connection) -> list[str]:
+def _secrets_of(connection: Connection, manifests: Sequence[Manifest]) -> list[str]:
+    """Values the journal redacts wherever they turn up: the credentials, and what the
+    manifests' templates read from ZCRM_VAR_* variables (in case an answer echoes a value
+    the job sent, issue 9). Short or all-digit values are left out: redacting them would
+    corrupt the record ids, counts and codes the journal exists to keep."""
     creds = connection.target.credentials
-    values = (creds.access_token, creds.client_secret, creds.refresh_token)
-    return [v for v in values if v]
+    values = [v for v in (creds.access_token, creds.client_secret, creds.refresh_token) if v]
+    from_env = {v for m in manifests for v in m.env_values}
+    return values + sorted(v for v in from_env if len(v) >= MIN_REDACTED and not v.isdigit())
 
 
 async def run_session(
@@ -96,7 +102,7 @@ async def run_session(
     jobs: list[AnyJob] = [job for m in manifests for job in m.jobs]
     refs = tuple(ManifestRef(str(m.path.resolve()), m.sha256) for m in manifests)
     with StateLock(options.state_dir) as lock, Journal(options.state_dir, clock=clock) as journal:
-        for value in _secrets_of(connection):
+        for value in _secrets_of(connection, manifests):
             journal.add_secret(value)
         async with ZohoClient(
             connection.target,

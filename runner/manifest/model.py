@@ -33,9 +33,17 @@ class Territory:
     include_child: bool = False
 
 
+KeyPath = tuple[str | int, ...]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Job:
-    """Fields every job kind has. `kind` is a class constant naming the driver."""
+    """Fields every job kind has. `kind` is a class constant naming the driver.
+
+    `from_env` maps the key path (inside the job: `("values", "Industry")`) of every value
+    a template built from ZCRM_VAR_* variables to their names; plans and messages show
+    those names instead of the value (runner/manifest/render.py).
+    """
 
     kind: ClassVar[str]
     name: str
@@ -44,6 +52,14 @@ class Job:
     needs: tuple[str, ...] = ()
     index: int = 0
     location: Location | None = None
+    from_env: Mapping[KeyPath, tuple[str, ...]] = field(default_factory=dict)
+
+    def env_names(self, *prefix: str | int) -> tuple[str, ...]:
+        """The ZCRM_VAR_* names anything under this key path was built from, sorted."""
+        n = len(prefix)
+        return tuple(
+            sorted({x for p, names in self.from_env.items() if p[:n] == prefix for x in names})
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,13 +127,18 @@ AnyJob = MassUpdateJob | MassDeleteJob | BulkReadJob | BulkWriteJob
 
 @dataclass(frozen=True)
 class Manifest:
-    """One validated, rendered manifest file."""
+    """One validated, rendered manifest file.
+
+    `env_values`: the ZCRM_VAR_* values its templates read and every string built from
+    them, for the journal to redact wherever an answer might echo one. Never printed.
+    """
 
     path: Path
     sha256: str
     version: int
     jobs: tuple[AnyJob, ...]
     vars: Mapping[str, Any] = field(default_factory=dict)
+    env_values: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def folder(self) -> Path:

@@ -16,6 +16,7 @@ from typing import Any
 
 from runner.manifest.load import Locator, PathPart
 from runner.manifest.problems import Problem, Severity
+from runner.manifest.template_env import mask_text
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_$-]+")
 MAX_PROBLEMS_PER_LIST = 20
@@ -53,6 +54,13 @@ class Reporter:
     locator: Locator
     data: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Values built from the environment → their ZCRM_VAR_* names: a rule that quotes a
+    # value (`'x' is not one of ...`) shows the names instead (render.py).
+    masks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def mask(self, masks: dict[str, tuple[str, ...]]) -> None:
+        """Mask these values in every problem reported from now on."""
+        self.masks = masks
 
     def add(
         self,
@@ -66,6 +74,7 @@ class Reporter:
     ) -> None:
         line, col = self.locator.mark(parts, key=key)
         path = format_path(parts)
+        message, fix = mask_text(message, self.masks), mask_text(fix, self.masks)
         self.problems.append(Problem(self.display, line, col, path, message, rule, fix, severity))
 
     def warn(self, parts: Sequence[PathPart], message: str, rule: str, fix: str) -> None:
@@ -76,6 +85,7 @@ class Reporter:
     ) -> None:
         """A problem inside another file (an ids file or a CSV), at its line."""
         path = format_path(parts)
+        message, fix = mask_text(message, self.masks), mask_text(fix, self.masks)
         self.problems.append(Problem(file, line, 1, path, message, rule, fix))
 
     @property

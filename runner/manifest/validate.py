@@ -20,6 +20,7 @@ from runner.manifest.model import (
     BulkReadJob,
     BulkWriteJob,
     FieldMapping,
+    KeyPath,
     Location,
     Manifest,
     MassDeleteJob,
@@ -82,7 +83,8 @@ def _check_one(
     if loaded is None:
         return None, problems
     r = Reporter(loaded.display, path.parent, Locator(loaded.root), loaded.data, problems)
-    data = Renderer(r, environ).render_manifest(loaded.data)
+    renderer = Renderer(r, environ)
+    data = renderer.render_manifest(loaded.data)
     r.data = data
     check_schema(data, r)
     resolved = check_files_and_ids(data, r)
@@ -90,20 +92,26 @@ def _check_one(
     check_modules(data, r)
     if r.failed:
         return None, r.problems
-    return _build(loaded, data, resolved, r.locator), r.problems
+    return _build(loaded, data, resolved, r.locator, renderer), r.problems
 
 
-def _build(loaded: Loaded, data: dict[str, Any], resolved: Resolved, loc: Locator) -> Manifest:
+def _build(
+    loaded: Loaded, data: dict[str, Any], resolved: Resolved, loc: Locator, renderer: Renderer
+) -> Manifest:
     jobs: list[AnyJob] = []
     for i, job in jobs_of(data):
         line, col = loc.mark(["jobs", i])
-        jobs.append(_job(i, job, resolved.get(i, {}), Location(loaded.display, line, col)))
+        from_env = {p[2:]: n for p, n in renderer.from_env.items() if p[:2] == ("jobs", i)}
+        jobs.append(
+            _job(i, job, resolved.get(i, {}), Location(loaded.display, line, col), from_env)
+        )
     return Manifest(
         path=loaded.path,
         sha256=loaded.sha256,
         version=int(data["version"]),
         jobs=tuple(jobs),
         vars=data.get("vars") or {},
+        env_values=renderer.env_values,
     )
 
 
@@ -117,7 +125,13 @@ def _territory(value: Any) -> Territory | None:
     return Territory(id=str(_rid(value["id"])), include_child=bool(value.get("include_child")))
 
 
-def _job(i: int, job: dict[str, Any], res: dict[str, Any], location: Location) -> AnyJob:
+def _job(
+    i: int,
+    job: dict[str, Any],
+    res: dict[str, Any],
+    location: Location,
+    from_env: dict[KeyPath, tuple[str, ...]],
+) -> AnyJob:
     common: dict[str, Any] = {
         "name": job["name"],
         "module": job["module"],
@@ -125,6 +139,7 @@ def _job(i: int, job: dict[str, Any], res: dict[str, Any], location: Location) -
         "needs": tuple(job.get("needs", ())),
         "index": i,
         "location": location,
+        "from_env": from_env,
     }
     kind = job["kind"]
     if kind in ("mass_update", "mass_delete"):

@@ -14,6 +14,7 @@ from typing import Any
 
 from runner.manifest.model import Manifest, MassUpdateJob
 from runner.manifest.problems import Problem
+from runner.manifest.template_env import from_env_label
 from runner.zoho import metadata
 from runner.zoho.client import ZohoClient
 from runner.zoho.errors import ZohoError
@@ -83,7 +84,9 @@ def _job_problems(
             bad = [v for v in _values(value) if v not in field.picklist_values]
             if bad:
                 allowed = ", ".join(field.picklist_values)
-                problem(name, f"{bad[0]!r} is not a value of picklist {name} ({allowed})",
+                names = job.env_names("values", name)  # never the value itself (issue 9)
+                shown = f"the value {from_env_label(names)}" if names else repr(bad[0])
+                problem(name, f"{shown} is not a value of picklist {name} ({allowed})",
                         "picklist-value-online", "use one of the picklist's values")  # fmt: skip
     return out
 

@@ -16,6 +16,7 @@ from runner.manifest.model import (
     MassDeleteJob,
     MassUpdateJob,
 )
+from runner.manifest.template_env import from_env_label
 from runner.plan import csvparts
 from runner.plan.model import API_VERSION, Selector, Step
 from runner.plan.scopes import CREDITS_BULK_READ_INIT, CREDITS_BULK_WRITE_INIT
@@ -45,6 +46,13 @@ def _short(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _value(job: MassUpdateJob, field: str, value: Any) -> str:
+    """A value as the plan shows it: one built from ZCRM_VAR_* variables by their names
+    only, since plans are posted for review (issue 9); apply renders it again."""
+    names = job.env_names("values", field)
+    return from_env_label(names) if names else _short(value)
+
+
 def _mass_ids(job: MassUpdateJob | MassDeleteJob) -> tuple[str, ...]:
     # Validation reads an ids_file into `ids` (rules_ids.read_ids_file, with line-exact
     # errors), so a job that names one already carries its ids here.
@@ -66,7 +74,7 @@ def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> St
     head = ""
     if isinstance(job, MassUpdateJob):
         values: Mapping[str, Any] = job.values
-        head = "data: " + ", ".join(f"{k}={_short(v)}" for k, v in values.items()) + "; "
+        head = "data: " + ", ".join(f"{k}={_value(job, k, v)}" for k, v in values.items()) + "; "
         head += "over_write: true; " if job.over_write else ""
     # API_NOTES §5.4 [U]: mass update/delete credit costs are not documented
     notes = ["cost of mass calls is not documented: 1 credit per call is an estimate"]

@@ -21,7 +21,7 @@ from runner import cli
 CORPUS = Path(__file__).parents[1] / "data" / "hostile"
 CASES = sorted(p.parent.name for p in CORPUS.glob("*/case.yaml"))
 KEYS = {"about", "setup", "argv", "env", "exit", "stderr", "stdout", "secrets", "unchanged",
-        "absent", "unsent"}  # fmt: skip
+        "absent", "unsent", "sent"}  # fmt: skip
 
 
 def load_case(name: str) -> dict[str, Any]:
@@ -33,8 +33,9 @@ def load_case(name: str) -> dict[str, Any]:
 
 
 @contextmanager
-def posts_counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every POST the embedded simulator answers while the block runs."""
+def posts_counted(monkeypatch: pytest.MonkeyPatch, bodies: list[bytes]) -> Iterator[list[str]]:
+    """Every POST the embedded simulator answers while the block runs; their bodies go
+    into `bodies`."""
     import httpx
 
     seen: list[str] = []
@@ -43,6 +44,7 @@ def posts_counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     async def counting(self: httpx.ASGITransport, request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and "/oauth/" not in request.url.path:
             seen.append(request.url.path)
+            bodies.append(await request.aread())
         return await real(self, request)
 
     monkeypatch.setattr(httpx.ASGITransport, "handle_async_request", counting)
@@ -75,7 +77,8 @@ def test_hostile_case(
         assert cli.main([str(a) for a in argv]) in (0, 3), f"setup {argv} failed"
     capsys.readouterr()
     before = {f: (folder / f).read_bytes() for f in case.get("unchanged") or []}
-    with posts_counted(monkeypatch) as posts:
+    bodies: list[bytes] = []
+    with posts_counted(monkeypatch, bodies) as posts:
         code = cli.main([str(a) for a in case["argv"]])
     out, err = capsys.readouterr()
     where = f"{name} ({case['about']}):\nstdout: {out[-2000:]}\nstderr: {err[-2000:]}"
@@ -93,6 +96,8 @@ def test_hostile_case(
         assert not (folder / path).exists(), f"{path} exists: {where}"
     if case.get("unsent"):
         assert posts == [], f"sent {posts}: {where}"
+    for text in case.get("sent") or []:
+        assert any(text.encode() in b for b in bodies), f"{text!r} never sent: {where}"
     for secret in case.get("secrets") or []:
         assert secret not in out, f"{secret} printed: {where}"
         assert secret not in err, f"{secret} printed: {where}"

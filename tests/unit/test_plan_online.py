@@ -56,3 +56,22 @@ def test_online_plan_refuses_fields_the_org_does_not_allow(tmp_path: Path) -> No
         "update cannot set (seed 002) (field-not-mass-updatable); use a bulk_write update "
         "job for this field",
     ]
+
+
+def test_a_bad_picklist_value_from_env_is_named_not_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The online picklist check names the ZCRM_VAR_* variable instead of its value."""
+    monkeypatch.setenv("ZCRM_VAR_INDUSTRY", "Aerospace-canary")
+    path = tmp_path / "jobs.yaml"
+    path.write_text(
+        "version: 1\njobs:\n  - name: bad-pick\n    kind: mass_update\n    module: Accounts\n"
+        '    ids: ["554023002000000001"]\n    values: {Industry: "{{ env.ZCRM_VAR_INDUSTRY }}"}\n',
+        encoding="utf-8",
+    )
+    common = {"format": "text", "out": None, "detailed_exitcode": False}
+    with pytest.raises(ManifestError) as caught:
+        plan_command.run(files=[path], online=True, sim=True, **common)  # type: ignore[arg-type]
+    (line,) = [str(p) for p in caught.value.problems]
+    assert "jobs[0].values.Industry: the value (from env: ZCRM_VAR_INDUSTRY) is not a value" in line
+    assert "canary" not in line

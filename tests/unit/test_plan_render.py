@@ -14,7 +14,9 @@ import pytest
 from runner.manifest.model import BulkReadJob, BulkWriteJob, Manifest, MassDeleteJob, MassUpdateJob
 from runner.manifest.problems import Problem
 from runner.manifest.schema import load_schema, validator
+from runner.manifest.validate import check_files
 from runner.plan.build import build_plan
+from runner.plan.file import save_plan
 from runner.plan.model import Plan
 from runner.plan.render_json import render_json
 from runner.plan.render_markdown import LIMIT_BYTES, render_markdown
@@ -175,3 +177,47 @@ def test_text_renderer_shows_each_job_and_totals(tmp_path: Path) -> None:
     assert "over_write has no effect" in text
     assert "ZohoFiles.files.ALL" in text
     assert "\x1b[" not in text
+
+
+CANARY = "zcrm-var-canary-plan-91c2"
+
+
+def _from_env_plan(tmp_path: Path) -> Plan:
+    path = tmp_path / "jobs.yaml"
+    path.write_text(
+        'version: 1\nvars: {t: "{{ env.ZCRM_VAR_TOKEN }}"}\njobs:\n'
+        "  - name: by-ids\n    kind: mass_update\n    module: Deals\n    ids: [1]\n"
+        '    values: {Stage: Won, Type: "{{ env.ZCRM_VAR_TOKEN | upper }}", '
+        'Lead_Source: "see {{ vars.t }}"}\n'
+        "  - name: by-view\n    kind: mass_update\n    module: Accounts\n"
+        '    cvid: "554023000000091999"\n    values: {Industry: "{{ env.ZCRM_VAR_TOKEN }}"}\n',
+        encoding="utf-8",
+    )
+    checked = check_files([path], environ={"ZCRM_VAR_TOKEN": CANARY})
+    assert not checked.errors
+    return build_plan(checked.manifests, warnings=checked.warnings)
+
+
+def _wide_text(plan: Plan) -> str:
+    return render_text(plan, width=400)  # cells unwrapped, to find whole phrases
+
+
+@pytest.mark.parametrize("render", [_wide_text, render_json, render_markdown])
+def test_values_from_env_are_masked_in_every_format(tmp_path: Path, render: Any) -> None:
+    """Text, JSON (also the saved plan) and Markdown show the variable's name for a value
+    built from env, transformed or through vars, and other values as they are."""
+    text = render(_from_env_plan(tmp_path))
+    assert CANARY not in text
+    assert CANARY.upper() not in text
+    assert "Type=(from env: ZCRM_VAR_TOKEN)" in " ".join(text.split())
+    assert "Industry=(from env: ZCRM_VAR_TOKEN)" in " ".join(text.split())
+    assert "Lead_Source=(from env: ZCRM_VAR_TOKEN)" in " ".join(text.split())
+    assert "Won" in text  # a value written in the manifest is shown
+
+
+def test_saved_plan_holds_no_value_from_env(tmp_path: Path) -> None:
+    """`plan --out` writes the same masked JSON: apply renders the value again from env."""
+    save_plan(_from_env_plan(tmp_path), tmp_path / "plan.json")
+    saved = (tmp_path / "plan.json").read_text(encoding="utf-8")
+    assert CANARY not in saved
+    assert "(from env: ZCRM_VAR_TOKEN)" in saved

@@ -107,7 +107,9 @@ async def take_baseline(
     except ZohoError as exc:
         ctx.progress.note(ctx.name, f"could not sample the view first ({exc.code}); going on")
         return {}
-    sample = {str(r["id"]): {f: r.get(f) for f in wanted} for r in rows[:SAMPLE]}
+    # Only ids and Modified_Time are ever read back: the field values stay out of the
+    # journal, since a value the job sets may come from the environment (issue 9).
+    sample = {str(r["id"]): {MODIFIED: r.get(MODIFIED)} for r in rows[:SAMPLE]}
     whole = len(rows) < SAMPLE or (count is not None and len(sample) >= count)
     base = {
         "cvid": cvid, "fields": list(fields), "records": sample, "count": count,
