@@ -34,6 +34,7 @@ from runner.manifest.rules_files import Resolved, check_files_and_ids
 from runner.manifest.rules_graph import check_graph
 from runner.manifest.rules_ids import normalise_id
 from runner.manifest.rules_modules import check_modules
+from runner.manifest.rules_paths import Claims, RunDirs, check_outputs
 from runner.manifest.rules_schema import check_schema
 
 
@@ -53,14 +54,21 @@ class Checked:
         return tuple(p for p in self.problems if p.severity == "warning")
 
 
-def check_files(paths: Sequence[Path], *, environ: Mapping[str, str] | None = None) -> Checked:
-    """Validate every file; never raises for bad input. environ defaults to os.environ."""
+def check_files(
+    paths: Sequence[Path],
+    *,
+    environ: Mapping[str, str] | None = None,
+    dirs: RunDirs | None = None,
+) -> Checked:
+    """Validate every file; never raises for bad input. environ defaults to os.environ;
+    dirs (the state and report dirs outputs must keep clear of) to `.zcrm` and `reports`."""
     env = os.environ if environ is None else environ
     taken: dict[str, str] = {}
+    claims = Claims.of(paths, dirs)
     manifests: list[Manifest] = []
     problems: list[Problem] = []
     for path in paths:
-        manifest, found = _check_one(Path(path), env, taken)
+        manifest, found = _check_one(Path(path), env, taken, claims)
         display = str(path)
         problems.extend(sorted(found, key=lambda p: (p.file != display, p.file, p.line, p.col)))
         if manifest is not None:
@@ -68,16 +76,21 @@ def check_files(paths: Sequence[Path], *, environ: Mapping[str, str] | None = No
     return Checked(tuple(manifests), tuple(problems))
 
 
-def load_manifests(paths: Sequence[Path], *, environ: Mapping[str, str] | None = None) -> Checked:
+def load_manifests(
+    paths: Sequence[Path],
+    *,
+    environ: Mapping[str, str] | None = None,
+    dirs: RunDirs | None = None,
+) -> Checked:
     """Like check_files, but raises ManifestError(errors) when any file has an error."""
-    checked = check_files(paths, environ=environ)
+    checked = check_files(paths, environ=environ, dirs=dirs)
     if checked.errors:
         raise ManifestError(checked.errors)
     return checked
 
 
 def _check_one(
-    path: Path, environ: Mapping[str, str], taken: dict[str, str]
+    path: Path, environ: Mapping[str, str], taken: dict[str, str], claims: Claims
 ) -> tuple[Manifest | None, list[Problem]]:
     loaded, problems = load_file(path)
     if loaded is None:
@@ -88,6 +101,7 @@ def _check_one(
     r.data = data
     check_schema(data, r)
     resolved = check_files_and_ids(data, r)
+    check_outputs(data, resolved, r, claims)
     check_graph(data, r, taken)
     check_modules(data, r)
     if r.failed:
