@@ -7,11 +7,13 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from runner.commands._preflight import preflight
 from runner.commands._target import confirm, connect
 from runner.errors import ManifestError, UsageError
 from runner.execute.retry_failed import ALL, per_record
 from runner.execute.session import SessionOptions, run_session
 from runner.manifest.model import Manifest
+from runner.manifest.rules_paths import RunDirs
 from runner.manifest.validate import load_manifests
 from runner.plan.facts import gather_facts
 from runner.plan.file import ensure_fresh, load_plan
@@ -20,19 +22,22 @@ from runner.plan.online_rules import check_fields_online
 from runner.zoho.client import ZohoClient
 
 
-def _manifests(files: list[Path], plan_file: Path | None) -> tuple[list[Manifest], Plan | None]:
-    """Validated manifests; with --plan, the plan's own manifests, refused if they moved."""
+def _manifests(
+    files: list[Path], plan_file: Path | None, dirs: RunDirs
+) -> tuple[list[Manifest], Plan | None]:
+    """Validated manifests; with --plan, the plan's own manifests, refused if they moved.
+    Outputs are checked against the state and report dirs of this run (`dirs`)."""
     if plan_file is not None and files:
         raise UsageError("give manifest files or --plan PLAN.json, not both")
     if plan_file is None and not files:
         raise UsageError("give the manifest files to apply, or --plan PLAN.json")
     if plan_file is None:
-        checked = load_manifests(files)
+        checked = load_manifests(files, dirs=dirs)
         for warning in checked.warnings:
             print(warning, file=sys.stderr)
         return list(checked.manifests), None
     plan = load_plan(plan_file)
-    checked = load_manifests([Path(ref.path) for ref in plan.manifests])
+    checked = load_manifests([Path(ref.path) for ref in plan.manifests], dirs=dirs)
     ensure_fresh(plan, checked.manifests)
     return list(checked.manifests), plan
 
@@ -88,9 +93,13 @@ def run(
     deadline: float = 7200.0,
 ) -> int:
     """Apply; exit 0 all done, 1 error, 3 some records failed, 4 deadline reached."""
-    manifests, plan = _manifests(files, plan_file)
+    dirs = RunDirs(state_dir=state_dir, report_dir=report_dir)
+    manifests, plan = _manifests(files, plan_file, dirs)
     _check_job_options(manifests, replace or [], retry_failed or [])
-    connection, clock = connect(sim=sim)
+    connection, clock = connect(sim=sim)  # reads the environment; sends nothing
+    notes = preflight(manifests, state_dir=state_dir, report_dir=report_dir)
+    for note in notes:
+        print(note, file=sys.stderr)
     confirm(connection, yes=yes, action="apply")
     options = SessionOptions(
         report_dir=report_dir, state_dir=state_dir, concurrency=concurrency,

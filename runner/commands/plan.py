@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from runner.commands._preflight import prepare_out
 from runner.commands._target import connect
 from runner.errors import ManifestError, TargetError, UsageError
 from runner.execute.executor import file_hashes
@@ -27,6 +28,7 @@ from runner.execute.ledger_view import plan_ledger
 from runner.execute.target import env_connection, limited
 from runner.manifest.model import Manifest
 from runner.manifest.problems import Problem
+from runner.manifest.rules_paths import RunDirs
 from runner.manifest.validate import load_manifests
 from runner.plan.build import build_plan
 from runner.plan.facts import gather_facts
@@ -88,16 +90,21 @@ def run(
         raise UsageError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     if sim and not online:
         raise UsageError("--sim only chooses the org for --online; add --online or drop --sim")
-    checked = load_manifests(files)
+    checked = load_manifests(files, dirs=RunDirs(state_dir=state_dir))
     for warning in checked.warnings:
         print(warning, file=sys.stderr)
+    if out is not None:
+        prepare_out(out, checked.manifests, state_dir=state_dir)
     facts = _online_facts(checked.manifests, sim=sim) if online else None
     plan = build_plan(checked.manifests, warnings=checked.warnings, facts=facts)
     if not sim:
         plan = _with_ledger(plan, checked.manifests, state_dir, facts)
     _emit(plan, format)
     if out is not None:
-        save_plan(plan, out)
+        try:
+            save_plan(plan, out)
+        except OSError as exc:
+            raise UsageError(f"--out {out}: cannot write the plan: {exc.strerror}") from exc
         print(f"plan saved to {out}", file=sys.stderr)
     if detailed_exitcode:
         return 2 if any(job.changes for job in plan.jobs) else 0

@@ -12,16 +12,21 @@ import os
 from pathlib import Path
 
 from runner.clock import SystemClock
+from runner.commands._preflight import existing_dir_problem, preflight
 from runner.commands._target import confirm
 from runner.errors import StalePlanError, TargetError, UsageError
 from runner.execute.journal import Journal
 from runner.execute.journal_schema import UNFINISHED_RUN_STATUSES, RunRow
 from runner.execute.session import SessionOptions, run_session
 from runner.execute.target import env_connection
+from runner.manifest.rules_paths import RunDirs
 from runner.manifest.validate import load_manifests
 
 
 def _find(state_dir: Path, run_id: str | None) -> RunRow:
+    why = existing_dir_problem(state_dir)
+    if why is not None:
+        raise UsageError(f"--state-dir {state_dir}: {why}; name the folder of the journal")
     if not (state_dir / "state.db").exists():
         raise UsageError(f"no journal in {state_dir}: nothing to resume")
     with Journal(state_dir) as journal:
@@ -56,8 +61,10 @@ def run(
             f"run {row.run_id} ran against {recorded}, the environment now names "
             f"{connection.target.api_domain}; point ZOHO_API_DOMAIN back at it"
         )
+    used = row.options
+    reports = report_dir or Path(str(used.get("report_dir", "reports")))
     paths = [Path(str(m["path"])) for m in row.manifests]
-    checked = load_manifests(paths)
+    checked = load_manifests(paths, dirs=RunDirs(state_dir=state_dir, report_dir=reports))
     for manifest, ref in zip(checked.manifests, row.manifests, strict=True):
         if manifest.sha256 != ref.get("sha256"):
             raise StalePlanError(
@@ -65,10 +72,11 @@ def run(
                 f"resume, or check the org and apply the new version with --abandon "
                 f"{row.run_id}"
             )
+    # Outputs a finished job already wrote stay as they are, so no "replaces" lines here.
+    preflight(checked.manifests, state_dir=state_dir, report_dir=reports)
     confirm(connection, yes=yes, action=f"resume run {row.run_id}")
-    used = row.options
     options = SessionOptions(
-        report_dir=report_dir or Path(str(used.get("report_dir", "reports"))),
+        report_dir=reports,
         state_dir=state_dir,
         concurrency=concurrency or int(used.get("concurrency", 5)),
         deadline=deadline or float(used.get("deadline", 7200.0)),

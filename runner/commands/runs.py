@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Column, Table
 
+from runner.commands._preflight import existing_dir_problem
 from runner.errors import UsageError
 from runner.execute.journal import Journal
 
@@ -18,6 +19,9 @@ def _when(ts: float | None) -> str:
 
 def run(*, run_id: str | None = None, state_dir: Path = Path(".zcrm")) -> int:
     """List runs (newest first), or the jobs of one run; 0, or 1 when there is no such run."""
+    why = existing_dir_problem(state_dir)
+    if why is not None:
+        raise UsageError(f"--state-dir {state_dir}: {why}; name the folder of the journal")
     if not (state_dir / "state.db").exists():
         raise UsageError(f"no journal in {state_dir}: no run was applied from here yet")
     console = Console(soft_wrap=True)

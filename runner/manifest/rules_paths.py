@@ -156,3 +156,22 @@ def _on_disk(value: str, target: Path, folder: Path) -> tuple[str, str, str] | N
             msg = f"{value} lies under {inner}, which is a file, so no folder can hold it"
             return msg, "output-under-file", OUTPUT_FIX
     return None
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user would write it: relative to the current directory when inside."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def replaces(output: Path) -> str | None:
+    """`replaces exports/x.csv (12,345 bytes)` when an output file is there, else None."""
+    try:
+        info = output.stat()
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return f"replaces {shown_path(output)} ({info.st_size:,} bytes)"

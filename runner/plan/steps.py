@@ -16,6 +16,7 @@ from runner.manifest.model import (
     MassDeleteJob,
     MassUpdateJob,
 )
+from runner.manifest.rules_paths import replaces
 from runner.manifest.template_env import from_env_label
 from runner.plan import csvparts
 from runner.plan.model import API_VERSION, Selector, Step
@@ -174,6 +175,8 @@ def bulk_read_steps(job: BulkReadJob, count: int | None) -> Steps:
         )
         _add(steps, "GET", f"{_BULK}/read/{{job_id}}/result", "download the zipped CSV", **at)
     notes = [POLL_NOTE, f"pages are joined into {job.output.name}"]
+    replaced = replaces(job.output)  # issue 9: an existing file is never replaced silently
+    notes += [replaced] if replaced else []
     if count is None:
         notes.insert(0, f"1+ pages: every {PAGE_SIZE:,} records add a page (+51 credits)")
     return Steps("query", count, tuple(steps), (), tuple(notes), count is None)

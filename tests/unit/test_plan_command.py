@@ -72,7 +72,7 @@ def test_detailed_exitcode_is_0_with_nothing_to_do(
 ) -> None:
     """With --detailed-exitcode a plan without jobs exits 0."""
     empty = Manifest(path=manifest, sha256="0" * 64, version=1, jobs=())
-    monkeypatch.setattr(plan_command, "load_manifests", lambda files: Checked((empty,), ()))
+    monkeypatch.setattr(plan_command, "load_manifests", lambda files, **_: Checked((empty,), ()))
     assert _run([manifest], detailed_exitcode=True) == 0
 
 
