@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from runner.clock import Clock
+from runner.errors import UsageError
 from runner.execute.executor import Execution, file_hashes
 from runner.execute.fingerprint import job_fingerprint
 from runner.execute.heap import run_gc
@@ -159,12 +160,21 @@ async def run_session(
                         results = await execution.run(jobs)
             except BaseException:
                 journal.finish_run(run_id, status="INTERRUPTED", exit_code=130)
-                print(f"run {run_id} interrupted; resume with: {resume}", file=out)
+                # The in-process simulator ends with this process: such a run cannot resume.
+                hint = f"; resume with: {resume}" if connection.kind != "sim" else ""
+                print(f"run {run_id} interrupted{hint}", file=out)
                 raise
         run = RunResult(run_id, started, clock.now(), target, refs, results)
         run = replace(run, exit_code=exit_code_for(run), resume=resume)
         journal.finish_run(run_id, status=run_status(run), exit_code=run.exit_code)
-    paths = write_reports(run, options.report_dir)
+    try:
+        paths = write_reports(run, options.report_dir)
+    except OSError as exc:  # the preflight proved the folder writable; a full disk, say
+        raise UsageError(
+            f"run {run.run_id} ended with exit {run.exit_code}, but its report could not be "
+            f"written in {options.report_dir}: {exc.strerror or type(exc).__name__}; "
+            f"`zcrm-runner runs {run.run_id}` shows its jobs"
+        ) from exc
     for line in summary_lines(run):
         print(line, file=out)
     print(f"report: {paths.markdown}", file=out)

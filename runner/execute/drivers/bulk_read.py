@@ -170,10 +170,15 @@ class _Export:
     def finish(self) -> JobResult:
         """Join the pages into `output`; the file's data rows are the job's count."""
         output = self.job.output
-        if self.job.file_type == "ics":
-            join_raw(self.zips, output)
-        else:
-            self.rows = join_csv(self.zips, output)
+        try:
+            if self.job.file_type == "ics":
+                join_raw(self.zips, output)
+            else:
+                self.rows = join_csv(self.zips, output)
+        except OSError as exc:  # checked writable before the run; a full disk, say
+            why = f"cannot write {output}: {exc.strerror or type(exc).__name__}"
+            kept = f"the pages are kept in {self.ctx.work_dir}"
+            return self.result("FAILED", JobError("OUTPUT_NOT_WRITTEN", f"{why}; {kept}"))
         ref = FileRef("bulk_read_output", str(output), self.rows)
         return self.result("COMPLETED", files=(ref,))
 
