@@ -7,8 +7,10 @@ import argparse
 import importlib
 import io
 import os
+import secrets
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -152,9 +154,28 @@ def _dispatch(args: argparse.Namespace) -> int:
     return _command(args.verb)(**kwargs)
 
 
-def _log_crash() -> Path:
-    log = Path(tempfile.gettempdir()) / f"zcrm-runner-crash-{os.getpid()}.log"
-    log.write_text(traceback.format_exc(), encoding="utf-8")
+def _log_crash(state_dir: Path) -> Path | None:
+    """Write the traceback to a new owner-only (0600) file named for this crash, in the
+    state dir; a private temp file only if the state dir cannot take it. None: no file."""
+    text = traceback.format_exc().encode("utf-8", "replace")
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    name = f"crash-{stamp}-{secrets.token_hex(4)}.log"
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        log = state_dir / name
+        # O_EXCL: never through a planted file or link; 0600: tracebacks show local paths
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except (OSError, ValueError):
+        try:
+            fd, tmp = tempfile.mkstemp(prefix="zcrm-runner-crash-", suffix=".log")
+        except OSError:
+            return None
+        log = Path(tmp)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text)
+    except OSError:
+        return None
     return log
 
 
@@ -186,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return 0
     except Exception as exc:  # the one place that turns a bug into a message and a log
-        log = _log_crash()
-        print(f"zcrm-runner: internal error: {exc!r}; traceback in {log}", file=sys.stderr)
+        log = _log_crash(getattr(args, "state_dir", None) or Path(".zcrm"))
+        where = f"traceback in {log}" if log else "no traceback file could be written"
+        print(f"zcrm-runner: internal error: {exc!r}; {where}", file=sys.stderr)
         return 1
