@@ -74,6 +74,9 @@ class Journal(q.JournalReader):
             self._conn.execute(f"PRAGMA synchronous={durability.upper()}")
             self._conn.execute("PRAGMA foreign_keys=ON")
             migrate(self._conn)
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise q.not_a_journal(self.path, exc) from exc
         except BaseException:
             self._conn.close()
             raise

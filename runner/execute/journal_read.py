@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from runner.errors import RunnerError
 from runner.execute.journal_outcomes import unpack_outcomes
 from runner.execute.journal_schema import (
     SCHEMA_VERSION,
@@ -101,6 +102,15 @@ def check_summary(request: RequestSummary) -> None:
         raise ValueError("ids_count must be >= 0")
 
 
+def not_a_journal(path: Path, exc: sqlite3.DatabaseError) -> RunnerError:
+    """The error for a state file something else overwrote (issue 9: a CSV export)."""
+    return RunnerError(
+        f"{path} is not a journal ({exc}); something overwrote it. Restore it from a "
+        "backup, or move it aside to start a new one: the record of jobs already applied "
+        "goes with it"
+    )
+
+
 class JournalReader:
     """Read-only queries over a journal connection (runs, jobs, intents, polls)."""
 
@@ -114,7 +124,11 @@ class JournalReader:
         if not db_path.is_file():
             return None
         conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise not_a_journal(db_path, exc) from exc
         if version < SCHEMA_VERSION:
             conn.close()
             return None

@@ -234,3 +234,17 @@ def test_two_crash_logs_never_share_a_name(here: Path) -> None:
         first, second = cli._log_crash(Path("s")), cli._log_crash(Path("s"))
     assert first is not None
     assert first != second
+
+
+@pytest.mark.parametrize("argv", [["runs"], ["plan", "m.yaml"], ["apply", "m.yaml", "--sim"]])
+def test_a_journal_overwritten_earlier_is_named_not_a_crash(
+    here: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """A state.db some older run replaced with CSV is named as such, with what to do."""
+    manifest()
+    Path(".zcrm").mkdir()
+    Path(".zcrm/state.db").write_text("Id,Last_Name\n1,Rossi\n", encoding="utf-8")
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert ".zcrm/state.db is not a journal (file is not a database)" in err
+    assert "internal error" not in err
