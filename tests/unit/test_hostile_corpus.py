@@ -21,7 +21,7 @@ from runner import cli
 CORPUS = Path(__file__).parents[1] / "data" / "hostile"
 CASES = sorted(p.parent.name for p in CORPUS.glob("*/case.yaml"))
 KEYS = {"about", "setup", "argv", "env", "exit", "stderr", "stdout", "secrets", "unchanged",
-        "absent", "unsent", "sent"}  # fmt: skip
+        "absent", "unsent", "sent", "contains"}  # fmt: skip
 
 
 def load_case(name: str) -> dict[str, Any]:
@@ -94,6 +94,11 @@ def test_hostile_case(
         assert (folder / path).read_bytes() == data, f"{path} changed: {where}"
     for path in case.get("absent") or []:
         assert not (folder / path).exists(), f"{path} exists: {where}"
+    for path, texts in (case.get("contains") or {}).items():
+        assert (folder / path).is_file(), f"{path} is not a file: {where}"
+        data = (folder / path).read_text(encoding="utf-8")
+        for text in texts:
+            assert text in data, f"{text!r} not in {path}: {where}"
     if case.get("unsent"):
         assert posts == [], f"sent {posts}: {where}"
     for text in case.get("sent") or []:
