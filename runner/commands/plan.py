@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from runner.commands._preflight import prepare_out
+from runner.commands._preflight import existing_dir_problem, prepare_out
 from runner.commands._target import connect
 from runner.errors import ManifestError, TargetError, UsageError
 from runner.execute.executor import file_hashes
@@ -90,6 +90,9 @@ def run(
         raise UsageError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     if sim and not online:
         raise UsageError("--sim only chooses the org for --online; add --online or drop --sim")
+    why = existing_dir_problem(state_dir)  # plan only reads the journal, if there is one
+    if why is not None:
+        raise UsageError(f"--state-dir {state_dir}: {why}; name the folder of the journal")
     checked = load_manifests(files, dirs=RunDirs(state_dir=state_dir))
     for warning in checked.warnings:
         print(warning, file=sys.stderr)

@@ -60,7 +60,8 @@ def load_file(path: Path) -> tuple[Loaded | None, list[Problem]]:
     try:
         size = path.stat().st_size
         if path.is_dir():
-            raise IsADirectoryError(path)
+            msg, fix = f"{display} is a folder, not a manifest file", "give a YAML file"
+            return None, [_problem(display, 1, 1, msg, "file-unreadable", fix)]
         if size > MAX_MANIFEST_BYTES:
             mb = MAX_MANIFEST_BYTES // (1024 * 1024)
             msg = f"file is {size:,} bytes, over the {MAX_MANIFEST_BYTES:,}-byte ({mb} MB) cap"
