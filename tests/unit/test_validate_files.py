@@ -75,12 +75,28 @@ def test_model_resolves_paths_and_hashes_the_file(tmp_path: Path) -> None:
 
 def test_ids_file_one_per_line(tmp_path: Path) -> None:
     """A plain ids file (no header) gives one id per non-blank line."""
-    (tmp_path / "ids.txt").write_text("554023001000000001\n\n  554023001000000002  \n")
+    (tmp_path / "ids.txt").write_text("554023001000000001\n\n  \n554023001000000002\r\n")
     path = _write(
         tmp_path, HEAD + "  - {name: d, kind: mass_delete, module: Leads, ids_file: ids.txt}\n"
     )
     (manifest,) = check_files([path], environ={}).manifests
     assert manifest.jobs[0].ids == ("554023001000000001", "554023001000000002")  # type: ignore[union-attr]
+
+
+def test_spaces_around_an_id_are_refused_in_a_file_as_inline(tmp_path: Path) -> None:
+    """One rule in both places: an id with spaces around it is refused, never stripped."""
+    (tmp_path / "ids.txt").write_text("554023001000000001\n  554023001000000002  \n")
+    path = _write(
+        tmp_path,
+        HEAD + "  - {name: d, kind: mass_delete, module: Leads, ids_file: ids.txt}\n"
+        '  - {name: e, kind: mass_delete, module: Leads, ids: [" 554023001000000003"]}\n',
+    )
+    assert [str(p) for p in check_files([path], environ={}).problems] == [
+        f"{path}:4:55: jobs[1].ids[0]: ' 554023001000000003' has spaces around the id "
+        "(record-id); write the id's digits alone",
+        f"{tmp_path / 'ids.txt'}:2:1: jobs[0].ids_file: '  554023001000000002  ' has spaces "
+        "around the id (record-id); write the id's digits alone",
+    ]
 
 
 def test_symlink_leaving_the_folder_is_refused(tmp_path: Path) -> None:
@@ -104,7 +120,7 @@ def test_symlink_leaving_the_folder_is_refused(tmp_path: Path) -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(st.integers(min_value=1, max_value=10**19 - 1), min_size=1, max_size=30, unique=True),
+    st.lists(st.integers(min_value=1, max_value=2**63 - 1), min_size=1, max_size=30, unique=True),
     st.data(),
 )
 def test_ids_in_any_int_str_mix_normalise_the_same(
@@ -162,3 +178,69 @@ def test_summary_and_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[s
         (3, 54, "record-id", "error"),
     ]
     assert validate.summary(check_files([bad, good], environ={}), 2) == "2 errors in 1 file"
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "message"),
+    [
+        (
+            b'id,name\n1,"Acme\n2,Beta\n',
+            "2:3",
+            "row 2, column 2 (name): unterminated quote: the quote opened here is never closed "
+            '(csv-quote); close the quote; inside a quoted field write a quote twice ("")',
+        ),
+        (
+            b'id,name\n1,"Acme\n2,Beta\n3,"Gamma"\n',
+            "2:3",
+            "row 2, column 2 (name): unterminated quote: the field quoted here runs on to line 4, "
+            "where 'G' follows its closing quote (csv-quote); close the quote; inside a quoted "
+            'field write a quote twice ("")',
+        ),
+        (
+            b'id,name\n1,"Ac"me\n',
+            "2:7",
+            "row 2, column 2 (name): 'm' after the closing quote of a quoted field (csv-quote); "
+            'close the quote; inside a quoted field write a quote twice ("")',
+        ),
+        (
+            b"id,name\n1,Acm\xe9\n",
+            "2:6",
+            "row 2, column 2: byte 0xe9 is not UTF-8 (csv-encoding); save the file as UTF-8, "
+            "or name its encoding",
+        ),
+        (
+            b"id,name\n1,a\x00\n",
+            "2:4",
+            "row 2, column 2: a NUL byte (0x00), which no CSV text holds (csv-nul); export the "
+            "file again as CSV text",
+        ),
+        (
+            b"name,id\nx,1\ny\n",
+            "3:1",
+            "row 3: column 2 (id) is missing (the row has 1) (ids-file); give every row an id, "
+            "or delete the row",
+        ),
+    ],
+)
+def test_a_bad_ids_csv_names_row_column_and_fact(
+    tmp_path: Path, data: bytes, where: str, message: str
+) -> None:
+    """Quotes, bytes and short rows in an ids CSV are located and named, never '' ids."""
+    (tmp_path / "ids.csv").write_bytes(data)
+    path = _write(
+        tmp_path, HEAD + "  - {name: d, kind: mass_delete, module: Leads, ids_file: ids.csv}\n"
+    )
+    (problem,) = check_files([path], environ={}).problems
+    assert str(problem) == f"{tmp_path / 'ids.csv'}:{where}: jobs[0].ids_file: {message}"
+
+
+def test_ids_csv_with_quoted_multiline_cells_and_crlf_reads_every_id(tmp_path: Path) -> None:
+    """Quoted delimiters and newlines inside other columns do not disturb the ids."""
+    (tmp_path / "ids.csv").write_bytes(
+        b'\xef\xbb\xbfName;Id\r\n"Acme; Inc.";554023001000000001\r\n"two\r\nlines";2\r\n'
+    )
+    path = _write(
+        tmp_path, HEAD + "  - {name: d, kind: mass_delete, module: Leads, ids_file: ids.csv}\n"
+    )
+    (manifest,) = check_files([path], environ={}).manifests
+    assert manifest.jobs[0].ids == ("554023001000000001", "2")  # type: ignore[union-attr]
