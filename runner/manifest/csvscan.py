@@ -175,4 +175,7 @@ def _record_fault(text: str, line: int, row: int, delimiter: str, error: str) ->
 
 def _located(text: str, offset: int, row: int, column: int, what: str) -> CsvFault:
     line, col = _line_col(text, offset)
-    return CsvFault(line, col, row, column, what)
+    head = first_line(text)
+    names = next(csv.reader([head], delimiter=detect_delimiter(head)), []) if row > 1 else []
+    name = names[column - 1].strip() if column <= len(names) else ""
+    return CsvFault(line, col, row, column, what, name=name)

@@ -244,3 +244,36 @@ def test_ids_csv_with_quoted_multiline_cells_and_crlf_reads_every_id(tmp_path: P
     )
     (manifest,) = check_files([path], environ={}).manifests
     assert manifest.jobs[0].ids == ("554023001000000001", "2")  # type: ignore[union-attr]
+
+
+def test_bulk_csv_in_its_declared_encoding_is_read_whole(tmp_path: Path) -> None:
+    """A BOM under character_encoding UTF-8 is not part of the first name, and a Latin-1
+    file declared as such reads without a fault."""
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbfLast_Name,Email\nBoyle,b@z.example\n")
+    (tmp_path / "latin.csv").write_bytes(b"Last_Name,City\nBo\xefle,Z\xfcrich\n")
+    job = (
+        "  - {{name: {0}, kind: bulk_write, module: Leads, operation: insert, file: {0}.csv, "
+        "character_encoding: {1}, field_mappings: [{{api_name: Last_Name, column: Last_Name}}]}}\n"
+    )
+    path = _write(tmp_path, HEAD + job.format("bom", "UTF-8") + job.format("latin", "ISO-8859-1"))
+    checked = check_files([path], environ={})
+    assert checked.problems == ()
+    assert len(checked.manifests[0].jobs) == 2
+
+
+def test_bulk_csv_wrong_rows_are_capped(tmp_path: Path) -> None:
+    """Thousands of short rows give 20 located lines and one count of the rest."""
+    rows = "".join(f"name{i}\n" for i in range(1_000))
+    (tmp_path / "w.csv").write_text("Last_Name,Email\n" + rows, encoding="utf-8")
+    path = _write(
+        tmp_path,
+        HEAD + "  - {name: w, kind: bulk_write, module: Leads, operation: insert, file: w.csv}\n",
+    )
+    more, *rows_shown = check_files([path], environ={}).problems
+    assert more.message == "980 more rows with the wrong number of fields not shown"
+    assert len(rows_shown) == 20
+    assert str(rows_shown[0]) == (
+        f"{tmp_path / 'w.csv'}:2:1: jobs[0].file: row 2 has 1 field, the header has 2 "
+        "(csv-field-count); give every row one field per column; quote fields that hold the "
+        "delimiter"
+    )
