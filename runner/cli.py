@@ -29,7 +29,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _duration(text: str) -> float:
-    """'90s', '15m', '2h', '1h30m' or plain seconds → seconds."""
+    """'90s', '15m', '2h', '1h30m' or plain seconds → seconds, more than 0."""
+    total = _age(text)
+    if total <= 0:
+        raise argparse.ArgumentTypeError(f"a duration must be positive: {text!r}")
+    return total
+
+
+def _age(text: str) -> float:
+    """A duration as _duration reads it, where 0 is allowed (an age limit of 0s)."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     total, number = 0.0, ""
     for ch in text.strip().lower():
@@ -42,8 +50,8 @@ def _duration(text: str) -> float:
             raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 90s, 15m or 2h)")
     if number:
         total += float(number)
-    if total <= 0:
-        raise argparse.ArgumentTypeError(f"a duration must be positive: {text!r}")
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 90s, 15m or 2h)")
     return total
 
 
@@ -106,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="close an unfinished run without resuming it (after checking the org)",
     )  # fmt: skip
     p.add_argument("--deadline", type=_duration, default=7200.0, metavar="DURATION")
+    p.add_argument(
+        "--max-plan-age", type=_age, default=None, metavar="DURATION",
+        help="with --plan: refuse a plan this old or older (default 24h; 0s refuses all)",
+    )  # fmt: skip
 
     p = verbs.add_parser("resume", help="finish an interrupted run")
     p.add_argument("run_id", nargs="?", metavar="RUN_ID")

@@ -4,7 +4,8 @@
      ├── UsageError                  exit 1   bad command-line arguments or combinations
      ├── ManifestError               exit 1   a manifest failed to load or validate (.problems)
      ├── TargetError                 exit 1   no Zoho target configured, or a bad one
-     ├── StalePlanError              exit 1   a saved plan no longer matches what it reviewed
+     ├── StalePlanError              exit 1   a saved plan no longer holds: inputs moved, or
+     │                                        used already, too old, another version's
      ├── StateLockedError            exit 1   another apply holds the state lock
  ├── UnfinishedRunError          exit 1   an earlier run of these jobs must be resumed first
      ├── zoho.errors.ZohoError       exit 1   an API answer (tree drawn in runner/zoho/errors.py)
@@ -48,7 +49,8 @@ class TargetError(RunnerError):
 
 
 class StalePlanError(RunnerError):
-    """A saved plan was reviewed against other manifests, another org or other counts."""
+    """A saved plan was reviewed against other manifests, another org or other counts; or
+    a run applied it already, it is older than --max-plan-age, or another version made it."""
 
 
 class StateLockedError(RunnerError):

@@ -1,4 +1,7 @@
-"""`zcrm-runner apply`: run the manifests (or a saved, still fresh plan) against an org."""
+"""`zcrm-runner apply`: run the manifests (or a saved, still fresh plan) against an org.
+
+A saved plan is applied once, by the runner version that made it, within --max-plan-age
+(24h unless given) of its making, and only while its inputs are unchanged."""
 
 from __future__ import annotations
 
@@ -10,36 +13,63 @@ from pathlib import Path
 from runner.commands._preflight import preflight
 from runner.commands._target import confirm, connect
 from runner.errors import ManifestError, UsageError
+from runner.execute.journal import DB_NAME
+from runner.execute.journal_read import JournalReader
+from runner.execute.plan_use import PlanUse, ensure_unused
 from runner.execute.retry_failed import ALL, per_record
 from runner.execute.session import SessionOptions, run_session
 from runner.manifest.model import Manifest
 from runner.manifest.rules_paths import RunDirs
 from runner.manifest.validate import load_manifests
+from runner.plan.codec import plan_identity
 from runner.plan.facts import gather_facts
-from runner.plan.file import ensure_fresh, load_plan
+from runner.plan.file import (
+    DEFAULT_MAX_PLAN_AGE,
+    ensure_fresh,
+    ensure_recent,
+    load_plan,
+    new_plan_hint,
+)
 from runner.plan.model import Plan
 from runner.plan.online_rules import check_fields_online
 from runner.zoho.client import ZohoClient
 
 
 def _manifests(
-    files: list[Path], plan_file: Path | None, dirs: RunDirs
-) -> tuple[list[Manifest], Plan | None]:
-    """Validated manifests; with --plan, the plan's own manifests, refused if they moved.
-    Outputs are checked against the state and report dirs of this run (`dirs`)."""
+    files: list[Path],
+    plan_file: Path | None,
+    dirs: RunDirs,
+    *,
+    max_plan_age: float | None,
+) -> tuple[list[Manifest], Plan | None, PlanUse | None]:
+    """Validated manifests; with --plan, the plan's own manifests, refused if the plan was
+    made by another version, was applied already, is too old, or its inputs moved. Outputs
+    are checked against the state and report dirs of this run (`dirs`)."""
     if plan_file is not None and files:
         raise UsageError("give manifest files or --plan PLAN.json, not both")
     if plan_file is None and not files:
         raise UsageError("give the manifest files to apply, or --plan PLAN.json")
     if plan_file is None:
+        if max_plan_age is not None:
+            raise UsageError("--max-plan-age applies to --plan PLAN.json only")
         checked = load_manifests(files, dirs=dirs)
         for warning in checked.warnings:
             print(warning, file=sys.stderr)
-        return list(checked.manifests), None
+        return list(checked.manifests), None, None
     plan = load_plan(plan_file)
+    hint = new_plan_hint(plan_file, [ref.path for ref in plan.manifests])
+    use = PlanUse(plan_identity(plan), str(plan_file), hint)
+    reader = JournalReader.open_read_only(dirs.state_dir / DB_NAME)
+    if reader is not None:  # early, before any prompt; the session checks again, locked
+        try:
+            ensure_unused(reader, use, state_dir=dirs.state_dir)
+        finally:
+            reader.close()
+    age = DEFAULT_MAX_PLAN_AGE if max_plan_age is None else max_plan_age
+    ensure_recent(plan, plan_file, max_age=age)
     checked = load_manifests([Path(ref.path) for ref in plan.manifests], dirs=dirs)
     ensure_fresh(plan, checked.manifests)
-    return list(checked.manifests), plan
+    return list(checked.manifests), plan, use
 
 
 def _check_job_options(manifests: list[Manifest], replace: list[str], retry: list[str]) -> None:
@@ -91,10 +121,11 @@ def run(
     retry_failed: list[str] | None = None,
     abandon: str | None = None,
     deadline: float = 7200.0,
+    max_plan_age: float | None = None,
 ) -> int:
     """Apply; exit 0 all done, 1 error, 3 some records failed, 4 deadline reached."""
     dirs = RunDirs(state_dir=state_dir, report_dir=report_dir)
-    manifests, plan = _manifests(files, plan_file, dirs)
+    manifests, plan, use = _manifests(files, plan_file, dirs, max_plan_age=max_plan_age)
     _check_job_options(manifests, replace or [], retry_failed or [])
     connection, clock = connect(sim=sim)  # reads the environment; sends nothing
     notes = preflight(manifests, state_dir=state_dir, report_dir=report_dir)
@@ -104,7 +135,7 @@ def run(
     options = SessionOptions(
         report_dir=report_dir, state_dir=state_dir, concurrency=concurrency,
         deadline=deadline, replace=frozenset(replace or ()),
-        retry_failed=frozenset(retry_failed or ()), abandon=abandon,
+        retry_failed=frozenset(retry_failed or ()), abandon=abandon, plan=use,
     )  # fmt: skip
     precheck = _prechecks(plan, manifests)
     run_result, _ = asyncio.run(

@@ -22,6 +22,7 @@ from runner.execute.heap import run_gc
 from runner.execute.journal import Journal
 from runner.execute.journal_schema import RunStatus
 from runner.execute.lock import StateLock
+from runner.execute.plan_use import PlanUse, ensure_unused
 from runner.execute.poll import Backoff
 from runner.execute.progress import BarsProgress, PlainProgress, Progress
 from runner.execute.results import ManifestRef, RunResult, Target, exit_code_for
@@ -49,6 +50,7 @@ class SessionOptions:
     abandon: str | None = None
     poll_start: float = 1.0
     poll_cap: float = 30.0
+    plan: PlanUse | None = None  # apply --plan: recorded with the run, refused once used
 
 
 def run_status(run: RunResult) -> RunStatus:
@@ -100,9 +102,13 @@ async def run_session(
         "state_dir": str(options.state_dir), "report_dir": str(options.report_dir),
         "retry_failed": sorted(options.retry_failed),
     }  # fmt: skip
+    if options.plan is not None:
+        run_options["plan"] = options.plan.as_option()
     jobs: list[AnyJob] = [job for m in manifests for job in m.jobs]
     refs = tuple(ManifestRef(str(m.path.resolve()), m.sha256) for m in manifests)
     with StateLock(options.state_dir) as lock, Journal(options.state_dir, clock=clock) as journal:
+        if run_id is None and options.plan is not None:  # under the lock: one run per plan
+            ensure_unused(journal, options.plan, state_dir=options.state_dir)
         for value in _secrets_of(connection, manifests):
             journal.add_secret(value)
         async with ZohoClient(

@@ -216,6 +216,41 @@ def _merge_sources(node: Node) -> list[MappingNode]:
     return []
 
 
+def yaml_reading(node: Node | None) -> str | None:
+    """What YAML 1.1 made of a plain scalar that does not read back as its text: `0x7B` →
+    "the number 123 (hexadecimal)", `yes` → "true"; None for a plain decimal or a quoted
+    string. PyYAML is YAML 1.1: `012` is octal, `1:30` base 60, `1_000` is 1000."""
+    if not isinstance(node, ScalarNode) or node.style:  # plain: None, or "" from libyaml
+        return None
+    text, tag = node.value, node.tag
+    if tag == _INT:
+        value = _CONSTRUCTOR.construct_yaml_int(node)
+        return None if text == str(value) else f"the number {value}{_int_form(text)}"
+    if tag == _FLOAT:
+        number = _CONSTRUCTOR.construct_yaml_float(node)
+        return None if text == repr(number) else f"the number {number!r}"
+    if tag == _BOOL:
+        return "true" if _CONSTRUCTOR.construct_yaml_bool(node) else "false"
+    if tag == _NULL:
+        return "null (no value)"
+    return None
+
+
+def _int_form(text: str) -> str:
+    digits = text.lstrip("+-").lower()
+    if digits.startswith("0x"):
+        return " (hexadecimal)"
+    if digits.startswith("0b"):
+        return " (binary)"
+    if ":" in digits:
+        return " (base 60)"
+    if "_" in digits:
+        return " (underscores dropped)"
+    if digits.startswith("0") and len(digits) > 1:
+        return " (octal)"
+    return " (sign dropped)" if text.startswith("+") else ""
+
+
 class Locator:
     """Finds the node, hence the line and column, of a key path in a loaded manifest."""
 
@@ -224,6 +259,15 @@ class Locator:
 
     def mark(self, parts: Sequence[PathPart], *, key: bool = False) -> tuple[int, int]:
         """1-based (line, col) of the deepest node on `parts`; of the key itself if asked."""
+        node, _ = self._walk(parts, key=key)
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def node(self, parts: Sequence[PathPart]) -> Node | None:
+        """The node at exactly `parts` (its raw text, style and tag), or None."""
+        node, found = self._walk(parts, key=False)
+        return node if found else None
+
+    def _walk(self, parts: Sequence[PathPart], *, key: bool) -> tuple[Node, bool]:
         node = self.root
         last = len(parts) - 1
         for i, part in enumerate(parts):
@@ -239,9 +283,9 @@ class Locator:
             ):
                 nxt = node.value[part]
             if nxt is None:
-                break
+                return node, False
             node = nxt
-        return node.start_mark.line + 1, node.start_mark.column + 1
+        return node, True
 
 
 def _find_key(node: MappingNode, name: str, depth: int = 0) -> tuple[Node, Node] | None:

@@ -81,12 +81,20 @@ class Reporter:
         self.add(parts, message, rule, fix, severity="warning")
 
     def at(
-        self, file: str, line: int, parts: Sequence[PathPart], message: str, rule: str, fix: str
+        self,
+        file: str,
+        line: int,
+        parts: Sequence[PathPart],
+        message: str,
+        rule: str,
+        fix: str,
+        *,
+        col: int = 1,
     ) -> None:
-        """A problem inside another file (an ids file or a CSV), at its line."""
+        """A problem inside another file (an ids file or a CSV), at its line and column."""
         path = format_path(parts)
         message, fix = mask_text(message, self.masks), mask_text(fix, self.masks)
-        self.problems.append(Problem(file, line, 1, path, message, rule, fix))
+        self.problems.append(Problem(file, line, col, path, message, rule, fix))
 
     @property
     def failed(self) -> bool:

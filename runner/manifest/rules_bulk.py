@@ -1,4 +1,4 @@
-"""Bulk read criteria limits and the bulk write CSV: header, columns, mapped columns.
+"""Bulk read criteria limits and the bulk write CSV: every row, the header, mapped columns.
 
 Row counts above 25,000 and zipped sizes are not errors: the planner splits the file
 into several jobs (API_NOTES §4.2) and shows them.
@@ -7,15 +7,16 @@ into several jobs (API_NOTES §4.2) and shows them.
 from __future__ import annotations
 
 import codecs
-import csv
 from pathlib import Path
 from typing import Any
 
-from runner.manifest.rules import Reporter, closest
+from runner.manifest.csvscan import CsvError, decode, detect_delimiter, first_line, rows
+from runner.manifest.load import PathPart
+from runner.manifest.rules import MAX_PROBLEMS_PER_LIST, Reporter, closest
+from runner.manifest.rules import text as text_or_none
 
 MAX_CRITERIA = 25  # API_NOTES §3.1: CRITERIA_LIMIT_EXCEEDED max_limit 25
 MAX_COLUMNS = 200  # API_NOTES §4.2: ≤ 200 column headers
-_DELIMITERS = ",;:|"  # API_NOTES §4.2: the only delimiters Zoho detects
 
 
 def check_bulk_read(i: int, job: dict[str, Any], r: Reporter) -> None:
@@ -37,17 +38,16 @@ def _leaves(node: Any, depth: int) -> int:
     return 1
 
 
-def read_header(path: Path, encoding: str) -> list[str]:
-    """The CSV's header cells, split on the delimiter Zoho would detect."""
-    with path.open(encoding=encoding, newline="") as fh:
-        first = fh.readline()
-    if not first.strip():
-        return []
-    delimiter = max(_DELIMITERS, key=first.count) if any(d in first for d in _DELIMITERS) else ","
-    return [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter))]
+def _python_encoding(name: str | None) -> str:
+    # utf-8-sig drops the BOM Excel writes, which would otherwise glue onto the first name
+    if name is None or codecs.lookup(name).name == "utf-8":
+        return "utf-8-sig"
+    return name
 
 
 def check_csv(i: int, job: dict[str, Any], path: Path, shown_name: str, r: Reporter) -> None:
+    """The whole file, strictly: decodable text, a header of distinct names, data rows of
+    the header's width. Each fault is located in the CSV, by row and column."""
     encoding = job.get("character_encoding")
     if isinstance(encoding, str):
         try:
@@ -56,20 +56,73 @@ def check_csv(i: int, job: dict[str, Any], path: Path, shown_name: str, r: Repor
             msg = f"unknown encoding {encoding!r}"
             r.add(["jobs", i, "character_encoding"], msg, "csv-encoding", "use e.g. UTF-8")
             return
+    parts: list[PathPart] = ["jobs", i, "file"]
     try:
-        header = read_header(path, encoding if isinstance(encoding, str) else "utf-8-sig")
-    except (UnicodeDecodeError, OSError) as exc:
-        msg = f"cannot read the header of {shown_name} ({type(exc).__name__})"
-        r.add(["jobs", i, "file"], msg, "csv-header", "save it as UTF-8 or set character_encoding")
+        text = decode(path.read_bytes(), _python_encoding(text_or_none(encoding)))
+        header = _check_rows(text, shown_name, parts, r)
+    except OSError as exc:
+        msg = f"cannot read {shown_name}: {exc.strerror or type(exc).__name__}"
+        r.add(parts, msg, "csv-file", "give a readable file")
         return
-    if not header:
-        msg = f"{shown_name} has no header row"
-        r.add(["jobs", i, "file"], msg, "csv-header", "put the column names on the first line")
+    except CsvError as exc:
+        f = exc.fault
+        r.at(shown_name, f.line, parts, f.describe(), f.rule, f.fix, col=f.col)
         return
+    if header:
+        _check_mappings(i, job, header, shown_name, r)
+
+
+def _check_rows(text: str, name: str, parts: list[PathPart], r: Reporter) -> list[str]:
+    """The header's names after checking every row; [] when there is no usable header."""
+    records = rows(text, detect_delimiter(first_line(text)))
+    first = next(records, None)
+    if first is None or not any(cell.strip() for cell in first.cells):
+        r.add(parts, f"{name} has no header row", "csv-header", "put the column names on row 1")
+        return []
+    header = [cell.strip() for cell in first.cells]
+    good = _check_header(header, name, parts, r)
+    data = wrong = 0
+    for row in records:
+        if not row.cells:
+            continue  # a blank line is not a record (runner/plan/csvparts.py skips it too)
+        data += 1
+        if len(row.cells) != len(header):
+            wrong += 1
+            if wrong <= MAX_PROBLEMS_PER_LIST:
+                count = f"{len(row.cells)} field{'' if len(row.cells) == 1 else 's'}"
+                msg = f"row {row.row} has {count}, the header has {len(header)}"
+                fix = "give every row one field per column; quote fields that hold the delimiter"
+                r.at(name, row.line, parts, msg, "csv-field-count", fix)
+    if wrong > MAX_PROBLEMS_PER_LIST:
+        more = wrong - MAX_PROBLEMS_PER_LIST
+        msg = f"{more:,} more rows with the wrong number of fields not shown"
+        r.add(parts, msg, "csv-field-count", "fix the rows listed above")
+    if data == 0:
+        msg = f"{name} has a header and no data rows: nothing to import"
+        r.add(parts, msg, "csv-no-rows", "add the rows to import, or drop the job")
+    return header if good else []
+
+
+def _check_header(header: list[str], name: str, parts: list[PathPart], r: Reporter) -> bool:
+    """Names Zoho can map (API_NOTES §4.2: row 1 = field API names, ≤ 200 columns)."""
+    good = True
+    seen: dict[str, int] = {}
+    for column, cell in enumerate(header, 1):
+        if not cell:
+            msg = f"row 1, column {column} has no name"
+            r.at(name, 1, parts, msg, "csv-header", "name every column, or delete the empty one")
+            good = False
+        elif cell in seen:
+            msg = f"row 1: column {column} ({cell}) repeats column {seen[cell]} ({cell})"
+            fix = "rename or drop one of them: a mapping cannot tell them apart"
+            r.at(name, 1, parts, msg, "csv-duplicate-column", fix)
+            good = False
+        else:
+            seen[cell] = column
     if len(header) > MAX_COLUMNS:
         msg = f"{len(header)} columns, bulk write takes at most {MAX_COLUMNS} (API_NOTES §4.2)"
-        r.add(["jobs", i, "file"], msg, "csv-columns-max-200", "drop unused columns")
-    _check_mappings(i, job, header, shown_name, r)
+        r.add(parts, msg, "csv-columns-max-200", "drop unused columns")
+    return good
 
 
 def _listing(header: list[str]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from runner.manifest.load import PathPart
 from runner.manifest.rules import Reporter, jobs_of, shown
 from runner.manifest.rules_bulk import check_bulk_read, check_csv
-from runner.manifest.rules_ids import check_ids, read_ids_file
+from runner.manifest.rules_ids import check_id_value, check_ids, read_ids_file
 
 Resolved = dict[int, dict[str, Any]]
 NAME_MAX = 255  # bytes in one file name on Linux and macOS file systems
@@ -28,6 +28,11 @@ def check_files_and_ids(data: dict[str, Any], r: Reporter) -> Resolved:
         ids = job.get("ids")
         if isinstance(ids, list) and ids:
             out["ids"] = check_ids(ids, ["jobs", i, "ids"], r)
+        if "cvid" in job:
+            check_id_value(job["cvid"], ["jobs", i, "cvid"], r)
+        territory = job.get("territory")
+        if isinstance(territory, dict) and "id" in territory:
+            check_id_value(territory["id"], ["jobs", i, "territory", "id"], r)
         for key in ("ids_file", "file", "output"):
             value = job.get(key)
             if isinstance(value, str) and value and usable(value, ["jobs", i, key], r):

@@ -1,16 +1,26 @@
 """Record ids, written inline or in an ids file: digits, unique, at most 50,000 a job.
 
+One rule in both places: an id is the decimal digits of a positive 64-bit number, with no
+sign, no leading zero and nothing around it (API_NOTES §1.3: digit strings, which SDK8
+sends as JSON numbers, so `0123` would reach Zoho as 123; §13: "string (int64)"). Inline,
+the raw YAML text is checked too: YAML 1.1 reads `0x7B`, `012`, `1:30`, `1_000`, `0b11`
+and `+12` as numbers whose digits are not the ones written. Spaces around an id are
+refused, never stripped, inline and in files alike: the runner sends exactly the id it
+validated, and a stray space usually means a hand-edited list or the wrong column.
+
 This is the hot path for big manifests, so it is plain Python over the list (no
 jsonschema per element), and problems are capped per list so 50,000 bad ids stay readable.
 """
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
-from runner.manifest.load import PathPart
+from yaml.nodes import Node, ScalarNode, SequenceNode
+
+from runner.manifest.csvscan import CsvError, Row, decode, detect_delimiter, first_line, rows
+from runner.manifest.load import PathPart, yaml_reading
 from runner.manifest.rules import (
     MAX_IDS,
     MAX_PROBLEMS_PER_LIST,
@@ -21,32 +31,89 @@ from runner.manifest.rules import (
 )
 
 MAX_IDS_FILE_BYTES = 50 * 1024 * 1024
+INT64_MAX = 2**63 - 1  # API_NOTES §13: record ids are int64
+_INT64_DIGITS = str(INT64_MAX)
+QUOTED_FIX = 'write the id\'s digits, quoted ("554023004000000001")'
+
+
+def _digits_ok(text: str) -> bool:
+    if not (text.isascii() and text.isdigit()) or text[0] == "0":
+        return False
+    return len(text) < 19 or (len(text) == 19 and text <= _INT64_DIGITS)
 
 
 def normalise_id(value: Any) -> str | None:
     """A record id as a digit string, or None when `value` is not one (bools are not)."""
     if type(value) is str:
-        return value if value.isdigit() and value.isascii() else None
-    if type(value) is int and value >= 1:
+        return value if value and _digits_ok(value) else None
+    if type(value) is int and 1 <= value <= INT64_MAX:
         return str(value)
+    return None
+
+
+def id_fault(value: Any, node: Node | None = None) -> tuple[str, str] | None:
+    """Why `value` is not a record id, and the fix; None when it is one. `node` is the
+    value's YAML node when it was written inline, so its raw text can be checked."""
+    reading = None if type(value) is str else yaml_reading(node)
+    if reading is not None and isinstance(node, ScalarNode):
+        written = node.value or "an empty value"
+        return f"{written} is read by YAML as {reading}, not a record id", QUOTED_FIX
+    if type(value) is int and value >= 1:
+        text = str(value)
+    elif type(value) is str and value:
+        text = value
+    else:
+        return f"{shown(value)} is not a record id", RECORD_ID_FIX
+    if _digits_ok(text):
+        return None
+    trimmed = text.strip()
+    if trimmed != text and trimmed and _digits_ok(trimmed):
+        return f"{shown(value)} has spaces around the id", "write the id's digits alone"
+    if not (text.isascii() and text.isdigit()) or not text.strip("0"):
+        return f"{shown(value)} is not a record id", RECORD_ID_FIX
+    if text[0] == "0":
+        msg = f"{shown(value)} starts with 0, and a Zoho id never does (a 64-bit number)"
+        return msg, "check the id in Zoho and write it without the leading zero"
+    msg = f"{shown(value)} has {len(text)} digits, more than a Zoho id (at most {INT64_MAX})"
+    return msg, "check the id in Zoho"
+
+
+def check_id_value(value: Any, parts: list[PathPart], r: Reporter) -> None:
+    """A single id (cvid, territory.id) that the schema let through as digits or a number:
+    refused if YAML made it from other text, or it has a leading zero or too many digits."""
+    if type(value) is str and not (value.isascii() and value.isdigit()):
+        return  # the schema's pattern reports it
+    if type(value) is not str and not (type(value) is int and value >= 1):
+        return  # the schema's type or minimum reports it
+    fault = id_fault(value, r.locator.node(parts))
+    if fault is not None:
+        r.add(parts, fault[0], "record-id", fault[1])
+
+
+def _item_nodes(parts: list[PathPart], r: Reporter, count: int) -> list[Node] | None:
+    node = r.locator.node(parts)
+    if isinstance(node, SequenceNode) and len(node.value) == count:
+        return list(node.value)
     return None
 
 
 def check_ids(values: list[Any], parts: list[PathPart], r: Reporter) -> tuple[str, ...] | None:
     """Normalised ids of an inline `ids` list, or None after reporting what is wrong."""
-    fast = _fast(values)
+    nodes = _item_nodes(parts, r, len(values))
+    fast = _fast(values, nodes)
     if fast is not None:
         return fast
     out: list[str] = []
     first: dict[str, int] = {}
     reported = 0
     for i, value in enumerate(values):
-        rid = normalise_id(value)
-        if rid is None:
-            message, rule, fix = f"{shown(value)} is not a record id", "record-id", RECORD_ID_FIX
+        fault = id_fault(value, nodes[i] if nodes else None)
+        rid = str(value)
+        if fault is not None:
+            (message, fix), rule = fault, "record-id"
         elif rid in first:
             where = format_path([*parts, first[rid]])
-            message, rule, fix = f"id {rid} listed twice (first at {where})", "ids-unique", ""
+            message, rule = f"id {rid} listed twice (first at {where})", "ids-unique"
             fix = "list each id once"
         else:
             first[rid] = i
@@ -60,18 +127,25 @@ def check_ids(values: list[Any], parts: list[PathPart], r: Reporter) -> tuple[st
     return tuple(out) if reported == 0 and len(values) <= MAX_IDS else None
 
 
-def _fast(values: list[Any]) -> tuple[str, ...] | None:
+def _fast(values: list[Any], nodes: list[Node] | None) -> tuple[str, ...] | None:
     """All-good lists (the usual case) without a Python call per id; None: look closer."""
-    if len(values) > MAX_IDS:
+    if not values or len(values) > MAX_IDS:
         return None
     if all(type(v) is str and v for v in values):
         strings: list[str] = values
-    elif all(type(v) is int and v >= 1 for v in values):
+    elif all(type(v) is int for v in values):
         strings = list(map(str, values))
+        # each number written as its own digits: no 0x7B, 012, 1:30, 1_000 or +12
+        if nodes is not None and [n.value for n in nodes] != strings:
+            return None
     else:
         return None
     joined = "".join(strings)
-    if joined.isdigit() and joined.isascii() and len(set(strings)) == len(strings):
+    if not (joined.isdigit() and joined.isascii()) or min(strings)[0] == "0":
+        return None
+    if max(map(len, strings)) >= 19 and not all(map(_digits_ok, strings)):
+        return None
+    if len(set(strings)) == len(strings):
         return tuple(strings)
     return None
 
@@ -97,64 +171,81 @@ def read_ids_file(
             msg = f"ids file is over {MAX_IDS_FILE_BYTES:,} bytes"
             r.add(parts, msg, "ids-file", "split the ids into several jobs")
             return None
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        r.add(parts, f"{shown_name} is not UTF-8", "ids-file", "save it as UTF-8")
-        return None
+        raw = path.read_bytes()
     except OSError as exc:
         msg = f"cannot read {shown_name}: {exc.strerror or type(exc).__name__}"
         r.add(parts, msg, "ids-file", "give a readable file")
         return None
-    lines = text.splitlines()
-    start = next((n for n, line in enumerate(lines) if line.strip()), None)
-    if start is None:
-        r.add(parts, f"{shown_name} holds no ids", "ids-file", "add one id per line")
+    reader = _IdsFile(shown_name, parts, r)
+    try:
+        text = decode(raw, "utf-8-sig")
+        head = next((line for line in text.splitlines() if line.strip()), "")
+        for row in rows(text, detect_delimiter(first_line(head))):
+            if not reader.take(row):
+                return None
+    except CsvError as exc:
+        f = exc.fault  # a file without a header row has no column names to show
+        msg = f.describe(reader.header)
+        r.at(shown_name, f.line, parts, msg, f.rule, f.fix, col=f.col)
         return None
-    head = lines[start].strip()
-    column = 0
-    rows = range(start, len(lines))
-    if normalise_id(head) is None:
-        header = [h.strip().lower() for h in next(csv.reader([lines[start]]))]
-        if "id" not in header:
-            msg = f"no id column in the header: {', '.join(header)}"
-            r.at(shown_name, start + 1, parts, msg, "ids-file", "name the column id")
+    return reader.result()
+
+
+class _IdsFile:
+    """The rows of an ids file, one at a time: the header (if any), then the ids."""
+
+    def __init__(self, name: str, parts: list[PathPart], r: Reporter) -> None:
+        self.name, self.parts, self.r = name, parts, r
+        self.column: int | None = None
+        self.header: list[str] = []
+        self.out: list[str] = []
+        self.first: dict[str, int] = {}
+        self.reported = 0
+
+    def take(self, row: Row) -> bool:
+        """Read one row; False when the file cannot be read on (no id column)."""
+        cells = row.cells
+        if not any(cell.strip() for cell in cells):
+            return True
+        if self.column is None:
+            names = [cell.strip().lower() for cell in cells]
+            if "id" in names:
+                self.column, self.header = names.index("id"), [c.strip() for c in cells]
+                return True
+            if not any(ch.isdigit() for ch in cells[0]):
+                msg = f"no id column in the header: {', '.join(names)}"
+                self.r.at(self.name, row.line, self.parts, msg, "ids-file", "name the column id")
+                return False
+            self.column = 0
+        self._value(row, self.column)
+        return True
+
+    def _value(self, row: Row, column: int) -> None:
+        if column >= len(row.cells) or not row.cells[column]:
+            count = len(row.cells)
+            what = "is empty" if count > column else f"is missing (the row has {count})"
+            msg, rule = f"row {row.row}: column {column + 1} (id) {what}", "ids-file"
+            fix = "give every row an id, or delete the row"
+        else:
+            value = row.cells[column]
+            fault = id_fault(value)
+            if fault is not None:
+                (msg, fix), rule = fault, "record-id"
+            elif value in self.first:
+                msg = f"id {value} listed twice (first on line {self.first[value]})"
+                rule, fix = "ids-unique", "list each id once"
+            else:
+                self.first[value] = row.line
+                self.out.append(value)
+                return
+        self.reported += 1
+        if self.reported <= MAX_PROBLEMS_PER_LIST:
+            self.r.at(self.name, row.line, self.parts, msg, rule, fix)
+
+    def result(self) -> tuple[str, ...] | None:
+        _report_rest(self.reported, self.parts, self.r)
+        if not self.out and not self.reported:
+            self.r.add(self.parts, f"{self.name} holds no ids", "ids-file", "add one id per line")
             return None
-        column = header.index("id")
-        rows = range(start + 1, len(lines))
-    return _collect(lines, rows, column, shown_name, parts, r)
-
-
-def _collect(
-    lines: list[str], rows: range, column: int, name: str, parts: list[PathPart], r: Reporter
-) -> tuple[str, ...] | None:
-    out: list[str] = []
-    first: dict[str, int] = {}
-    reported = 0
-    for n in rows:
-        line = lines[n]
-        if not line.strip():
-            continue
-        if column == 0 and "," not in line and '"' not in line:
-            value = line.strip()
-        else:
-            cells = next(csv.reader([line]), [])
-            value = cells[column].strip() if column < len(cells) else ""
-        rid = normalise_id(value)
-        if rid is None:
-            msg, rule, fix = f"{shown(value)} is not a record id", "record-id", RECORD_ID_FIX
-        elif rid in first:
-            msg, rule, fix = f"id {rid} listed twice (first on line {first[rid]})", "ids-unique", ""
-            fix = "list each id once"
-        else:
-            first[rid] = n + 1
-            out.append(rid)
-            continue
-        reported += 1
-        if reported <= MAX_PROBLEMS_PER_LIST:
-            r.at(name, n + 1, parts, msg, rule, fix)
-    _report_rest(reported, parts, r)
-    if not out and not reported:
-        r.add(parts, f"{name} holds no ids", "ids-file", "add one id per line")
-        return None
-    _check_count(len(out) + reported, parts, r)
-    return tuple(out) if reported == 0 and len(out) <= MAX_IDS else None
+        _check_count(len(self.out) + self.reported, self.parts, self.r)
+        return tuple(self.out) if self.reported == 0 and len(self.out) <= MAX_IDS else None

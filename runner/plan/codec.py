@@ -1,11 +1,15 @@
 """Plan ⇄ plain dicts in the shape of schemas/plan.schema.json (format_version 1).
 
 Totals (calls, polls, credits, scopes) are written for readers of the JSON and recomputed,
-not read back, when a plan is loaded.
+not read back, when a plan is loaded. A plan's identity is the sha256 of its dict in
+canonical JSON: a copy or a re-indented file is the same plan, a plan made again (a new
+`created_at`) is another one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict
 from typing import Any
 
@@ -25,6 +29,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The plan as JSON-ready data, keys in a reading order."""
     return {
         "format_version": plan.format_version,
+        "runner_version": plan.runner_version,
         "created_at": plan.created_at,
         "target": plan.target,
         "manifests": [asdict(m) for m in plan.manifests],
@@ -66,4 +71,11 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         warnings=tuple(Problem(**w) for w in data["warnings"]),
         inputs=tuple(ManifestRef(**m) for m in data["inputs"]),
         format_version=data["format_version"],
+        runner_version=data["runner_version"],
     )
+
+
+def plan_identity(plan: Plan) -> str:
+    """The sha256 that names this plan in the journal once a run applies it."""
+    canonical = json.dumps(plan_to_dict(plan), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -9,10 +9,13 @@ the plan showed.
 from __future__ import annotations
 
 import csv
+import io
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from runner.manifest.csvscan import detect_delimiter, first_line
 
 MAX_ROWS = 25_000  # API_NOTES §4.2
 MAX_ZIP_BYTES = 25 * 1024 * 1024  # API_NOTES §4.1: FILE_TOO_LARGE above 25 MB
@@ -43,8 +46,11 @@ class _Records:
     """The file's source lines, with the lines where each record starts and ends."""
 
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines(keepends=True)
-        reader = csv.reader(self.lines)
+        # Lines end at \n, \r or \r\n only, as the validator reads them: str.splitlines
+        # would also cut at U+2028, \x0c and others, which may sit inside a field.
+        self.lines = io.StringIO(text, newline="").readlines()
+        delimiter = detect_delimiter(first_line(text))
+        reader = csv.reader(self.lines, delimiter=delimiter)
         self.header_end = 0
         self.spans: list[tuple[int, int]] = []  # (first line, line after the last) per record
         before = 0
@@ -54,7 +60,8 @@ class _Records:
             elif row:  # blank lines are not records
                 self.spans.append((before, reader.line_num))
             before = reader.line_num
-        self.header = tuple(next(csv.reader(self.lines[: self.header_end]), ()))
+        head = csv.reader(self.lines[: self.header_end], delimiter=delimiter)
+        self.header = tuple(cell.strip() for cell in next(head, ()))  # as validate reads it
 
     def text(self, first: int, rows: int) -> str:
         """Header plus records [first, first + rows), as they appear in the file."""

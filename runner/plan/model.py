@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from runner import __version__
 from runner.manifest.problems import Problem
 
 FORMAT_VERSION = 1
@@ -117,6 +118,7 @@ class Plan:
     warnings: tuple[Problem, ...] = ()
     inputs: tuple[ManifestRef, ...] = ()
     format_version: int = FORMAT_VERSION
+    runner_version: str = __version__  # apply --plan takes only plans of its own version
 
     @property
     def calls(self) -> int:

@@ -170,3 +170,129 @@ def test_apply_refuses_fields_the_org_does_not_allow_before_sending(
         cli._command("apply")(files=[tmp_path / "jobs.yaml"], sim=True)
     assert caught.value.problems[0].rule == "picklist-value-online"
     assert not (tmp_path / "reports").exists()
+
+
+def _saved_plan(example: Path, name: str = "plan.json") -> Path:
+    plan = example.parent / name
+    assert cli.main(["plan", str(example), "--out", str(plan)]) == 0
+    return plan
+
+
+def test_a_saved_plan_is_applied_once(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A second apply --plan of the same plan, or of a re-indented copy, names the run that
+    applied it and starts nothing."""
+    plan = _saved_plan(example)
+    assert cli.main(["apply", "--plan", str(plan), "--sim"]) == 0
+    run_id = _report(example.parent)["run"]
+    assert isinstance(run_id, dict)
+    copy = example.parent / "copy.json"
+    copy.write_text(json.dumps(json.loads(plan.read_text()), indent=7))
+    capsys.readouterr()
+    for again in (plan, copy):
+        assert cli.main(["apply", "--plan", str(again), "--sim"]) == 1
+        err = capsys.readouterr().err
+        assert f"{again}: this plan was already applied by run {run_id['run_id']}" in err
+        assert "a saved plan is applied once: make a new plan and review it: zcrm-runner " in err
+        assert f"plan {example} --out {again}" in err
+    assert len(list((example.parent / "reports").iterdir())) == 1
+
+
+def test_a_plan_whose_run_crashed_is_refused_naming_resume(example: Path) -> None:
+    """The plan is marked when its run starts: after a crash, apply --plan points at resume."""
+    from runner.execute.journal import Journal
+    from runner.execute.results import Target
+    from runner.plan.codec import plan_identity
+    from runner.plan.file import load_plan
+
+    plan = _saved_plan(example)
+    mark = {"id": plan_identity(load_plan(plan)), "path": str(plan)}
+    with Journal(example.parent / ".zcrm") as journal:
+        target = Target("zoho", "https://www.zohoapis.com", "554023000000046001")
+        journal.start_run("20260101-000000-dead", target=target, options={"plan": mark})
+    with pytest.raises(StalePlanError) as caught:
+        cli._command("apply")(files=[], plan_file=plan, sim=True)
+    assert "already applied by run 20260101-000000-dead" in str(caught.value)
+    assert "RUNNING" in str(caught.value)
+    assert "finish that run with `zcrm-runner resume 20260101-000000-dead`" in str(caught.value)
+
+
+def test_the_locked_session_refuses_a_used_plan_too(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two applies of one plan racing past the early check: the second, under the state
+    lock, still finds the first's run and sends nothing."""
+    from runner.execute.journal_read import JournalReader
+
+    plan = _saved_plan(example)
+    assert cli.main(["apply", "--plan", str(plan), "--sim"]) == 0
+    monkeypatch.setattr(JournalReader, "open_read_only", classmethod(lambda cls, path: None))
+    with pytest.raises(StalePlanError, match="already applied by run"):
+        cli._command("apply")(files=[], plan_file=plan, sim=True)
+    assert len(list((example.parent / "reports").iterdir())) == 1
+
+
+def _dated(plan: Path, created_at: str) -> None:
+    data = json.loads(plan.read_text())
+    plan.write_text(json.dumps({**data, "created_at": created_at}))
+
+
+def test_a_plan_older_than_max_plan_age_is_refused(example: Path) -> None:
+    """A plan made 2 days ago is refused under the default 24h and applies under 3d."""
+    from datetime import datetime, timedelta, timezone
+
+    plan = _saved_plan(example)
+    made = (datetime.now(timezone.utc) - timedelta(days=2, minutes=1)).isoformat("T", "seconds")
+    _dated(plan, made)
+    with pytest.raises(StalePlanError) as caught:
+        cli._command("apply")(files=[], plan_file=plan, sim=True)
+    assert str(caught.value) == (
+        f"{plan}: the plan is 2d1m old (made {made}), --max-plan-age is 1d; make a new plan "
+        f"and review it: zcrm-runner plan {example} --out {plan}, or give a larger "
+        "--max-plan-age"
+    )
+    assert cli.main(["apply", "--plan", str(plan), "--sim", "--max-plan-age", "3d"]) == 0
+
+
+def test_max_plan_age_zero_refuses_every_plan_and_needs_plan(example: Path) -> None:
+    """--max-plan-age 0s refuses even a fresh plan; without --plan the option is an error."""
+    plan = _saved_plan(example)
+    assert cli.main(["apply", "--plan", str(plan), "--sim", "--max-plan-age", "0s"]) == 1
+    with pytest.raises(UsageError, match="--max-plan-age applies to --plan"):
+        cli._command("apply")(files=[example], sim=True, max_plan_age=3600.0)
+    with pytest.raises(SystemExit, match="1"):
+        cli.main(["apply", "--plan", str(plan), "--sim", "--max-plan-age=-1s"])
+    assert not (example.parent / "reports").exists()
+
+
+def test_a_plan_from_the_future_is_refused(example: Path) -> None:
+    """A created_at an hour ahead means a wrong clock: the age cannot be trusted."""
+    plan = _saved_plan(example)
+    _dated(plan, "2999-01-01T00:00:00+00:00")
+    with pytest.raises(StalePlanError, match="in the future: the clock that made it is wrong"):
+        cli._command("apply")(files=[], plan_file=plan, sim=True)
+
+
+@pytest.mark.parametrize(
+    ("edit", "made_by"),
+    [
+        ({"runner_version": "0.0.9"}, "zcrm-runner 0.0.9"),
+        ({"runner_version": "9.0.0", "format_version": 7, "jobs": "?"}, "zcrm-runner 9.0.0"),
+        ({"runner_version": None}, "an unknown zcrm-runner"),
+    ],
+)
+def test_a_plan_made_by_another_version_is_refused_by_its_version(
+    example: Path, edit: dict[str, object], made_by: str
+) -> None:
+    """The version is the first fact checked, even when the rest would fail the schema."""
+    from runner import __version__
+
+    plan = _saved_plan(example)
+    data = {**json.loads(plan.read_text()), **edit}
+    plan.write_text(json.dumps({k: v for k, v in data.items() if v is not None}))
+    with pytest.raises(StalePlanError) as caught:
+        cli._command("apply")(files=[], plan_file=plan, sim=True)
+    assert str(caught.value) == (
+        f"{plan}: the plan was made by {made_by}, this is zcrm-runner {__version__}, and a "
+        "plan is applied by the version that made it; make a new plan and review it: "
+        f"zcrm-runner plan {example} --out {plan}"
+    )

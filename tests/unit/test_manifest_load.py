@@ -133,3 +133,46 @@ def test_dates_stay_text_and_tags_refused(tmp_path: Path) -> None:
     assert loaded is not None
     assert loaded.data["d"] == "2024-01-31"
     assert [p.rule for p in problems] == ["yaml-tag"]
+
+
+@pytest.mark.parametrize(
+    ("written", "reading"),
+    [
+        ("0x7B", "the number 123 (hexadecimal)"),
+        ("1_000", "the number 1000 (underscores dropped)"),
+        ("012", "the number 10 (octal)"),
+        ("1:30", "the number 90 (base 60)"),
+        ("0b11", "the number 3 (binary)"),
+        ("+12", "the number 12 (sign dropped)"),
+        ("1.50", "the number 1.5"),
+        ("yes", "true"),
+        ("~", "null (no value)"),
+    ],
+)
+def test_yaml_reading_names_what_yaml_11_made_of_the_text(
+    tmp_path: Path, written: str, reading: str
+) -> None:
+    """A plain scalar that YAML 1.1 turns into something else is described from its node."""
+    loaded, _ = load_file(_write(tmp_path, f"version: 1\njobs: [{written}]\n"))
+    assert loaded is not None
+    assert load.yaml_reading(Locator(loaded.root).node(["jobs", 0])) == reading
+
+
+@pytest.mark.parametrize("written", ["554023004000000001", "'0x7B'", '"012"', "12", "-5", "abc"])
+def test_yaml_reading_is_none_when_the_text_is_the_value(tmp_path: Path, written: str) -> None:
+    """Plain decimals and quoted strings read back as written: nothing to report."""
+    loaded, _ = load_file(_write(tmp_path, f"version: 1\njobs: [{written}]\n"))
+    assert loaded is not None
+    assert load.yaml_reading(Locator(loaded.root).node(["jobs", 0])) is None
+
+
+def test_locator_node_is_exact_or_none(tmp_path: Path) -> None:
+    """node() gives the node at exactly the path, and None where the path stops early."""
+    loaded, _ = load_file(_write(tmp_path, GOOD))
+    assert loaded is not None
+    locator = Locator(loaded.root)
+    node = locator.node(["jobs", 0, "ids", 2])
+    assert node is not None
+    assert node.value == "1234567890123456789"
+    assert locator.node(["jobs", 0, "ids", 9]) is None
+    assert locator.node(["jobs", 0, "nope"]) is None

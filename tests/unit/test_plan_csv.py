@@ -69,3 +69,23 @@ def test_empty_csv_is_one_empty_part(tmp_path: Path) -> None:
     path.write_text("Last_Name\n", encoding="utf-8")
     lay = csvparts.layout(path)
     assert (lay.rows, [p.rows for p in lay.parts]) == (0, [0])
+
+
+def test_header_read_as_validate_reads_it(tmp_path: Path) -> None:
+    """A semicolon file's header splits on `;` and its names are trimmed, as validate
+    checked them, so mappings by column name find their index at apply time."""
+    path = tmp_path / "semi.csv"
+    path.write_text("Last_Name; Email\nBoyle;b@z.example\n", encoding="utf-8")
+    lay = csvparts.layout(path)
+    assert lay.header == ("Last_Name", "Email")
+    assert lay.rows == 1
+
+
+def test_line_separators_inside_a_field_do_not_cut_the_record(tmp_path: Path) -> None:
+    """U+2028 and form feeds are text, not line ends: one record stays one record."""
+    path = tmp_path / "ls.csv"
+    path.write_text("Last_Name,Note\na,one\u2028two\x0cthree\nb,plain\n", encoding="utf-8")
+    lay = csvparts.layout(path, max_rows=1)
+    assert lay.rows == 2
+    first = csvparts.part_text(path, lay.parts, 1)
+    assert first == "Last_Name,Note\na,one\u2028two\x0cthree\n"

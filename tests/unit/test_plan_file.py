@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -120,3 +121,63 @@ def test_data_files_are_pinned_relative_to_the_working_directory(
     plan = _plan(_manifest(tmp_path))
     assert [ref.path for ref in plan.inputs] == ["leads.csv"]
     assert check_fresh(plan, [_manifest(tmp_path)]) == []
+
+
+def test_a_plan_names_the_runner_version_that_made_it(tmp_path: Path) -> None:
+    """The saved JSON carries runner.__version__, and it loads back into the Plan."""
+    from runner import __version__
+
+    path = tmp_path / "plan.json"
+    save_plan(_plan(_manifest(tmp_path)), path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["runner_version"] == __version__
+    assert list(data)[:3] == ["format_version", "runner_version", "created_at"]
+    assert load_plan(path).runner_version == __version__
+
+
+def test_plan_identity_is_its_content_not_its_bytes(tmp_path: Path) -> None:
+    """A re-indented copy has the same identity; the same manifests planned at another
+    time make another plan."""
+    from runner.plan.codec import plan_identity
+
+    manifest = _manifest(tmp_path)
+    plan = _plan(manifest)
+    path = tmp_path / "plan.json"
+    save_plan(plan, path)
+    copy = tmp_path / "copy.json"
+    copy.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8"))), encoding="utf-8")
+    assert plan_identity(load_plan(path)) == plan_identity(load_plan(copy)) == plan_identity(plan)
+    later = replace(plan, created_at="2026-01-02T03:04:06+00:00")
+    assert plan_identity(later) != plan_identity(plan)
+    assert len(plan_identity(plan)) == 64
+
+
+@pytest.mark.parametrize(
+    ("age", "limit", "refused"),
+    [(3599, 3600, False), (3600, 3600, True), (0, 0, True), (-299, 60, False), (-301, 60, True)],
+)
+def test_ensure_recent_refuses_from_the_limit_on(
+    tmp_path: Path, age: int, limit: float, refused: bool
+) -> None:
+    """A plan is refused once its age reaches the limit, and when it comes from the future
+    by more than five minutes of clock skew."""
+    from datetime import timedelta
+
+    from runner.plan.file import ensure_recent
+
+    plan = _plan(_manifest(tmp_path))
+    now = datetime.fromisoformat(plan.created_at) + timedelta(seconds=age)
+    if refused:
+        with pytest.raises(StalePlanError):
+            ensure_recent(plan, tmp_path / "p.json", max_age=limit, now=now)
+    else:
+        ensure_recent(plan, tmp_path / "p.json", max_age=limit, now=now)
+
+
+def test_human_duration_shows_the_two_largest_units() -> None:
+    """Ages read as --deadline is written: 1d2h, 3h5m, 42s, 0s."""
+    from runner.plan.file import human_duration
+
+    assert [human_duration(s) for s in (93_600 + 59, 11_100, 42, 0, 86_400, 60)] == [
+        "1d2h", "3h5m", "42s", "0s", "1d", "1m",
+    ]  # fmt: skip

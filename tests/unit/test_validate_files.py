@@ -75,12 +75,28 @@ def test_model_resolves_paths_and_hashes_the_file(tmp_path: Path) -> None:
 
 def test_ids_file_one_per_line(tmp_path: Path) -> None:
     """A plain ids file (no header) gives one id per non-blank line."""
-    (tmp_path / "ids.txt").write_text("554023001000000001\n\n  554023001000000002  \n")
+    (tmp_path / "ids.txt").write_text("554023001000000001\n\n  \n554023001000000002\r\n")
     path = _write(
         tmp_path, HEAD + "  - {name: d, kind: mass_delete, module: Leads, ids_file: ids.txt}\n"
     )
     (manifest,) = check_files([path], environ={}).manifests
     assert manifest.jobs[0].ids == ("554023001000000001", "554023001000000002")  # type: ignore[union-attr]
+
+
+def test_spaces_around_an_id_are_refused_in_a_file_as_inline(tmp_path: Path) -> None:
+    """One rule in both places: an id with spaces around it is refused, never stripped."""
+    (tmp_path / "ids.txt").write_text("554023001000000001\n  554023001000000002  \n")
+    path = _write(
+        tmp_path,
+        HEAD + "  - {name: d, kind: mass_delete, module: Leads, ids_file: ids.txt}\n"
+        '  - {name: e, kind: mass_delete, module: Leads, ids: [" 554023001000000003"]}\n',
+    )
+    assert [str(p) for p in check_files([path], environ={}).problems] == [
+        f"{path}:4:55: jobs[1].ids[0]: ' 554023001000000003' has spaces around the id "
+        "(record-id); write the id's digits alone",
+        f"{tmp_path / 'ids.txt'}:2:1: jobs[0].ids_file: '  554023001000000002  ' has spaces "
+        "around the id (record-id); write the id's digits alone",
+    ]
 
 
 def test_symlink_leaving_the_folder_is_refused(tmp_path: Path) -> None:
@@ -104,7 +120,7 @@ def test_symlink_leaving_the_folder_is_refused(tmp_path: Path) -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(st.integers(min_value=1, max_value=10**19 - 1), min_size=1, max_size=30, unique=True),
+    st.lists(st.integers(min_value=1, max_value=2**63 - 1), min_size=1, max_size=30, unique=True),
     st.data(),
 )
 def test_ids_in_any_int_str_mix_normalise_the_same(
@@ -162,3 +178,102 @@ def test_summary_and_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[s
         (3, 54, "record-id", "error"),
     ]
     assert validate.summary(check_files([bad, good], environ={}), 2) == "2 errors in 1 file"
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "message"),
+    [
+        (
+            b'id,name\n1,"Acme\n2,Beta\n',
+            "2:3",
+            "row 2, column 2 (name): unterminated quote: the quote opened here is never closed "
+            '(csv-quote); close the quote; inside a quoted field write a quote twice ("")',
+        ),
+        (
+            b'id,name\n1,"Acme\n2,Beta\n3,"Gamma"\n',
+            "2:3",
+            "row 2, column 2 (name): unterminated quote: the field quoted here runs on to line 4, "
+            "where 'G' follows its closing quote (csv-quote); close the quote; inside a quoted "
+            'field write a quote twice ("")',
+        ),
+        (
+            b'id,name\n1,"Ac"me\n',
+            "2:7",
+            "row 2, column 2 (name): 'm' after the closing quote of a quoted field (csv-quote); "
+            'close the quote; inside a quoted field write a quote twice ("")',
+        ),
+        (
+            b"id,name\n1,Acm\xe9\n",
+            "2:6",
+            "row 2, column 2: byte 0xe9 is not UTF-8 (csv-encoding); save the file as UTF-8, "
+            "or name its encoding",
+        ),
+        (
+            b"id,name\n1,a\x00\n",
+            "2:4",
+            "row 2, column 2: a NUL byte (0x00), which no CSV text holds (csv-nul); export the "
+            "file again as CSV text",
+        ),
+        (
+            b"name,id\nx,1\ny\n",
+            "3:1",
+            "row 3: column 2 (id) is missing (the row has 1) (ids-file); give every row an id, "
+            "or delete the row",
+        ),
+    ],
+)
+def test_a_bad_ids_csv_names_row_column_and_fact(
+    tmp_path: Path, data: bytes, where: str, message: str
+) -> None:
+    """Quotes, bytes and short rows in an ids CSV are located and named, never '' ids."""
+    (tmp_path / "ids.csv").write_bytes(data)
+    path = _write(
+        tmp_path, HEAD + "  - {name: d, kind: mass_delete, module: Leads, ids_file: ids.csv}\n"
+    )
+    (problem,) = check_files([path], environ={}).problems
+    assert str(problem) == f"{tmp_path / 'ids.csv'}:{where}: jobs[0].ids_file: {message}"
+
+
+def test_ids_csv_with_quoted_multiline_cells_and_crlf_reads_every_id(tmp_path: Path) -> None:
+    """Quoted delimiters and newlines inside other columns do not disturb the ids."""
+    (tmp_path / "ids.csv").write_bytes(
+        b'\xef\xbb\xbfName;Id\r\n"Acme; Inc.";554023001000000001\r\n"two\r\nlines";2\r\n'
+    )
+    path = _write(
+        tmp_path, HEAD + "  - {name: d, kind: mass_delete, module: Leads, ids_file: ids.csv}\n"
+    )
+    (manifest,) = check_files([path], environ={}).manifests
+    assert manifest.jobs[0].ids == ("554023001000000001", "2")  # type: ignore[union-attr]
+
+
+def test_bulk_csv_in_its_declared_encoding_is_read_whole(tmp_path: Path) -> None:
+    """A BOM under character_encoding UTF-8 is not part of the first name, and a Latin-1
+    file declared as such reads without a fault."""
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbfLast_Name,Email\nBoyle,b@z.example\n")
+    (tmp_path / "latin.csv").write_bytes(b"Last_Name,City\nBo\xefle,Z\xfcrich\n")
+    job = (
+        "  - {{name: {0}, kind: bulk_write, module: Leads, operation: insert, file: {0}.csv, "
+        "character_encoding: {1}, field_mappings: [{{api_name: Last_Name, column: Last_Name}}]}}\n"
+    )
+    path = _write(tmp_path, HEAD + job.format("bom", "UTF-8") + job.format("latin", "ISO-8859-1"))
+    checked = check_files([path], environ={})
+    assert checked.problems == ()
+    assert len(checked.manifests[0].jobs) == 2
+
+
+def test_bulk_csv_wrong_rows_are_capped(tmp_path: Path) -> None:
+    """Thousands of short rows give 20 located lines and one count of the rest."""
+    rows = "".join(f"name{i}\n" for i in range(1_000))
+    (tmp_path / "w.csv").write_text("Last_Name,Email\n" + rows, encoding="utf-8")
+    path = _write(
+        tmp_path,
+        HEAD + "  - {name: w, kind: bulk_write, module: Leads, operation: insert, file: w.csv}\n",
+    )
+    more, *rows_shown = check_files([path], environ={}).problems
+    assert more.message == "980 more rows with the wrong number of fields not shown"
+    assert len(rows_shown) == 20
+    assert str(rows_shown[0]) == (
+        f"{tmp_path / 'w.csv'}:2:1: jobs[0].file: row 2 has 1 field, the header has 2 "
+        "(csv-field-count); give every row one field per column; quote fields that hold the "
+        "delimiter"
+    )

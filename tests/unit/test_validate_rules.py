@@ -40,6 +40,7 @@ def test_every_rule_family_has_a_failing_case() -> None:
         "comparator", "between-pair", "in-list", "criteria-max-25", "ics-no-fields",
         "ics-module", "operation", "bulk-write-find-by", "csv-column", "csv-columns-max-200",
         "file-exists", "path-inside", "cvid-skips-automation", "over-write-no-multi-select",
+        "csv-duplicate-column", "csv-no-rows", "csv-field-count", "csv-quote",
     ):  # fmt: skip
         assert f"({rule})" in text, rule
 
