@@ -2,7 +2,7 @@
 
 Each page is a zip holding one CSV (or ICS) file (API_NOTES §3.3). Rows are copied one at
 a time, so no page is ever whole in memory, into a temp file beside `output` that replaces
-it only when every page is in (runner.report.atomic). Without `fields` Zoho does not fix
+it only when every page is in (runner.atomic). Without `fields` Zoho does not fix
 the column order (API_NOTES §3.1), so later pages are reordered to the first page's header.
 """
 
@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from runner.report.atomic import atomic_open
+from runner.atomic import atomic_open
 from runner.zoho.bulk_read import iter_csv_rows
 from runner.zoho.errors import ZohoError
 

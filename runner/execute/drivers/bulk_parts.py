@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.atomic import atomic_write_bytes
 from runner.execute.results import RecordOutcome
 from runner.manifest.model import BulkWriteJob
 from runner.plan import csvparts
@@ -70,12 +71,6 @@ def zip_bytes(text: str, name: str, encoding: str | None) -> bytes:
     return buf.getvalue()
 
 
-def _write(dest: Path, data: bytes) -> None:
-    tmp = dest.with_name(dest.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(dest)
-
-
 def build_parts(job: BulkWriteJob, work_dir: Path) -> tuple[tuple[str, ...], int, list[Part]]:
     """The header, the number of data rows and the zipped parts (none for an empty file)."""
     enc = _encoding(job)
@@ -92,7 +87,7 @@ def build_parts(job: BulkWriteJob, work_dir: Path) -> tuple[tuple[str, ...], int
             spans[:0] = [(first, half), (first + half, rows - half)]
             continue
         dest = work_dir / f"part-{index}.zip"
-        _write(dest, data)
+        atomic_write_bytes(dest, data)
         parts.append(Part(index, first, rows, dest))
     return layout.header, layout.rows, parts
 
