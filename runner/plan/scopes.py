@@ -1,13 +1,8 @@
-"""OAuth scopes and API credits per job kind, from the seeds and API_NOTES §5.4, §7.4."""
+"""OAuth scopes per job kind, from the seeds and API_NOTES §7.4 (credits: zoho/limits.py)."""
 
 from __future__ import annotations
 
 from runner.manifest.model import AnyJob, BulkWriteJob, MassDeleteJob, MassUpdateJob
-
-# API_NOTES §5.4 [S]: bulk read init 50 credits, bulk write init 500, most calls 1.
-CREDITS_BULK_READ_INIT = 50
-CREDITS_BULK_WRITE_INIT = 500
-CREDITS_CALL = 1
 
 
 def scope_module(module: str, *, custom: bool = False) -> str:

@@ -20,12 +20,16 @@ from runner.manifest.rules_paths import replaces
 from runner.manifest.template_env import from_env_label
 from runner.plan import csvparts
 from runner.plan.model import API_VERSION, Selector, Step
-from runner.plan.scopes import CREDITS_BULK_READ_INIT, CREDITS_BULK_WRITE_INIT
+from runner.zoho.limits import (
+    AUTOMATION_MAX_RECORDS,
+    BULK_READ_PAGE_ROWS,
+    BULK_WRITE_MAX_ROWS,
+    BULK_WRITE_MAX_ZIP_BYTES,
+    CREDITS_BULK_READ_INIT,
+    CREDITS_BULK_WRITE_INIT,
+    MASS_IDS_PER_CALL,
+)
 
-BATCH_SIZE = 500  # seed 002 (mass update by ids); API_NOTES §2.1 (mass delete by ids)
-CVID_MAX = 50_000  # seed 002: a scheduled job handles up to 50,000 records
-AUTOMATION_MAX = 1_000  # API_NOTES §2.3: cvid jobs over 1,000 records skip automation
-PAGE_SIZE = 200_000  # API_NOTES §3.4: records per bulk read job/page
 POLL_NOTE = "each poll costs 1 credit; polls are not counted"
 _BULK = f"/crm/bulk/{API_VERSION}"
 
@@ -89,12 +93,12 @@ def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> St
                 seq=n,
                 method="POST",
                 path=path,
-                purpose=f"{verb} {len(ids[i : i + BATCH_SIZE])} records by id",
+                purpose=f"{verb} {len(ids[i : i + MASS_IDS_PER_CALL])} records by id",
                 batch=n,
-                batch_size=len(ids[i : i + BATCH_SIZE]),
-                body_summary=f"{head}ids: {len(ids[i : i + BATCH_SIZE])}",
+                batch_size=len(ids[i : i + MASS_IDS_PER_CALL]),
+                body_summary=f"{head}ids: {len(ids[i : i + MASS_IDS_PER_CALL])}",
             )
-            for n, i in enumerate(range(0, len(ids), BATCH_SIZE), 1)
+            for n, i in enumerate(range(0, len(ids), MASS_IDS_PER_CALL), 1)
         )
         return Steps("ids", len(ids), steps, notes=tuple(notes), credits_estimated=True)
     where = f"cvid: {job.cvid}"
@@ -107,9 +111,9 @@ def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> St
     elif job.territory is not None:
         # API_NOTES §6: the count endpoint takes a cvid only, not a territory.
         notes.append(f"{cvid_count:,} is the whole view's count; the territory narrows it")
-    if cvid_count is not None and cvid_count > AUTOMATION_MAX:
+    if cvid_count is not None and cvid_count > AUTOMATION_MAX_RECORDS:
         warnings.append(
-            f"{cvid_count:,} records: a cvid job over {AUTOMATION_MAX:,} records runs no "
+            f"{cvid_count:,} records: a cvid job over {AUTOMATION_MAX_RECORDS:,} records runs no "
             "workflows, approvals or blueprints"
         )
     notes.append(POLL_NOTE)
@@ -144,14 +148,18 @@ def _add(steps: list[Step], method: str, path: str, purpose: str, **extra: Any) 
 
 def bulk_read_steps(job: BulkReadJob, count: int | None) -> Steps:
     """Bulk read: create, poll, download; once per page of 200,000 records."""
-    pages = max(1, -(-count // PAGE_SIZE)) if count is not None else 1
+    pages = max(1, -(-count // BULK_READ_PAGE_ROWS)) if count is not None else 1
     what = [f"module: {job.module}", f"file_type: {job.file_type}"]
     what += [f"fields: {len(job.fields)}"] if job.fields else ["fields: all"]
     what += ["criteria"] if job.criteria else []
     what += [f"cvid: {job.cvid}"] if job.cvid else []
     steps: list[Step] = []
     for page in range(1, pages + 1):
-        size = None if count is None else min(PAGE_SIZE, count - (page - 1) * PAGE_SIZE)
+        size = (
+            None
+            if count is None
+            else min(BULK_READ_PAGE_ROWS, count - (page - 1) * BULK_READ_PAGE_ROWS)
+        )
         # API_NOTES §3.1: a continuation sends only the previous job's page_token
         body = "query: " + ", ".join(what) if page == 1 else "query: page_token of page before"
         at = {"batch": page, "batch_size": size}
@@ -178,7 +186,7 @@ def bulk_read_steps(job: BulkReadJob, count: int | None) -> Steps:
     replaced = replaces(job.output)  # issue 9: an existing file is never replaced silently
     notes += [replaced] if replaced else []
     if count is None:
-        notes.insert(0, f"1+ pages: every {PAGE_SIZE:,} records add a page (+51 credits)")
+        notes.insert(0, f"1+ pages: every {BULK_READ_PAGE_ROWS:,} records add a page (+51 credits)")
     return Steps("query", count, tuple(steps), (), tuple(notes), count is None)
 
 
@@ -226,8 +234,8 @@ def bulk_write_steps(job: BulkWriteJob) -> Steps:
     warnings: list[str] = []
     if len(lay.parts) > 1:
         warnings.append(
-            f"{lay.rows:,} rows split into {len(lay.parts)} Zoho jobs (≤ {csvparts.MAX_ROWS:,} "
-            f"rows and ≤ {csvparts.MAX_ZIP_BYTES // 2**20} MB zipped each); a failed part does "
+            f"{lay.rows:,} rows split into {len(lay.parts)} Zoho jobs (≤ {BULK_WRITE_MAX_ROWS:,} "
+            f"rows and ≤ {BULK_WRITE_MAX_ZIP_BYTES // 2**20} MB zipped each); a failed part does "
             "not undo the others"
         )
     notes = [f"{job.file.name}: {lay.rows:,} rows, {len(lay.header)} columns", POLL_NOTE]

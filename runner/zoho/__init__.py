@@ -43,6 +43,7 @@ take the client first; results are frozen dataclasses; ids are always `str`.
     bulk_write.result_rows(zip_path) -> list[ResultRow]; outcome(row, number) -> RecordOutcome
     csvzip.open_only_file(zip_path, suffixes=()) / open_only_text(...): the one file in a zip
     errors.*: the ZohoError tree, KNOWN_CODES, RECORD_CODES, error_from_response()
+    limits.*: Zoho's documented limits and credit costs, each once, with its source
 
 States are normalised: upper case, and "INPROGRESS" / "IN PROGRESS" both read IN PROGRESS.
 A POST that creates a job or changes records is never retried blindly: a lost answer

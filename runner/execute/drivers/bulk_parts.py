@@ -22,9 +22,10 @@ from runner.atomic import atomic_write_bytes
 from runner.manifest.model import BulkWriteJob
 from runner.plan import csvparts
 from runner.zoho.bulk_write import ColumnMapping, ResultRow
+from runner.zoho.limits import BULK_WRITE_MAX_ROWS, BULK_WRITE_MAX_ZIP_BYTES
 
-PART_ROWS = csvparts.MAX_ROWS  # API_NOTES §4.2: ≤ 25,000 records per CSV
-MAX_ZIP_BYTES = csvparts.MAX_ZIP_BYTES  # API_NOTES §4.1: FILE_TOO_LARGE above 25 MB
+PART_ROWS = BULK_WRITE_MAX_ROWS
+MAX_ZIP_BYTES = BULK_WRITE_MAX_ZIP_BYTES
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest zip timestamp: the same bytes on every run
 
 
