@@ -1,6 +1,7 @@
 """One job → its steps: the calls, batches, polls and credits each job kind makes.
 
-Paths are named for the reviewer only (the executor builds real calls in runner/zoho/).
+Paths are the client's own (runner/zoho/endpoints.py), with `{job_id}` where Zoho's id
+will go; they are named for the reviewer only (the executor builds real calls there).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from runner.manifest.model import (
 from runner.manifest.rules_paths import replaces
 from runner.manifest.template_env import from_env_label
 from runner.plan import csvparts
-from runner.plan.model import API_VERSION, Selector, Step
+from runner.plan.model import Selector, Step
+from runner.zoho import endpoints
+from runner.zoho.endpoints import JOB_ID
 from runner.zoho.limits import (
     AUTOMATION_MAX_RECORDS,
     BULK_READ_PAGE_ROWS,
@@ -31,7 +34,6 @@ from runner.zoho.limits import (
 )
 
 POLL_NOTE = "each poll costs 1 credit; polls are not counted"
-_BULK = f"/crm/bulk/{API_VERSION}"
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,9 @@ EVIDENCE_NOTE = (
 
 def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> Steps:
     """Mass update / mass delete: one POST per 500 ids, or one scheduled job by cvid."""
-    action = "mass_update" if isinstance(job, MassUpdateJob) else "mass_delete"
-    verb = action.removeprefix("mass_")
-    path = f"/crm/{API_VERSION}/{job.module}/actions/{action}"
+    update = isinstance(job, MassUpdateJob)
+    verb = "update" if update else "delete"
+    path = endpoints.mass_update(job.module) if update else endpoints.mass_delete(job.module)
     head = ""
     if isinstance(job, MassUpdateJob):
         values: Mapping[str, Any] = job.values
@@ -166,7 +168,7 @@ def bulk_read_steps(job: BulkReadJob, count: int | None) -> Steps:
         _add(
             steps,
             "POST",
-            f"{_BULK}/read",
+            endpoints.bulk_read(),
             f"create export job, page {page}",
             **at,
             body_summary=body,
@@ -176,12 +178,12 @@ def bulk_read_steps(job: BulkReadJob, count: int | None) -> Steps:
         _add(
             steps,
             "GET",
-            f"{_BULK}/read/{{job_id}}",
+            endpoints.bulk_read_job(JOB_ID),
             "poll until COMPLETED or FAILURE",
             **at,
             polls=True,
         )
-        _add(steps, "GET", f"{_BULK}/read/{{job_id}}/result", "download the zipped CSV", **at)
+        _add(steps, "GET", endpoints.bulk_read_result(JOB_ID), "download the zipped CSV", **at)
     notes = [POLL_NOTE, f"pages are joined into {job.output.name}"]
     replaced = replaces(job.output)  # issue 9: an existing file is never replaced silently
     notes += [replaced] if replaced else []
@@ -198,14 +200,14 @@ def bulk_write_steps(job: BulkWriteJob) -> Steps:
     create += f"; field_mappings: {len(job.field_mappings) or 'by header'}"
     steps: list[Step] = []
     # API_NOTES §4.1, §6: the upload needs X-CRM-ORG, the zgid from GET /org
-    _add(steps, "GET", f"/crm/{API_VERSION}/org", "read the org's zgid for X-CRM-ORG")
+    _add(steps, "GET", endpoints.org(), "read the org's zgid for X-CRM-ORG")
     for part in lay.parts:
         at = {"batch": part.index, "batch_size": part.rows}
         upload = f"zip of {part.rows:,} rows, ~{_human(part.zip_bytes)}"
         _add(
             steps,
             "POST",
-            f"/crm/{API_VERSION}/upload",
+            endpoints.upload(),
             f"upload part {part.index}",
             **at,
             body_summary=upload,
@@ -214,7 +216,7 @@ def bulk_write_steps(job: BulkWriteJob) -> Steps:
         _add(
             steps,
             "POST",
-            f"{_BULK}/write",
+            endpoints.bulk_write(),
             "create the import job",
             **at,
             body_summary=create,
@@ -224,7 +226,7 @@ def bulk_write_steps(job: BulkWriteJob) -> Steps:
         _add(
             steps,
             "GET",
-            f"{_BULK}/write/{{job_id}}",
+            endpoints.bulk_write_job(JOB_ID),
             "poll until COMPLETED or FAILED",
             **at,
             polls=True,
