@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -21,7 +22,19 @@ from runner.zoho.errors import ZohoError
 @contextlib.contextmanager
 def open_only_file(zip_path: Path, suffixes: tuple[str, ...] = ()) -> Iterator[IO[bytes]]:
     """The bytes of the one file in the zip, read as a stream; with `suffixes`, the one
-    file whose name ends with one of them (case-insensitive), whatever else it holds."""
+    file whose name ends with one of them (case-insensitive), whatever else it holds.
+    A file that is not a zip, or breaks while it is read, is INVALID_RESPONSE too."""
+    try:
+        with _only_member(zip_path, suffixes) as raw:
+            yield raw
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise ZohoError(
+            "INVALID_RESPONSE", f"{zip_path.name}: not a readable zip file ({exc})"
+        ) from exc
+
+
+@contextlib.contextmanager
+def _only_member(zip_path: Path, suffixes: tuple[str, ...]) -> Iterator[IO[bytes]]:
     with zipfile.ZipFile(zip_path) as archive:
         members = [
             m

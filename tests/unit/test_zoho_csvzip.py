@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from runner.zoho import bulk_read, bulk_write
-from runner.zoho.csvzip import open_only_text
+from runner.zoho.csvzip import open_only_file, open_only_text
 from runner.zoho.errors import ZohoError
 
 
@@ -64,3 +64,15 @@ def test_result_rows_find_columns_by_name(tmp_path: Path) -> None:
         bulk_write.ResultRow("Added", "1", ""),
         bulk_write.ResultRow("Skipped", "", "INVALID_DATA-Email"),
     ]
+
+
+@pytest.mark.parametrize("data", [b"not a zip at all", b"PK\x03\x04" + b"\x00" * 40])
+def test_a_file_that_is_no_zip_is_invalid_response(tmp_path: Path, data: bytes) -> None:
+    """A download that is not a zip (an HTML error page, a cut-off file) is Zoho's
+    INVALID_RESPONSE naming the file, never a crash."""
+    bad = tmp_path / "page-1.zip"
+    bad.write_bytes(data)
+    with pytest.raises(ZohoError) as caught, open_only_file(bad):
+        pass
+    assert caught.value.code == "INVALID_RESPONSE"
+    assert "page-1.zip: not a readable zip file" in caught.value.message
