@@ -45,6 +45,7 @@ from runner.zoho.errors import AuthError, ZohoError
 
 ENDED = frozenset({"COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "UNCHANGED"})
 GOOD_FOR_NEEDS = frozenset({"COMPLETED", "UNCHANGED"})
+IN_FLIGHT = "the job stays in flight: set a valid token, then resume"
 
 
 @dataclass
@@ -148,17 +149,19 @@ class Execution:
         except AuthError as exc:
             # The org refused the token: whatever Zoho already accepted keeps running there,
             # so the job stays in flight with its ids and the run ends resumable.
-            why = f"{exc.message}; the job stays in flight: set a valid token, then resume"
+            paused = JobError.from_error(exc, advice=IN_FLIGHT)
             result = JobResult(
                 job.name, job.kind, job.module, "RUNNING", self._accepted_ids(job.name),
-                errors=(JobError(exc.code, why),),
+                errors=(paused,),
             )  # fmt: skip
         except (ZohoError, RunnerError) as exc:
-            code = getattr(exc, "code", type(exc).__name__)
-            message = getattr(exc, "message", str(exc))
+            if isinstance(exc, ZohoError):
+                error = JobError.from_error(exc)
+            else:
+                error = JobError(type(exc).__name__, str(exc))
             result = JobResult(
                 job.name, job.kind, job.module, "FAILED", self._accepted_ids(job.name),
-                errors=(JobError(code, message),),
+                errors=(error,),
             )  # fmt: skip
         if retry is not None:
             outcomes = renumber(result.outcomes, retry.rows) if retry.rows else result.outcomes

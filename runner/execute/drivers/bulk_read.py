@@ -200,5 +200,5 @@ class BulkReadDriver:
         except AuthError:
             raise  # the executor pauses the job; resume polls or downloads from there
         except ZohoError as exc:
-            result = export.result("FAILED", JobError(exc.code, exc.message, dict(exc.details)))
+            result = export.result("FAILED", JobError.from_error(exc))
         return replace(result, started_at=started, ended_at=ctx.clock.now())

@@ -194,9 +194,7 @@ class _Import:
             except AuthError:
                 raise
             except ZohoError as exc:
-                self.errors.append(
-                    JobError(exc.code, f"part {k}: {exc.message}", dict(exc.details))
-                )
+                self.errors.append(JobError.from_error(exc, f"part {k}"))
                 return "stop"
             if isinstance(answer, Answered):
                 break
@@ -324,8 +322,7 @@ class BulkWriteDriver:
             except AuthError:
                 raise  # the executor pauses the job: resume goes on with this part
             except ZohoError as exc:
-                why = f"part {part.index}: {exc.message}"
-                run.errors.append(JobError(exc.code, why, dict(exc.details)))
+                run.errors.append(JobError.from_error(exc, f"part {part.index}"))
                 break
             except (ValueError, csv.Error, zipfile.BadZipFile) as exc:
                 why = f"part {part.index}: unreadable result file: {exc}"

@@ -169,7 +169,7 @@ async def _schedule(
         except AuthError:
             raise
         except ZohoError as exc:
-            return _failed(ops, ctx, JobError(exc.code, exc.message, dict(exc.details)))
+            return _failed(ops, ctx, JobError.from_error(exc))
         if isinstance(answer, Answered):
             assert answer.zoho_job_id is not None
             if lost is not None:
