@@ -11,6 +11,9 @@ nothing on the org, so it always runs (a fresh export is the point). On resume, 
 ended in the interrupted run keep their result; only the unfinished ones run, and their
 drivers skip every step the journal has an answer for. A driver that escapes with a
 refused token leaves its job RUNNING with every Zoho job id it got, so resume polls them.
+
+Drivers say what happened; `drive` keeps each job's books: when it started and ended, how
+many calls and polls it took, and how an error that escaped the driver ended it.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ from runner.zoho.errors import AuthError, ZohoError
 ENDED = frozenset({"COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "UNCHANGED"})
 GOOD_FOR_NEEDS = frozenset({"COMPLETED", "UNCHANGED"})
 IN_FLIGHT = "the job stays in flight: set a valid token, then resume"
+#: Kinds whose journaled GET facts record downloads, which are counted one by one instead;
+#: a mass job's facts (baseline, looks, verifications) each count as the read behind them.
+FACTS_ARE_DOWNLOADS = frozenset({"bulk_read", "bulk_write"})
 
 
 @dataclass
@@ -144,39 +150,14 @@ class Execution:
             work_dir=self.work_dir / job.name, zgid=self.zgid, poll_backoff=self.poll_backoff(),
             concurrency=self.concurrency,
         )  # fmt: skip
-        try:
-            result = await DRIVERS[job.kind].run(ctx)
-        except AuthError as exc:
-            # The org refused the token: whatever Zoho already accepted keeps running there,
-            # so the job stays in flight with its ids and the run ends resumable.
-            paused = JobError.from_error(exc, advice=IN_FLIGHT)
-            result = JobResult(
-                job.name, job.kind, job.module, "RUNNING", self._accepted_ids(job.name),
-                errors=(paused,),
-            )  # fmt: skip
-        except (ZohoError, RunnerError) as exc:
-            if isinstance(exc, ZohoError):
-                error = JobError.from_error(exc)
-            else:
-                error = JobError(type(exc).__name__, str(exc))
-            result = JobResult(
-                job.name, job.kind, job.module, "FAILED", self._accepted_ids(job.name),
-                errors=(error,),
-            )  # fmt: skip
+        result = await drive(ctx)
         if retry is not None:
             outcomes = renumber(result.outcomes, retry.rows) if retry.rows else result.outcomes
             result = replace(result, counts={**result.counts, RETRIED: retry.count},
                              outcomes=outcomes)  # fmt: skip
-        if result.started_at is None:
-            result = replace(result, started_at=started, ended_at=self.clock.now())
         detail = ", ".join(f"{k} {v}" for k, v in result.counts.items()) or "-"
         self.progress.job_finished(job.name, status=result.status, detail=detail)
         return self._end(job, fingerprint, result)
-
-    def _accepted_ids(self, name: str) -> tuple[str, ...]:
-        """Every Zoho job id this job's requests got in this run (resume polls them)."""
-        found = (i.zoho_job_id for i in self.journal.intents(self.run_id, name) if i.zoho_job_id)
-        return tuple(dict.fromkeys(found))
 
     def _end(self, job: AnyJob, fingerprint: str, result: JobResult, ran: bool = True) -> JobResult:
         if not any(r.name == job.name for r in self.journal.jobs(self.run_id)):
@@ -202,6 +183,47 @@ class Execution:
             outcomes=tuple(self.journal.job_outcomes(self.run_id, job.name)),
             errors=tuple(JobError(code, message) for code, message in row.errors),
         )  # fmt: skip
+
+
+async def drive(ctx: JobContext) -> JobResult:
+    """Run one job through its driver and keep the job's books.
+
+    The driver says what happened (status, counts, errors, outcomes, files); this records
+    when the job started and ended and, on what the driver returned, its calls and polls.
+    A refused token pauses the job: RUNNING, with every Zoho job id it got, so resume polls
+    them. Any other request-level error that escapes the driver fails the job.
+    """
+    started = ctx.clock.now()
+    try:
+        result = counted(ctx, await DRIVERS[ctx.job.kind].run(ctx))
+    except AuthError as exc:
+        # Whatever Zoho already accepted keeps running there, so the run ends resumable.
+        paused = JobError.from_error(exc, advice=IN_FLIGHT)
+        result = ctx.result("RUNNING", zoho_job_ids=accepted_ids(ctx), errors=(paused,))
+    except (ZohoError, RunnerError) as exc:
+        if isinstance(exc, ZohoError):
+            error = JobError.from_error(exc)
+        else:  # a JournalMismatch, say: the runner's own refusal
+            error = JobError(type(exc).__name__, str(exc))
+        result = ctx.result("FAILED", zoho_job_ids=accepted_ids(ctx), errors=(error,))
+    return replace(result, started_at=started, ended_at=ctx.clock.now())
+
+
+def counted(ctx: JobContext, result: JobResult) -> JobResult:
+    """`result` with the calls and polls its job made in this run, as the journal saw them:
+    its journaled steps, each poll, each download."""
+    intents = ctx.journal.intents(ctx.run_id, ctx.name)
+    if ctx.job.kind in FACTS_ARE_DOWNLOADS:
+        steps = sum(1 for i in intents if i.request.method == "POST")
+    else:
+        steps = len(intents)
+    return replace(result, polls=ctx.polls, calls=steps + ctx.polls + ctx.downloads)
+
+
+def accepted_ids(ctx: JobContext) -> tuple[str, ...]:
+    """Every Zoho job id this job's requests got in this run (resume polls them)."""
+    found = (i.zoho_job_id for i in ctx.journal.intents(ctx.run_id, ctx.name) if i.zoho_job_id)
+    return tuple(dict.fromkeys(found))
 
 
 def file_hashes(job: AnyJob) -> Mapping[str, str]:
