@@ -22,6 +22,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from runner.clock import Clock
 from runner.errors import RunnerError
@@ -33,7 +34,7 @@ from runner.execute.journal_schema import JobRow
 from runner.execute.ledger import RETRIED, ledger_entry, unknown_hint
 from runner.execute.poll import Backoff
 from runner.execute.progress import Progress
-from runner.execute.results import JobError, JobResult
+from runner.execute.results import JobError, JobResult, JobStatus
 from runner.execute.retry_failed import (
     Retry,
     renumber,
@@ -108,9 +109,7 @@ class Execution:
         blocked = [n for n in needs if n.status not in GOOD_FOR_NEEDS]
         if blocked:
             why = ", ".join(f"{n.name} is {n.status}" for n in blocked)
-            return self._end(job, fingerprint, JobResult(
-                job.name, job.kind, job.module, "SKIPPED", skipped_reason=f"needs: {why}"
-            ), ran=False)  # fmt: skip
+            return self._not_run(job, fingerprint, "SKIPPED", skipped_reason=f"needs: {why}")
         once = self.apply_once and job.kind != "bulk_read" and job.name not in self.replace
         history = self.journal.job_history(self.org_id, fingerprint) if once else []
         earlier = next((h for h in history if h.ledger and h.run_id != self.run_id), None)
@@ -119,9 +118,9 @@ class Execution:
         if earlier is not None and row is None and earlier.ledger == "UNKNOWN":
             error = JobError(OUTCOME_UNKNOWN, unknown_hint(job.name, earlier))
             self.progress.note(job.name, error.message)
-            return self._end(job, fingerprint, JobResult(
-                job.name, job.kind, job.module, "FAILED", earlier.zoho_job_ids, errors=(error,),
-            ), ran=False)  # fmt: skip
+            return self._not_run(
+                job, fingerprint, "FAILED", zoho_job_ids=earlier.zoho_job_ids, errors=(error,)
+            )
         if earlier is not None and retry_wanted(job, self.retry_failed):
             retry = retry_job(job, history, self.journal, self.work_dir / job.name)
             send = None if retry is None else retry.job
@@ -134,10 +133,14 @@ class Execution:
             assert earlier is not None
             why = unchanged_reason(job, earlier, retrying=retry_wanted(job, self.retry_failed))
             self.progress.note(job.name, f"unchanged: {why}")
-            return self._end(job, fingerprint, JobResult(
-                job.name, job.kind, job.module, "UNCHANGED", earlier.zoho_job_ids,
-                dict(earlier.counts), skipped_reason=why,
-            ), ran=False)  # fmt: skip
+            return self._not_run(
+                job,
+                fingerprint,
+                "UNCHANGED",
+                zoho_job_ids=earlier.zoho_job_ids,
+                counts=dict(earlier.counts),
+                skipped_reason=why,
+            )
         self.journal.record_job(
             self.run_id, job.name, kind=job.kind, module=job.module,
             fingerprint=fingerprint, status="RUNNING",
@@ -159,6 +162,14 @@ class Execution:
         self.progress.job_finished(job.name, status=result.status, detail=detail)
         return self._end(job, fingerprint, result)
 
+    def _not_run(
+        self, job: AnyJob, fingerprint: str, status: JobStatus, **fields: Any
+    ) -> JobResult:
+        """A job ended before its driver ran: SKIPPED, UNCHANGED, or stopped by an UNKNOWN
+        ledger entry; journaled, but not filed in the ledger again."""
+        result = JobResult(name=job.name, kind=job.kind, module=job.module, status=status, **fields)
+        return self._end(job, fingerprint, result, ran=False)
+
     def _end(self, job: AnyJob, fingerprint: str, result: JobResult, ran: bool = True) -> JobResult:
         if not any(r.name == job.name for r in self.journal.jobs(self.run_id)):
             self.journal.record_job(
@@ -176,13 +187,18 @@ class Execution:
     def _from_journal(self, job: AnyJob, row: JobRow) -> JobResult:
         """A job the interrupted run already finished, as the journal remembers it."""
         return JobResult(
-            job.name, job.kind, job.module, row.status,  # type: ignore[arg-type]
-            zoho_job_ids=row.zoho_job_ids, counts=dict(row.counts),
+            name=job.name,
+            kind=job.kind,
+            module=job.module,
+            status=row.status,  # type: ignore[arg-type]
+            zoho_job_ids=row.zoho_job_ids,
+            counts=dict(row.counts),
             polls=self.journal.poll_count(self.run_id, job.name),
-            started_at=row.started_at, ended_at=row.ended_at,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
             outcomes=tuple(self.journal.job_outcomes(self.run_id, job.name)),
             errors=tuple(JobError(code, message) for code, message in row.errors),
-        )  # fmt: skip
+        )
 
 
 async def drive(ctx: JobContext) -> JobResult:
