@@ -50,8 +50,8 @@ from runner.zoho.errors import AuthError, ZohoError
 ENDED = frozenset({"COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "UNCHANGED"})
 GOOD_FOR_NEEDS = frozenset({"COMPLETED", "UNCHANGED"})
 IN_FLIGHT = "the job stays in flight: set a valid token, then resume"
-#: Kinds whose journaled GET facts record downloads, which are counted one by one instead;
-#: a mass job's facts (baseline, looks, verifications) each count as the read behind them.
+#: Kinds that count their downloads one by one, and not their journaled GET facts (pages and
+#: parts done, evidence); a mass job's facts (baseline, looks, verifications) count as calls.
 FACTS_ARE_DOWNLOADS = frozenset({"bulk_read", "bulk_write"})
 
 
@@ -166,7 +166,7 @@ class Execution:
         self, job: AnyJob, fingerprint: str, status: JobStatus, **fields: Any
     ) -> JobResult:
         """A job ended before its driver ran: SKIPPED, UNCHANGED, or stopped by an UNKNOWN
-        ledger entry; journaled, but not filed in the ledger again."""
+        ledger entry; journaled, but kept out of the ledger."""
         result = JobResult(name=job.name, kind=job.kind, module=job.module, status=status, **fields)
         return self._end(job, fingerprint, result, ran=False)
 
