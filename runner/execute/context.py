@@ -9,7 +9,7 @@ lost is reported as `Lost` for the driver to verify or explain, never resent bli
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -20,7 +20,7 @@ from runner.execute.journal import Journal, RequestSummary
 from runner.execute.journal_schema import Intent
 from runner.execute.poll import Backoff
 from runner.execute.progress import Progress
-from runner.execute.results import RecordOutcome
+from runner.execute.results import FileRef, JobError, JobResult, JobStatus, RecordOutcome
 from runner.manifest.model import AnyJob
 from runner.zoho.client import ZohoClient
 from runner.zoho.errors import OutcomeUnknown, RateLimited, ServerError, TransportError, ZohoError
@@ -87,7 +87,8 @@ class JobContext:
     poll_backoff: Backoff = field(default_factory=Backoff)
     concurrency: int = 5  # --concurrency: requests (so batches) under way at once
     rng: random.Random = field(default_factory=random.Random)
-    polls: int = 0
+    polls: int = 0  # counted for the executor, which files them with the job's calls
+    downloads: int = 0
 
     @property
     def name(self) -> str:
@@ -164,6 +165,32 @@ class JobContext:
         )
         intent = self.journal.get_intent(intent_id)
         return Answered(intent, value, rec.zoho_job_id, dict(rec.result), tuple(rec.outcomes))
+
+    def result(
+        self,
+        status: JobStatus,
+        *,
+        zoho_job_ids: Sequence[str] = (),
+        counts: Mapping[str, int] | None = None,
+        errors: Sequence[JobError] = (),
+        outcomes: Sequence[RecordOutcome] = (),
+        files: Sequence[FileRef] = (),
+        skipped_reason: str | None = None,
+    ) -> JobResult:
+        """What this job came to, as its driver says it: the executor adds when it ran and
+        how many calls and polls it took."""
+        return JobResult(
+            name=self.name,
+            kind=self.job.kind,
+            module=self.job.module,
+            status=status,
+            zoho_job_ids=tuple(zoho_job_ids),
+            counts=dict(counts or {}),
+            errors=tuple(errors),
+            outcomes=tuple(outcomes),
+            files=tuple(files),
+            skipped_reason=skipped_reason,
+        )
 
     def on_poll(self, intent: Intent | None, status: str, counts: dict[str, int]) -> None:
         """Journal one poll and count it for the report."""

@@ -11,6 +11,9 @@ nothing on the org, so it always runs (a fresh export is the point). On resume, 
 ended in the interrupted run keep their result; only the unfinished ones run, and their
 drivers skip every step the journal has an answer for. A driver that escapes with a
 refused token leaves its job RUNNING with every Zoho job id it got, so resume polls them.
+
+Drivers say what happened; `drive` keeps each job's books: when it started and ended, how
+many calls and polls it took, and how an error that escaped the driver ended it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from runner.clock import Clock
 from runner.errors import RunnerError
@@ -30,7 +34,7 @@ from runner.execute.journal_schema import JobRow
 from runner.execute.ledger import RETRIED, ledger_entry, unknown_hint
 from runner.execute.poll import Backoff
 from runner.execute.progress import Progress
-from runner.execute.results import JobError, JobResult
+from runner.execute.results import JobError, JobResult, JobStatus
 from runner.execute.retry_failed import (
     Retry,
     renumber,
@@ -45,6 +49,10 @@ from runner.zoho.errors import AuthError, ZohoError
 
 ENDED = frozenset({"COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "UNCHANGED"})
 GOOD_FOR_NEEDS = frozenset({"COMPLETED", "UNCHANGED"})
+IN_FLIGHT = "the job stays in flight: set a valid token, then resume"
+#: Kinds that count their downloads one by one, and not their journaled GET facts (pages and
+#: parts done, evidence); a mass job's facts (baseline, looks, verifications) count as calls.
+FACTS_ARE_DOWNLOADS = frozenset({"bulk_read", "bulk_write"})
 
 
 @dataclass
@@ -101,9 +109,7 @@ class Execution:
         blocked = [n for n in needs if n.status not in GOOD_FOR_NEEDS]
         if blocked:
             why = ", ".join(f"{n.name} is {n.status}" for n in blocked)
-            return self._end(job, fingerprint, JobResult(
-                job.name, job.kind, job.module, "SKIPPED", skipped_reason=f"needs: {why}"
-            ), ran=False)  # fmt: skip
+            return self._not_run(job, fingerprint, "SKIPPED", skipped_reason=f"needs: {why}")
         once = self.apply_once and job.kind != "bulk_read" and job.name not in self.replace
         history = self.journal.job_history(self.org_id, fingerprint) if once else []
         earlier = next((h for h in history if h.ledger and h.run_id != self.run_id), None)
@@ -112,9 +118,9 @@ class Execution:
         if earlier is not None and row is None and earlier.ledger == "UNKNOWN":
             error = JobError(OUTCOME_UNKNOWN, unknown_hint(job.name, earlier))
             self.progress.note(job.name, error.message)
-            return self._end(job, fingerprint, JobResult(
-                job.name, job.kind, job.module, "FAILED", earlier.zoho_job_ids, errors=(error,),
-            ), ran=False)  # fmt: skip
+            return self._not_run(
+                job, fingerprint, "FAILED", zoho_job_ids=earlier.zoho_job_ids, errors=(error,)
+            )
         if earlier is not None and retry_wanted(job, self.retry_failed):
             retry = retry_job(job, history, self.journal, self.work_dir / job.name)
             send = None if retry is None else retry.job
@@ -127,10 +133,14 @@ class Execution:
             assert earlier is not None
             why = unchanged_reason(job, earlier, retrying=retry_wanted(job, self.retry_failed))
             self.progress.note(job.name, f"unchanged: {why}")
-            return self._end(job, fingerprint, JobResult(
-                job.name, job.kind, job.module, "UNCHANGED", earlier.zoho_job_ids,
-                dict(earlier.counts), skipped_reason=why,
-            ), ran=False)  # fmt: skip
+            return self._not_run(
+                job,
+                fingerprint,
+                "UNCHANGED",
+                zoho_job_ids=earlier.zoho_job_ids,
+                counts=dict(earlier.counts),
+                skipped_reason=why,
+            )
         self.journal.record_job(
             self.run_id, job.name, kind=job.kind, module=job.module,
             fingerprint=fingerprint, status="RUNNING",
@@ -143,37 +153,22 @@ class Execution:
             work_dir=self.work_dir / job.name, zgid=self.zgid, poll_backoff=self.poll_backoff(),
             concurrency=self.concurrency,
         )  # fmt: skip
-        try:
-            result = await DRIVERS[job.kind].run(ctx)
-        except AuthError as exc:
-            # The org refused the token: whatever Zoho already accepted keeps running there,
-            # so the job stays in flight with its ids and the run ends resumable.
-            why = f"{exc.message}; the job stays in flight: set a valid token, then resume"
-            result = JobResult(
-                job.name, job.kind, job.module, "RUNNING", self._accepted_ids(job.name),
-                errors=(JobError(exc.code, why),),
-            )  # fmt: skip
-        except (ZohoError, RunnerError) as exc:
-            code = getattr(exc, "code", type(exc).__name__)
-            message = getattr(exc, "message", str(exc))
-            result = JobResult(
-                job.name, job.kind, job.module, "FAILED", self._accepted_ids(job.name),
-                errors=(JobError(code, message),),
-            )  # fmt: skip
+        result = await drive(ctx)
         if retry is not None:
             outcomes = renumber(result.outcomes, retry.rows) if retry.rows else result.outcomes
             result = replace(result, counts={**result.counts, RETRIED: retry.count},
                              outcomes=outcomes)  # fmt: skip
-        if result.started_at is None:
-            result = replace(result, started_at=started, ended_at=self.clock.now())
         detail = ", ".join(f"{k} {v}" for k, v in result.counts.items()) or "-"
         self.progress.job_finished(job.name, status=result.status, detail=detail)
         return self._end(job, fingerprint, result)
 
-    def _accepted_ids(self, name: str) -> tuple[str, ...]:
-        """Every Zoho job id this job's requests got in this run (resume polls them)."""
-        found = (i.zoho_job_id for i in self.journal.intents(self.run_id, name) if i.zoho_job_id)
-        return tuple(dict.fromkeys(found))
+    def _not_run(
+        self, job: AnyJob, fingerprint: str, status: JobStatus, **fields: Any
+    ) -> JobResult:
+        """A job ended before its driver ran: SKIPPED, UNCHANGED, or stopped by an UNKNOWN
+        ledger entry; journaled, but kept out of the ledger."""
+        result = JobResult(name=job.name, kind=job.kind, module=job.module, status=status, **fields)
+        return self._end(job, fingerprint, result, ran=False)
 
     def _end(self, job: AnyJob, fingerprint: str, result: JobResult, ran: bool = True) -> JobResult:
         if not any(r.name == job.name for r in self.journal.jobs(self.run_id)):
@@ -192,13 +187,59 @@ class Execution:
     def _from_journal(self, job: AnyJob, row: JobRow) -> JobResult:
         """A job the interrupted run already finished, as the journal remembers it."""
         return JobResult(
-            job.name, job.kind, job.module, row.status,  # type: ignore[arg-type]
-            zoho_job_ids=row.zoho_job_ids, counts=dict(row.counts),
+            name=job.name,
+            kind=job.kind,
+            module=job.module,
+            status=row.status,  # type: ignore[arg-type]
+            zoho_job_ids=row.zoho_job_ids,
+            counts=dict(row.counts),
             polls=self.journal.poll_count(self.run_id, job.name),
-            started_at=row.started_at, ended_at=row.ended_at,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
             outcomes=tuple(self.journal.job_outcomes(self.run_id, job.name)),
             errors=tuple(JobError(code, message) for code, message in row.errors),
-        )  # fmt: skip
+        )
+
+
+async def drive(ctx: JobContext) -> JobResult:
+    """Run one job through its driver and keep the job's books.
+
+    The driver says what happened (status, counts, errors, outcomes, files); this records
+    when the job started and ended and, on what the driver returned, its calls and polls.
+    A refused token pauses the job: RUNNING, with every Zoho job id it got, so resume polls
+    them. Any other request-level error that escapes the driver fails the job.
+    """
+    started = ctx.clock.now()
+    try:
+        result = counted(ctx, await DRIVERS[ctx.job.kind].run(ctx))
+    except AuthError as exc:
+        # Whatever Zoho already accepted keeps running there, so the run ends resumable.
+        paused = JobError.from_error(exc, advice=IN_FLIGHT)
+        result = ctx.result("RUNNING", zoho_job_ids=accepted_ids(ctx), errors=(paused,))
+    except (ZohoError, RunnerError) as exc:
+        if isinstance(exc, ZohoError):
+            error = JobError.from_error(exc)
+        else:  # a JournalMismatch, say: the runner's own refusal
+            error = JobError(type(exc).__name__, str(exc))
+        result = ctx.result("FAILED", zoho_job_ids=accepted_ids(ctx), errors=(error,))
+    return replace(result, started_at=started, ended_at=ctx.clock.now())
+
+
+def counted(ctx: JobContext, result: JobResult) -> JobResult:
+    """`result` with the calls and polls its job made in this run, as the journal saw them:
+    its journaled steps, each poll, each download."""
+    intents = ctx.journal.intents(ctx.run_id, ctx.name)
+    if ctx.job.kind in FACTS_ARE_DOWNLOADS:
+        steps = sum(1 for i in intents if i.request.method == "POST")
+    else:
+        steps = len(intents)
+    return replace(result, polls=ctx.polls, calls=steps + ctx.polls + ctx.downloads)
+
+
+def accepted_ids(ctx: JobContext) -> tuple[str, ...]:
+    """Every Zoho job id this job's requests got in this run (resume polls them)."""
+    found = (i.zoho_job_id for i in ctx.journal.intents(ctx.run_id, ctx.name) if i.zoho_job_id)
+    return tuple(dict.fromkeys(found))
 
 
 def file_hashes(job: AnyJob) -> Mapping[str, str]:

@@ -27,6 +27,7 @@ from typing import Any, Literal
 # Defined beside the client, which builds them; re-exported for the reports.
 from runner.outcome import OutcomeStatus as OutcomeStatus
 from runner.outcome import RecordOutcome as RecordOutcome
+from runner.zoho.errors import ZohoError
 
 JobStatus = Literal["COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "RUNNING", "UNCHANGED"]
 JOB_STATUSES: tuple[JobStatus, ...] = (
@@ -50,6 +51,17 @@ class JobError:
     code: str
     message: str
     details: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_error(
+        cls, error: ZohoError, context: str | None = None, *, advice: str | None = None
+    ) -> JobError:
+        """Zoho's refusal as a job error: its code and details, its message after `context`
+        (`part 3: ...`) and before `advice` (`...; resume after fixing it`) when given."""
+        message = error.message if context is None else f"{context}: {error.message}"
+        if advice is not None:
+            message = f"{message}; {advice}"
+        return cls(error.code, message, dict(error.details))
 
 
 @dataclass(frozen=True)

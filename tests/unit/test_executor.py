@@ -10,8 +10,9 @@ import pytest
 from runner.execute.executor import Execution
 from runner.execute.poll import Backoff
 from runner.execute.progress import NullProgress
-from runner.execute.results import Target
+from runner.execute.results import JobError, Target
 from runner.manifest.model import AnyJob, MassDeleteJob, MassUpdateJob
+from runner.zoho.errors import ZohoError
 from tests.unit.exec_fixtures import Harness, harness
 
 pytestmark = pytest.mark.anyio
@@ -99,3 +100,12 @@ async def test_resume_keeps_finished_jobs_and_finishes_the_rest(tmp_path: Path) 
     assert sorted(i.step_key for i in intents if i.request.method == "POST") == [
         "batch:1", "schedule"
     ]  # fmt: skip
+
+
+async def test_job_error_from_zoho_error_keeps_code_and_details() -> None:
+    """A Zoho refusal becomes one job error: its code and details, its message in context."""
+    exc = ZohoError("INVALID_DATA", "invalid data", details={"api_name": "Email"})
+    plain = JobError.from_error(exc)
+    assert plain == JobError("INVALID_DATA", "invalid data", {"api_name": "Email"})
+    worded = JobError.from_error(exc, "part 2", advice="fix the mapping")
+    assert worded.message == "part 2: invalid data; fix the mapping"

@@ -38,32 +38,33 @@ def sample_run(**changes: Any) -> RunResult:
     """A run with one job of every status, as the executor would report it."""
     ok = RecordOutcome("554023000000497007", "success", "SUCCESS", "updated")
     locked = (ok, *failed_records(1), RecordOutcome("7", "error", "INVALID_DATA", "=cmd"))
-    jobs = (
+    jobs = (  # a table, one job of every status: one line per field would hide it
         JobResult(
-            "deals-source", "mass_update", "Deals", "PARTIAL", calls=1, outcomes=locked,
-            counts={"total": 3, "succeeded": 1, "failed": 2}, started_at=T0, ended_at=T0 + 1.5,
+            name="deals-source", kind="mass_update", module="Deals", status="PARTIAL",
+            calls=1, outcomes=locked, counts={"total": 3, "succeeded": 1, "failed": 2},
+            started_at=T0, ended_at=T0 + 1.5,
         ),
         JobResult(
-            "education-accounts", "mass_update", "Accounts", "COMPLETED", zoho_job_ids=("5001",),
-            counts={"total": 40, "succeeded": 40, "failed": 0}, polls=6, calls=7,
-            started_at=T0, ended_at=T0 + 30,
+            name="education-accounts", kind="mass_update", module="Accounts", status="COMPLETED",
+            zoho_job_ids=("5001",), counts={"total": 40, "succeeded": 40, "failed": 0}, polls=6,
+            calls=7, started_at=T0, ended_at=T0 + 30,
         ),
         JobResult(
-            "junk-leads", "mass_delete", "Leads", "FAILED", calls=1, started_at=T0,
-            ended_at=T0 + 0.2,
+            name="junk-leads", kind="mass_delete", module="Leads", status="FAILED", calls=1,
+            started_at=T0, ended_at=T0 + 0.2,
             errors=(JobError("ALREADY_SCHEDULED", "a job already runs", {"job_id": "9"}),),
         ),
         JobResult(
-            "export-leads", "bulk_read", "Leads", "RUNNING", zoho_job_ids=("6001",),
-            counts={"total": 0}, polls=12, calls=13, started_at=T0, ended_at=T0 + 7200,
-            files=(FileRef("bulk_read_output", "exports/leads.csv", None),),
+            name="export-leads", kind="bulk_read", module="Leads", status="RUNNING",
+            zoho_job_ids=("6001",), counts={"total": 0}, polls=12, calls=13, started_at=T0,
+            ended_at=T0 + 7200, files=(FileRef("bulk_read_output", "exports/leads.csv", None),),
         ),
         JobResult(
-            "import-leads", "bulk_write", "Leads", "SKIPPED",
+            name="import-leads", kind="bulk_write", module="Leads", status="SKIPPED",
             skipped_reason="needs export-leads, which did not complete",
         ),
         JobResult(
-            "old-job", "mass_update", "Deals", "UNCHANGED",
+            name="old-job", kind="mass_update", module="Deals", status="UNCHANGED",
             skipped_reason="applied in run 20251231-aaaa",
         ),
     )  # fmt: skip
@@ -220,10 +221,10 @@ def test_exit_code_for(statuses: tuple[str, ...], errors: bool, failed: int, exp
     err = (JobError("NO_PERMISSION", "no"),) if errors else ()
     jobs = tuple(
         JobResult(
-            f"j{i}",
-            "mass_update",
-            "Deals",
-            s,  # type: ignore[arg-type]
+            name=f"j{i}",
+            kind="mass_update",
+            module="Deals",
+            status=s,  # type: ignore[arg-type]
             counts={"failed": failed} if s in ("PARTIAL", "FAILED") else {},
             errors=err if s == "FAILED" else (),
         )

@@ -74,8 +74,13 @@ def test_bulk_write_result_is_copied_with_safe_cells(tmp_path: Path) -> None:
     source = tmp_path / "work" / "imp.result.csv"
     source.parent.mkdir()
     source.write_text("Email,STATUS,RECORD_ID,ERRORS\n=cmd|' /C calc'!A0,ADDED,1,\n")
-    job = JobResult("imp", "bulk_write", "Leads", "COMPLETED",
-                    files=(FileRef("bulk_write_result", str(source), 1),))  # fmt: skip
+    job = JobResult(
+        name="imp",
+        kind="bulk_write",
+        module="Leads",
+        status="COMPLETED",
+        files=(FileRef("bulk_write_result", str(source), 1),),
+    )
     run = RunResult("r1", 0.0, 1.0, Target("sim", "http://sim.local"), jobs=(job,))
     paths = write_reports(run, tmp_path / "reports")
     copied = (paths.folder / "imp.result.csv").read_text()

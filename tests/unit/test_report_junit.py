@@ -59,7 +59,9 @@ def test_failures_carry_codes_and_skips_their_reason() -> None:
 def test_control_characters_and_markup_stay_valid_xml() -> None:
     """A Zoho message with control characters and XML syntax still yields parseable XML."""
     nasty = RecordOutcome("1", "error", "INVALID_DATA", "bad\x00\x1b value </failure><x a='")
-    job = JobResult("x", "mass_update", "Deals", "PARTIAL", outcomes=(nasty,))
+    job = JobResult(
+        name="x", kind="mass_update", module="Deals", status="PARTIAL", outcomes=(nasty,)
+    )
     failure = cases(render_junit(replace(sample_run(), jobs=(job,))))["x"].find("failure")
     assert failure is not None
     assert failure.text == "1 INVALID_DATA bad value </failure><x a='"
@@ -68,7 +70,9 @@ def test_control_characters_and_markup_stay_valid_xml() -> None:
 
 def test_failure_body_is_capped() -> None:
     """The failure body lists at most 50 records and says how many more there are."""
-    job = JobResult("x", "mass_update", "Deals", "PARTIAL", outcomes=failed_records(75))
+    job = JobResult(
+        name="x", kind="mass_update", module="Deals", status="PARTIAL", outcomes=failed_records(75)
+    )
     failure = cases(render_junit(replace(sample_run(), jobs=(job,))))["x"].find("failure")
     assert failure is not None
     body = (failure.text or "").splitlines()

@@ -59,7 +59,9 @@ def test_resume_hint_only_when_running() -> None:
 def test_cells_cannot_break_the_table() -> None:
     """Pipes, newlines and HTML from Zoho messages are neutralised."""
     assert cell("a|b\nc <script>") == "a\\|b c &lt;script>"
-    job = JobResult("x", "mass_update", "Deals", "PARTIAL", outcomes=failed_records(1))
+    job = JobResult(
+        name="x", kind="mass_update", module="Deals", status="PARTIAL", outcomes=failed_records(1)
+    )
     job = replace(job, outcomes=(job.outcomes[0]._replace(message="bad | pipe\nline"),))
     md = render_markdown(replace(sample_run(), jobs=(job,)))
     assert "| 100 | `RECORD_LOCKED` | bad \\| pipe line |" in md

@@ -12,7 +12,7 @@ At the end the pages are joined into `output` (bulk_csv).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +49,14 @@ class _Export:
     job_ids: list[str] = field(default_factory=list)
     zips: list[Path] = field(default_factory=list)
     rows: int = 0
-    downloads: int = 0
 
-    def result(self, status: JobStatus, *errors: JobError, **extra: Any) -> JobResult:
+    def result(
+        self, status: JobStatus, *errors: JobError, files: tuple[FileRef, ...] = ()
+    ) -> JobResult:
         counts = {"total": self.rows, "succeeded": self.rows, "failed": 0}
-        return JobResult(
-            self.ctx.name, "bulk_read", self.job.module, status, tuple(self.job_ids), counts,
-            polls=self.ctx.polls, calls=bulk_steps.calls_made(self.ctx, self.downloads),
-            errors=errors, **extra,
-        )  # fmt: skip
+        return self.ctx.result(
+            status, zoho_job_ids=self.job_ids, counts=counts, errors=errors, files=files
+        )
 
     def progress(self, done: int, state: str) -> None:
         self.ctx.progress.job_advanced(self.ctx.name, done=done, state=state)
@@ -163,7 +162,6 @@ class _Export:
         return answer.intent, answer.zoho_job_id
 
     async def download(self, job_id: str, dest: Path) -> bool:
-        self.downloads += 1
         url = endpoints.bulk_read_result(job_id)
         return await bulk_steps.download(self.ctx, url, dest, budgeted=True)
 
@@ -191,14 +189,12 @@ class BulkReadDriver:
     async def run(self, ctx: JobContext) -> JobResult:
         job = ctx.job
         assert isinstance(job, BulkReadJob)
-        started = ctx.clock.now()
         ctx.work_dir.mkdir(parents=True, exist_ok=True)
         ctx.progress.job_started(ctx.name, total=None, detail=f"export {job.module}")
         export = _Export(ctx, job)
         try:
-            result = await export.pages()
+            return await export.pages()
         except AuthError:
             raise  # the executor pauses the job; resume polls or downloads from there
         except ZohoError as exc:
-            result = export.result("FAILED", JobError(exc.code, exc.message, dict(exc.details)))
-        return replace(result, started_at=started, ended_at=ctx.clock.now())
+            return export.result("FAILED", JobError.from_error(exc))

@@ -88,11 +88,13 @@ async def download(ctx: JobContext, url: str, dest: Path, *, budgeted: bool = Fa
     """Fetch `url` to `dest`; False if the deadline comes first.
 
     `budgeted` (bulk read results) first waits for a slot of the 10-a-minute budget.
+    Each download is counted in `ctx.downloads`, one of the job's calls (executor.py).
 
     The client already retries a GET a few times; past that, a 429 waits out Zoho's
     download minute (or the Retry-After) and a 5xx or dropped connection waits a poll
     backoff, each only while the wait still fits the job's deadline.
     """
+    ctx.downloads += 1
     attempt = 0
     while True:
         if budgeted:
@@ -116,9 +118,3 @@ async def download(ctx: JobContext, url: str, dest: Path, *, budgeted: bool = Fa
             code = getattr(exc, "code", type(exc).__name__)
             ctx.progress.note(ctx.name, f"download refused ({code}); trying again in {wait:.0f}s")
             await ctx.clock.sleep(wait)
-
-
-def calls_made(ctx: JobContext, downloads: int) -> int:
-    """Requests this job sent in this run as the journal saw them: POSTs, polls, downloads."""
-    posts = sum(1 for i in ctx.journal.intents(ctx.run_id, ctx.name) if i.request.method == "POST")
-    return posts + ctx.polls + downloads

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -78,7 +78,6 @@ class _Import:
     errors: list[JobError] = field(default_factory=list)
     results: dict[int, list[ResultRow]] = field(default_factory=dict)
     finished_rows: int = 0
-    downloads: int = 0
     settled: list[str] = field(default_factory=list)  # parts a lost create's evidence settled
     looked_up: int = 0  # rows those parts looked up among the records, and found
     found: int = 0
@@ -197,9 +196,7 @@ class _Import:
             except AuthError:
                 raise
             except ZohoError as exc:
-                self.errors.append(
-                    JobError(exc.code, f"part {k}: {exc.message}", dict(exc.details))
-                )
+                self.errors.append(JobError.from_error(exc, f"part {k}"))
                 return "stop"
             if isinstance(answer, Answered):
                 break
@@ -251,7 +248,6 @@ class _Import:
         return JobError("OUTCOME_UNKNOWN", why)
 
     async def download(self, url: str, dest: Any) -> bool:
-        self.downloads += 1
         return await bulk_steps.download(self.ctx, url, dest)
 
     def finish(self, parts: list[Part], total: int, running: bool) -> JobResult:
@@ -287,13 +283,15 @@ class _Import:
             status = "FAILED"
         else:
             status = "PARTIAL" if failed else "COMPLETED"
-        return JobResult(
-            ctx.name, "bulk_write", job.module, status, tuple(self.job_ids), counts,
-            polls=ctx.polls, calls=bulk_steps.calls_made(ctx, self.downloads),
-            errors=tuple(self.errors), outcomes=tuple(outcomes),
+        return ctx.result(
+            status,
+            zoho_job_ids=self.job_ids,
+            counts=counts,
+            errors=self.errors,
+            outcomes=outcomes,
             files=(FileRef("bulk_write_result", str(dest), total),),
             skipped_reason="; ".join(self.settled) or None,
-        )  # fmt: skip
+        )
 
 
 class BulkWriteDriver:
@@ -304,18 +302,14 @@ class BulkWriteDriver:
     async def run(self, ctx: JobContext) -> JobResult:
         job = ctx.job
         assert isinstance(job, BulkWriteJob)
-        started = ctx.clock.now()
-        result = await self._run(ctx, job)
-        return replace(result, started_at=started, ended_at=ctx.clock.now())
-
-    async def _run(self, ctx: JobContext, job: BulkWriteJob) -> JobResult:
         try:
             header, total, parts = build_parts(job, ctx.work_dir)
         except (OSError, UnicodeError) as exc:
-            return _failed(job, JobError("FILE_UNREADABLE", f"{job.file.name}: {exc}"))
+            unreadable = JobError("FILE_UNREADABLE", f"{job.file.name}: {exc}")
+            return ctx.result("FAILED", errors=(unreadable,))
         mappings = column_mappings(job, header)
         if isinstance(mappings, str):
-            return _failed(job, JobError("COLUMN_NOT_FOUND", mappings))
+            return ctx.result("FAILED", errors=(JobError("COLUMN_NOT_FOUND", mappings),))
         ctx.progress.job_started(
             ctx.name, total=total, detail=f"{job.operation} {total} rows in {len(parts)} part(s)"
         )
@@ -327,8 +321,7 @@ class BulkWriteDriver:
             except AuthError:
                 raise  # the executor pauses the job: resume goes on with this part
             except ZohoError as exc:
-                why = f"part {part.index}: {exc.message}"
-                run.errors.append(JobError(exc.code, why, dict(exc.details)))
+                run.errors.append(JobError.from_error(exc, f"part {part.index}"))
                 break
             except (ValueError, csv.Error, zipfile.BadZipFile) as exc:
                 why = f"part {part.index}: unreadable result file: {exc}"
@@ -342,7 +335,3 @@ class BulkWriteDriver:
             if end == "done":
                 run.finished_rows += part.rows
         return run.finish(parts, total, running)
-
-
-def _failed(job: BulkWriteJob, error: JobError) -> JobResult:
-    return JobResult(job.name, "bulk_write", job.module, "FAILED", errors=(error,))

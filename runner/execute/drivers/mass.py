@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from runner.execute.context import JobContext
@@ -64,13 +63,9 @@ class _MassDriver(ABC):
         """Poll the Zoho job once."""
 
     async def run(self, ctx: JobContext) -> JobResult:
-        started = ctx.clock.now()
-        job = ctx.job
-        if getattr(job, "cvid", None) is None:
-            result = await self._by_ids(ctx)
-        else:
-            result = await run_by_view(self, ctx)
-        return _with_times(result, started, ctx.clock.now(), ctx)
+        if getattr(ctx.job, "cvid", None) is None:
+            return await self._by_ids(ctx)
+        return await run_by_view(self, ctx)
 
     async def _by_ids(self, ctx: JobContext) -> JobResult:
         ids = tuple(getattr(ctx.job, "ids", None) or ())
@@ -91,10 +86,7 @@ class _MassDriver(ABC):
             status = "FAILED"
         else:
             status = "PARTIAL" if failed else "COMPLETED"
-        return JobResult(
-            ctx.name, self.kind, ctx.job.module, status, counts=counts,
-            errors=tuple(out.errors), outcomes=tuple(out.outcomes),
-        )  # fmt: skip
+        return ctx.result(status, counts=counts, errors=out.errors, outcomes=out.outcomes)
 
 
 class MassUpdateDriver(_MassDriver):
@@ -211,12 +203,6 @@ def _holds(record: dict[str, Any], values: Any, over_write: bool) -> bool:
         elif have != want:
             return False
     return True
-
-
-def _with_times(result: JobResult, started: float, ended: float, ctx: JobContext) -> JobResult:
-    calls = len(ctx.journal.intents(ctx.run_id, ctx.name))
-    return replace(result, started_at=started, ended_at=ended, polls=ctx.polls,
-                   calls=calls + ctx.polls)  # fmt: skip
 
 
 __all__ = ["MassDeleteDriver", "MassUpdateDriver", "RecordOutcome"]

@@ -89,7 +89,7 @@ async def run_batches(
             except ZohoError as exc:
                 # A request-level refusal (permission, bad field…) would repeat for every batch.
                 stop.set()
-                out.errors.append(JobError(exc.code, exc.message, dict(exc.details)))
+                out.errors.append(JobError.from_error(exc))
                 out.not_processed += len(batch)
                 return
         out.succeeded += count_succeeded(part)

@@ -38,9 +38,7 @@ SETTLE_CHECKS = 60
 
 
 class ViewOps(Protocol):
-    """What a mass driver tells the view flow: its kind, request and Zoho calls."""
-
-    kind: str
+    """What a mass driver tells the view flow: its request and Zoho calls."""
 
     def path(self, module: str) -> str: ...
 
@@ -65,7 +63,7 @@ async def run_by_view(ops: ViewOps, ctx: JobContext) -> JobResult:
     if ctx.accepted("schedule") is None:  # a job Zoho already took is polled as it is
         refused, count = await _too_big(ctx, cvid)
         if refused is not None:
-            return _failed(ops, ctx, refused)
+            return _failed(ctx, refused)
     scheduled = await _schedule(ops, ctx, count)
     if isinstance(scheduled, JobResult):
         return scheduled
@@ -87,7 +85,7 @@ async def run_by_view(ops: ViewOps, ctx: JobContext) -> JobResult:
     )  # fmt: skip
     last = polled.value
     counts = _counts(last)
-    base = JobResult(ctx.name, ops.kind, job.module, "RUNNING", (job_id,), counts)
+    base = ctx.result("RUNNING", zoho_job_ids=(job_id,), counts=counts)
     if not polled.done or last is None:
         return base
     if last.status == "FAILED":
@@ -158,19 +156,18 @@ async def _schedule(
             waits += 1
             if ctx.clock.now() + wait > ctx.deadline:
                 note = "another mass job still runs on this view; resume to schedule"
-                return JobResult(ctx.name, ops.kind, ctx.job.module, "RUNNING",
-                                 skipped_reason=note)  # fmt: skip
+                return ctx.result("RUNNING", skipped_reason=note)
             ctx.progress.note(ctx.name, f"ALREADY_SCHEDULED: waiting {wait:.0f}s")
             await ctx.clock.sleep(wait)
             continue
         except NoRecordsFound as exc:
             ctx.progress.note(ctx.name, f"{exc.code}: the view is empty, nothing to do")
             counts = {"total": 0, "succeeded": 0, "failed": 0}
-            return JobResult(ctx.name, ops.kind, ctx.job.module, "COMPLETED", counts=counts)
+            return ctx.result("COMPLETED", counts=counts)
         except AuthError:
             raise
         except ZohoError as exc:
-            return _failed(ops, ctx, JobError(exc.code, exc.message, dict(exc.details)))
+            return _failed(ctx, JobError.from_error(exc))
         if isinstance(answer, Answered):
             assert answer.zoho_job_id is not None
             if lost is not None:
@@ -182,10 +179,10 @@ async def _schedule(
         if seen.verdict == "APPLIED":
             return await _applied(ops, ctx, answer, seen, base)
         if seen.verdict == "UNSETTLED":
-            return _unsettled(ops, ctx, why)
+            return _unsettled(ctx, why)
         if seen.verdict == "OUTCOME_UNKNOWN" or sends + 1 >= MAX_PROBES:
             fix = f"not sent again: check the org, then apply with --replace {ctx.name}"
-            return _failed(ops, ctx, JobError(OUTCOME_UNKNOWN, f"{why}; {fix}"))
+            return _failed(ctx, JobError(OUTCOME_UNKNOWN, f"{why}; {fix}"))
         ctx.progress.note(ctx.name, f"{why}: NOT_APPLIED, sending it again")
         sends += 1
 
@@ -208,12 +205,12 @@ async def _applied(
         wait = SETTLE_WAIT if before is None else max(0.0, SETTLE_WAIT - waited)
         if check + 1 == SETTLE_CHECKS or ctx.clock.now() + wait > ctx.deadline:
             why = f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED, and the lost job"
-            return _unsettled(ops, ctx, f"{why} may still be working through the view")
+            return _unsettled(ctx, f"{why} may still be working through the view")
         ctx.progress.note(ctx.name, f"evidence: {seen.text}; waiting for it to settle")
         await ctx.clock.sleep(wait or SETTLE_WAIT)
         again = await ops.judge(ctx, base)
         if again.verdict != "APPLIED":  # no fresh look to compare: never settle on a stale one
-            return _unsettled(ops, ctx, f"{lost.explain(ctx.name)}; evidence: {again.text}")
+            return _unsettled(ctx, f"{lost.explain(ctx.name)}; evidence: {again.text}")
         seen = again
     why = f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED"
     counts = {"sampled": seen.sampled, "changed": seen.changed}
@@ -238,19 +235,18 @@ async def _applied(
             counts["view_count"] = base["count"]
     ctx.progress.note(ctx.name, why)
     status: JobStatus = "PARTIAL" if counts.get("failed") else "COMPLETED"
-    return JobResult(ctx.name, ops.kind, ctx.job.module, status, counts=counts,
-                     skipped_reason=why)  # fmt: skip
+    return ctx.result(status, counts=counts, skipped_reason=why)
 
 
-def _unsettled(ops: ViewOps, ctx: JobContext, why: str) -> JobResult:
+def _unsettled(ctx: JobContext, why: str) -> JobResult:
     """No verdict yet: the job stays in flight (RUNNING), and resume looks again."""
     note = f"{why}; resume to settle it"
     ctx.progress.note(ctx.name, note)
-    return JobResult(ctx.name, ops.kind, ctx.job.module, "RUNNING", skipped_reason=note)
+    return ctx.result("RUNNING", skipped_reason=note)
 
 
-def _failed(ops: ViewOps, ctx: JobContext, error: JobError) -> JobResult:
-    return JobResult(ctx.name, ops.kind, ctx.job.module, "FAILED", errors=(error,))
+def _failed(ctx: JobContext, error: JobError) -> JobResult:
+    return ctx.result("FAILED", errors=(error,))
 
 
 def _counts(status: MassJobStatus | None) -> dict[str, int]:
