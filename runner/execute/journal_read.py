@@ -20,7 +20,6 @@ from runner.execute.journal_schema import (
     UNFINISHED_RUN_STATUSES,
     Intent,
     JobRow,
-    PollRow,
     RequestSummary,
     RunRow,
 )
@@ -112,7 +111,7 @@ def not_a_journal(path: Path, exc: sqlite3.DatabaseError) -> RunnerError:
 
 
 class JournalReader:
-    """Read-only queries over a journal connection (runs, jobs, intents, polls)."""
+    """Read-only queries over a journal connection (runs, jobs, intents, poll counts)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -185,10 +184,6 @@ class JournalReader:
         )
         return [job_row(r) for r in self._conn.execute(sql, (fingerprint, org_id))]
 
-    def applied_before(self, org_id: str | None, fingerprint: str) -> JobRow | None:
-        """The latest ledger entry (APPLIED or UNKNOWN) of this content on this org."""
-        return next((j for j in self.job_history(org_id, fingerprint) if j.ledger), None)
-
     def unfinished_runs(self, org_id: str | None) -> list[RunRow]:
         """Runs on this org that `resume` can still finish, newest first."""
         marks = ",".join("?" * len(UNFINISHED_RUN_STATUSES))
@@ -219,14 +214,6 @@ class JournalReader:
         ).fetchone()
         return None if row is None else intent_row(row)
 
-    def pending_intents(self, run_id: str) -> list[Intent]:
-        """POSTs that may have been sent but whose answer was never recorded."""
-        return [i for i in self.intents(run_id) if i.state == "PENDING"]
-
-    def acked_steps(self, run_id: str, job: str) -> dict[str, Intent]:
-        """Step key → the intent that got an answer: resume polls or skips these steps."""
-        return {i.step_key: i for i in self.intents(run_id, job) if i.state == "ACKED"}
-
     def intent_result(self, intent_id: int) -> Mapping[str, Any] | None:
         row = self._conn.execute(
             "SELECT result FROM results WHERE intent_id = ?", (intent_id,)
@@ -248,14 +235,6 @@ class JournalReader:
             "SELECT outcomes FROM results WHERE intent_id = ?", (intent_id,)
         ).fetchone()
         return [] if row is None else unpack_outcomes(json.loads(row[0]))
-
-    def polls(self, intent_id: int) -> list[PollRow]:
-        rows = self._conn.execute(
-            "SELECT intent_id, at, status, counts, error_code FROM polls"
-            " WHERE intent_id = ? ORDER BY id",
-            (intent_id,),
-        )
-        return [PollRow(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
 
     def poll_count(self, run_id: str, job: str) -> int:
         """Polls made for a job across all its Zoho jobs (the report's `polls`)."""

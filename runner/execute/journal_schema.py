@@ -9,7 +9,9 @@ so a new column is one more tuple of statements, never an edit of an old one):
            request, then ACKED (answer recorded), REFUSED (definite request-level error)
            or UNKNOWN (answer lost: a crash or a dropped connection after sending)
   results  the answer of an ACKED intent: a compact JSON result and per-record outcomes
-  polls    every status poll of a Zoho job, keyed by the intent that created it
+  polls    every status poll of a Zoho job, keyed by the intent that created it (the
+           runner reads how many; status and counts are the record for a person; the
+           v1 error_code column is never written)
 
 Nothing here stores a request's headers or body: a `RequestSummary` keeps the method, the
 path (secret-looking query parameters redacted), the body's sha256 and an ids count.
@@ -253,17 +255,6 @@ class Intent:
     error_message: str | None
     created_at: float
     updated_at: float
-
-
-@dataclass(frozen=True)
-class PollRow:
-    """One status poll of the Zoho job an intent created."""
-
-    intent_id: int
-    at: float
-    status: str
-    counts: Mapping[str, int]
-    error_code: str | None
 
 
 @dataclass(frozen=True)
