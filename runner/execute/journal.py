@@ -35,7 +35,7 @@ from typing import Any, Literal
 from runner.clock import Clock, SystemClock
 from runner.execute import journal_read as q
 from runner.execute.fingerprint import job_fingerprint
-from runner.execute.journal_outcomes import pack_outcomes
+from runner.execute.journal_outcomes import pack_errors, pack_outcomes
 from runner.execute.journal_schema import (
     Ledger,
     RequestSummary,
@@ -45,7 +45,7 @@ from runner.execute.journal_schema import (
     scrub,
     scrub_path,
 )
-from runner.execute.results import ManifestRef, RecordOutcome, Target
+from runner.execute.results import JobError, ManifestRef, RecordOutcome, Target
 
 __all__ = ["DB_NAME", "Journal", "RequestSummary", "job_fingerprint"]
 
@@ -179,7 +179,7 @@ class Journal(q.JournalReader):
         zoho_job_ids: Sequence[str] | None = None,
         started_at: float | None = None,
         ended_at: float | None = None,
-        errors: Sequence[tuple[str, str]] | None = None,
+        errors: Sequence[JobError] | None = None,
         ledger: Ledger | None = None,
     ) -> None:
         """Change the given fields of a job; the others keep their value."""
@@ -189,7 +189,7 @@ class Journal(q.JournalReader):
             "zoho_job_ids": None if zoho_job_ids is None else self._json(list(zoho_job_ids)),
             "started_at": started_at,
             "ended_at": ended_at,
-            "errors": None if errors is None else self._json([list(e) for e in errors]),
+            "errors": None if errors is None else self._json(pack_errors(errors)),
             "ledger": ledger,
         }
         changes = {k: v for k, v in fields.items() if v is not None}

@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RunnerError
-from runner.execute.journal_outcomes import unpack_outcomes
+from runner.execute.journal_outcomes import unpack_errors, unpack_outcomes
 from runner.execute.journal_schema import (
-    SCHEMA_VERSION,
+    READABLE_FROM,
     UNFINISHED_RUN_STATUSES,
     Intent,
     JobRow,
     RequestSummary,
     RunRow,
+    too_new,
 )
 from runner.execute.results import RecordOutcome
 
@@ -69,7 +70,7 @@ def job_row(r: Any) -> JobRow:
         zoho_job_ids=tuple(json.loads(r[7])),
         started_at=r[8],
         ended_at=r[9],
-        errors=tuple((str(c), str(m)) for c, m in json.loads(r[10])),
+        errors=unpack_errors(json.loads(r[10])),
         ledger=r[11],
     )
 
@@ -119,7 +120,8 @@ class JournalReader:
     @classmethod
     def open_read_only(cls, db_path: Path) -> JournalReader | None:
         """The journal at `db_path` for reading only (`plan` writes nothing); None when
-        there is none yet, or it predates the ledger (an apply migrates it)."""
+        there is none yet, or it predates the ledger (an apply migrates it). A journal of
+        a newer zcrm-runner is refused, as `Journal` refuses it."""
         if not db_path.is_file():
             return None
         conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
@@ -128,10 +130,13 @@ class JournalReader:
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise not_a_journal(db_path, exc) from exc
-        if version < SCHEMA_VERSION:
-            conn.close()
-            return None
-        return cls(conn)
+        if version >= READABLE_FROM and too_new(version) is None:
+            return cls(conn)
+        conn.close()
+        error = too_new(version)
+        if error is not None:
+            raise error
+        return None
 
     def close(self) -> None:
         self._conn.close()

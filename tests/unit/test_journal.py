@@ -15,8 +15,9 @@ import pytest
 from runner.clock import ManualClock
 from runner.errors import RunnerError
 from runner.execute.journal import Journal, RequestSummary
-from runner.execute.journal_schema import MIGRATIONS, SCHEMA_VERSION
-from runner.execute.results import ManifestRef, RecordOutcome, Target
+from runner.execute.journal_read import JournalReader
+from runner.execute.journal_schema import MIGRATIONS, REDACTED, SCHEMA_VERSION
+from runner.execute.results import JobError, ManifestRef, RecordOutcome, Target
 
 SIM = Target(kind="sim", api_domain="http://127.0.0.1:8030", org_id="org1", dc="us")
 TOKEN = "1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210"
@@ -317,24 +318,83 @@ def test_reader_sees_an_open_writer(tmp_path: Path) -> None:
             reader.close()
 
 
-def test_a_v1_state_file_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
-    """A state file written by schema v1 gains the v2 column and loses nothing."""
-    tmp_path.mkdir(exist_ok=True)
-    conn = sqlite3.connect(tmp_path / "state.db")
-    for statement in MIGRATIONS[0]:
-        conn.execute(statement)
+def _old_state_file(folder: Path, version: int) -> sqlite3.Connection:
+    """A state file as journal schema `version` wrote it (its migrations, then its number)."""
+    folder.mkdir(exist_ok=True)
+    conn = sqlite3.connect(folder / "state.db")
+    for step in MIGRATIONS[:version]:
+        for statement in step:
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
     conn.execute(
-        "INSERT INTO runs (run_id, started_at, status, target, manifests, options)"
-        " VALUES ('old', 1.0, 'COMPLETED', '{}', '[]', '{}')"
+        "INSERT INTO runs (run_id, started_at, status, org_id, target, manifests, options)"
+        " VALUES ('old', 1.0, 'COMPLETED', 'org1', '{}', '[]', '{}')"
     )
-    conn.execute("PRAGMA user_version = 1")
     conn.commit()
-    conn.close()
+    return conn
+
+
+def test_a_v1_state_file_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
+    """A state file written by schema v1 gains every later column and loses nothing."""
+    _old_state_file(tmp_path, 1).close()
     with Journal(tmp_path) as journal:
-        assert journal.pragma("user_version") == SCHEMA_VERSION == 3
+        assert journal.pragma("user_version") == SCHEMA_VERSION == 4
         assert journal.get_run("old") is not None
         journal.record_job("old", "j", kind="mass_update", module="Leads", fingerprint="f",
                            status="FAILED")  # fmt: skip
-        journal.update_job("old", "j", errors=[("NO_PERMISSION", "permission denied")])
+        journal.update_job("old", "j", errors=[JobError("NO_PERMISSION", "permission denied")])
         (row,) = journal.jobs("old")
-    assert row.errors == (("NO_PERMISSION", "permission denied"),)
+    assert row.errors == (JobError("NO_PERMISSION", "permission denied"),)
+
+
+def test_job_errors_come_back_whole_and_typed(journal: Journal) -> None:
+    """A job's errors keep code, message and details (scrubbed) through the file."""
+    run = started(journal)
+    error = JobError("ALREADY_SCHEDULED", "a job already runs", {"job_id": "9", "at": [1, 2]})
+    leaky = JobError("INVALID_TOKEN", "refused", {"access_token": TOKEN})
+    journal.update_job(run, "deals", status="FAILED", errors=[error, leaky])
+    (row,) = journal.jobs(run)
+    assert row.errors == (error, JobError("INVALID_TOKEN", "refused", {"access_token": REDACTED}))
+    assert all(isinstance(e, JobError) for e in row.errors)
+
+
+def test_a_v3_state_file_keeps_its_error_pairs_readable(tmp_path: Path) -> None:
+    """v3's `[code, message]` errors read as JobErrors, read-only (plan) and after the
+    migration to v4, which writes new errors whole."""
+    conn = _old_state_file(tmp_path, 3)
+    conn.execute(
+        "INSERT INTO jobs (run_id, name, kind, module, fingerprint, status, errors, ledger)"
+        " VALUES ('old', 'j', 'mass_update', 'Deals', 'f', 'FAILED',"
+        " '[[\"NO_PERMISSION\",\"permission denied\"]]', 'APPLIED')"
+    )
+    conn.commit()
+    conn.close()
+    old = (JobError("NO_PERMISSION", "permission denied"),)
+    reader = JournalReader.open_read_only(tmp_path / "state.db")
+    assert reader is not None
+    try:
+        assert reader.pragma("user_version") == 3
+        [(row, run)] = reader.ledger_entries("f")
+        assert (row.errors, run.run_id) == (old, "old")
+    finally:
+        reader.close()
+    with Journal(tmp_path) as journal:
+        assert journal.pragma("user_version") == 4
+        assert journal.jobs("old")[0].errors == old
+        new = JobError("LIMIT_EXCEEDED", "too many", {"max_limit": 50000})
+        journal.update_job("old", "j", errors=[*old, new])
+        assert journal.jobs("old")[0].errors == (*old, new)
+
+
+def test_read_only_open_skips_old_files_and_refuses_newer_ones(tmp_path: Path) -> None:
+    """`plan` reads no journal older than the ledger (v3) and none a newer runner wrote."""
+    path = tmp_path / "state.db"
+    _old_state_file(tmp_path, 2).close()
+    assert JournalReader.open_read_only(path) is None
+    with Journal(tmp_path):
+        pass
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(RunnerError, match="upgrade zcrm-runner"):
+        JournalReader.open_read_only(path)
