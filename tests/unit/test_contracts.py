@@ -183,3 +183,15 @@ def _choices(verb: str, option: str) -> Any:
 def test_plan_formats_on_the_command_line_are_the_ones_plan_renders() -> None:
     """`plan --format` offers exactly `commands/plan.py` FORMATS."""
     assert list(_choices("plan", "--format")) == list(plan_command.FORMATS)
+
+
+# --- docs ---------------------------------------------------------------------------
+
+
+def test_contributing_names_only_files_that_exist() -> None:
+    """Every repo path docs/CONTRIBUTING.md's recipes cite (placeholders aside) exists."""
+    text = (ROOT / "docs" / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    paths = set(re.findall(r"`((?:runner|schemas|tests|docs)/[^`\s<>*]+?)/?`", text))
+    assert paths
+    missing = sorted(p for p in paths if not (ROOT / p).exists())
+    assert not missing
