@@ -14,12 +14,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from runner.atomic import atomic_open
 from runner.execute.journal_read import JournalReader
 from runner.execute.journal_schema import JobRow
 from runner.execute.ledger import counts_text, leftovers
 from runner.manifest.model import AnyJob, BulkWriteJob, MassDeleteJob, MassUpdateJob
 from runner.outcome import RecordOutcome
-from runner.report.atomic import atomic_open
 
 ALL = "all"
 

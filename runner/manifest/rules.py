@@ -127,7 +127,6 @@ def text(value: Any) -> str | None:
 
 
 RECORD_ID_FIX = 'write the id\'s digits, e.g. "554023000000497007"'
-MAX_IDS = 50_000  # seed 002: "You can update up to 50,000 records using this API"
 
 
 def shown(value: Any) -> str:

@@ -14,17 +14,18 @@ from runner.manifest.csvscan import CsvError, decode, detect_delimiter, first_li
 from runner.manifest.load import PathPart
 from runner.manifest.rules import MAX_PROBLEMS_PER_LIST, Reporter, closest
 from runner.manifest.rules import text as text_or_none
-
-MAX_CRITERIA = 25  # API_NOTES §3.1: CRITERIA_LIMIT_EXCEEDED max_limit 25
-MAX_COLUMNS = 200  # API_NOTES §4.2: ≤ 200 column headers
+from runner.zoho.limits import BULK_WRITE_MAX_COLUMNS, CRITERIA_MAX_CONDITIONS
 
 
 def check_bulk_read(i: int, job: dict[str, Any], r: Reporter) -> None:
     criteria = job.get("criteria")
     if isinstance(criteria, dict):
         count = _leaves(criteria, 0)
-        if count > MAX_CRITERIA:
-            msg = f"{count} conditions, bulk read takes at most {MAX_CRITERIA} (API_NOTES §3.1)"
+        if count > CRITERIA_MAX_CONDITIONS:
+            msg = (
+                f"{count} conditions, bulk read takes at most {CRITERIA_MAX_CONDITIONS} "
+                "(API_NOTES §3.1)"
+            )
             fix = "narrow the records with a cvid, or split the job"
             r.add(["jobs", i, "criteria"], msg, "criteria-max-25", fix)
 
@@ -119,8 +120,11 @@ def _check_header(header: list[str], name: str, parts: list[PathPart], r: Report
             good = False
         else:
             seen[cell] = column
-    if len(header) > MAX_COLUMNS:
-        msg = f"{len(header)} columns, bulk write takes at most {MAX_COLUMNS} (API_NOTES §4.2)"
+    if len(header) > BULK_WRITE_MAX_COLUMNS:
+        msg = (
+            f"{len(header)} columns, bulk write takes at most {BULK_WRITE_MAX_COLUMNS} "
+            "(API_NOTES §4.2)"
+        )
         r.add(parts, msg, "csv-columns-max-200", "drop unused columns")
     return good
 

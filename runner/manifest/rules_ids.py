@@ -22,13 +22,13 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 from runner.manifest.csvscan import CsvError, Row, decode, detect_delimiter, first_line, rows
 from runner.manifest.load import PathPart, yaml_reading
 from runner.manifest.rules import (
-    MAX_IDS,
     MAX_PROBLEMS_PER_LIST,
     RECORD_ID_FIX,
     Reporter,
     format_path,
     shown,
 )
+from runner.zoho.limits import MASS_MAX_RECORDS
 
 MAX_IDS_FILE_BYTES = 50 * 1024 * 1024
 INT64_MAX = 2**63 - 1  # API_NOTES §13: record ids are int64
@@ -124,12 +124,12 @@ def check_ids(values: list[Any], parts: list[PathPart], r: Reporter) -> tuple[st
             r.add([*parts, i], message, rule, fix)
     _report_rest(reported, parts, r)
     _check_count(len(values), parts, r)
-    return tuple(out) if reported == 0 and len(values) <= MAX_IDS else None
+    return tuple(out) if reported == 0 and len(values) <= MASS_MAX_RECORDS else None
 
 
 def _fast(values: list[Any], nodes: list[Node] | None) -> tuple[str, ...] | None:
     """All-good lists (the usual case) without a Python call per id; None: look closer."""
-    if not values or len(values) > MAX_IDS:
+    if not values or len(values) > MASS_MAX_RECORDS:
         return None
     if all(type(v) is str and v for v in values):
         strings: list[str] = values
@@ -157,8 +157,8 @@ def _report_rest(reported: int, parts: list[PathPart], r: Reporter) -> None:
 
 
 def _check_count(count: int, parts: list[PathPart], r: Reporter) -> None:
-    if count > MAX_IDS:
-        msg = f"{count:,} ids, a job takes at most {MAX_IDS:,} (seed 002)"
+    if count > MASS_MAX_RECORDS:
+        msg = f"{count:,} ids, a job takes at most {MASS_MAX_RECORDS:,} (seed 002)"
         r.add(parts, msg, "ids-max-50000", "split the ids into several jobs")
 
 
@@ -248,4 +248,4 @@ class _IdsFile:
             self.r.add(self.parts, f"{self.name} holds no ids", "ids-file", "add one id per line")
             return None
         _check_count(len(self.out) + self.reported, self.parts, self.r)
-        return tuple(self.out) if self.reported == 0 and len(self.out) <= MAX_IDS else None
+        return tuple(self.out) if self.reported == 0 and len(self.out) <= MASS_MAX_RECORDS else None

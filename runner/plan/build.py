@@ -13,7 +13,8 @@ from runner.manifest.model import AnyJob, BulkWriteJob, Manifest
 from runner.manifest.problems import Problem
 from runner.plan.model import JobPlan, ManifestRef, OrgFacts, Plan
 from runner.plan.scopes import job_scopes
-from runner.plan.steps import CVID_MAX, job_steps
+from runner.plan.steps import job_steps
+from runner.zoho.limits import MASS_MAX_RECORDS
 
 
 def _ordered(manifests: Sequence[Manifest]) -> list[tuple[Manifest, AnyJob]]:
@@ -48,7 +49,7 @@ def _refuse_cvid(manifest: Manifest, job: AnyJob, count: int) -> ManifestError:
         line=loc.line if loc else 1,
         col=loc.col if loc else 1,
         path=f"jobs[{job.index}].cvid",
-        message=f"the custom view holds {count:,} records, more than {CVID_MAX:,}",
+        message=f"the custom view holds {count:,} records, more than {MASS_MAX_RECORDS:,}",
         rule="cvid-max-50000",
         fix="narrow the view's criteria or split it into several views",
     )
@@ -59,7 +60,7 @@ def plan_job(manifest: Manifest, job: AnyJob, *, order: int, facts: OrgFacts | N
     """Plan one job; with facts, a cvid over 50,000 records is refused (seed 002)."""
     cvid = getattr(job, "cvid", None)
     cvid_count = facts.cvid_counts.get((job.module, cvid)) if facts and cvid else None
-    if cvid_count is not None and cvid_count > CVID_MAX and job.kind != "bulk_read":
+    if cvid_count is not None and cvid_count > MASS_MAX_RECORDS and job.kind != "bulk_read":
         raise _refuse_cvid(manifest, job, cvid_count)
     read_count = facts.bulk_read_counts.get(job.name) if facts else None
     found = job_steps(job, cvid_count=cvid_count, read_count=read_count)

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.manifest.csvscan import detect_delimiter, first_line
+from runner.zoho.limits import BULK_WRITE_MAX_ROWS, BULK_WRITE_MAX_ZIP_BYTES
 
-MAX_ROWS = 25_000  # API_NOTES §4.2
-MAX_ZIP_BYTES = 25 * 1024 * 1024  # API_NOTES §4.1: FILE_TOO_LARGE above 25 MB
 _ZIP_OVERHEAD = 22 + 30 + 46  # end record + local header + central entry, before names
 
 
@@ -112,8 +111,8 @@ def layout(
     path: Path,
     *,
     encoding: str | None = None,
-    max_rows: int = MAX_ROWS,
-    max_zip: int = MAX_ZIP_BYTES,
+    max_rows: int = BULK_WRITE_MAX_ROWS,
+    max_zip: int = BULK_WRITE_MAX_ZIP_BYTES,
 ) -> CsvLayout:
     """Count the CSV's records and cut them into parts by rows, then by zipped size."""
     records = _Records(_read_text(path, encoding))

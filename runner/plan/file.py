@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from runner import __version__
+from runner.atomic import atomic_write_text
 from runner.errors import StalePlanError
 from runner.manifest.model import Manifest
 from runner.manifest.schema import validator
@@ -27,9 +28,7 @@ _CLOCK_SKEW = 300.0  # seconds a plan may seem to come from the future (another 
 
 def save_plan(plan: Plan, path: Path) -> None:
     """Write the plan's JSON; a half-written file never replaces a good one."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_json(plan), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, render_json(plan))
 
 
 def new_plan_hint(path: Path, manifests: Sequence[str] = ()) -> str:

@@ -14,7 +14,6 @@ from runner import __version__
 from runner.manifest.problems import Problem
 
 FORMAT_VERSION = 1
-API_VERSION = "v8"  # the version every path in a plan names (API_NOTES §1.1)
 
 Selector = Literal["ids", "cvid", "query", "file"]
 Host = Literal["api", "upload", "download"]

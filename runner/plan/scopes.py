@@ -1,4 +1,4 @@
-"""OAuth scopes and API credits per job kind, from the seeds and API_NOTES §5.4, §7.4."""
+"""OAuth scopes per job kind, from the seeds and API_NOTES §7.4 (credits: zoho/limits.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from runner.manifest.model import AnyJob, BulkWriteJob
-
-# API_NOTES §5.4 [S]: bulk read init 50 credits, bulk write init 500, most calls 1.
-CREDITS_BULK_READ_INIT = 50
-CREDITS_BULK_WRITE_INIT = 500
-CREDITS_CALL = 1
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """One job → its steps: the calls, batches, polls and credits each job kind makes.
 
-Paths are named for the reviewer only (the executor builds real calls in runner/zoho/).
+Paths are the client's own (runner/zoho/endpoints.py), with `{job_id}` where Zoho's id
+will go; they are named for the reviewer only (the executor builds real calls there).
 """
 
 from __future__ import annotations
@@ -19,15 +20,20 @@ from runner.manifest.model import (
 from runner.manifest.rules_paths import replaces
 from runner.manifest.template_env import from_env_label
 from runner.plan import csvparts
-from runner.plan.model import API_VERSION, Selector, Step
-from runner.plan.scopes import CREDITS_BULK_READ_INIT, CREDITS_BULK_WRITE_INIT
+from runner.plan.model import Selector, Step
+from runner.zoho import endpoints
+from runner.zoho.endpoints import JOB_ID
+from runner.zoho.limits import (
+    AUTOMATION_MAX_RECORDS,
+    BULK_READ_PAGE_ROWS,
+    BULK_WRITE_MAX_ROWS,
+    BULK_WRITE_MAX_ZIP_BYTES,
+    CREDITS_BULK_READ_INIT,
+    CREDITS_BULK_WRITE_INIT,
+    MASS_IDS_PER_CALL,
+)
 
-BATCH_SIZE = 500  # seed 002 (mass update by ids); API_NOTES §2.1 (mass delete by ids)
-CVID_MAX = 50_000  # seed 002: a scheduled job handles up to 50,000 records
-AUTOMATION_MAX = 1_000  # API_NOTES §2.3: cvid jobs over 1,000 records skip automation
-PAGE_SIZE = 200_000  # API_NOTES §3.4: records per bulk read job/page
 POLL_NOTE = "each poll costs 1 credit; polls are not counted"
-_BULK = f"/crm/bulk/{API_VERSION}"
 
 
 @dataclass(frozen=True)
@@ -69,9 +75,9 @@ EVIDENCE_NOTE = (
 
 def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> Steps:
     """Mass update / mass delete: one POST per 500 ids, or one scheduled job by cvid."""
-    action = "mass_update" if isinstance(job, MassUpdateJob) else "mass_delete"
-    verb = action.removeprefix("mass_")
-    path = f"/crm/{API_VERSION}/{job.module}/actions/{action}"
+    update = isinstance(job, MassUpdateJob)
+    verb = "update" if update else "delete"
+    path = endpoints.mass_update(job.module) if update else endpoints.mass_delete(job.module)
     head = ""
     if isinstance(job, MassUpdateJob):
         values: Mapping[str, Any] = job.values
@@ -89,12 +95,12 @@ def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> St
                 seq=n,
                 method="POST",
                 path=path,
-                purpose=f"{verb} {len(ids[i : i + BATCH_SIZE])} records by id",
+                purpose=f"{verb} {len(ids[i : i + MASS_IDS_PER_CALL])} records by id",
                 batch=n,
-                batch_size=len(ids[i : i + BATCH_SIZE]),
-                body_summary=f"{head}ids: {len(ids[i : i + BATCH_SIZE])}",
+                batch_size=len(ids[i : i + MASS_IDS_PER_CALL]),
+                body_summary=f"{head}ids: {len(ids[i : i + MASS_IDS_PER_CALL])}",
             )
-            for n, i in enumerate(range(0, len(ids), BATCH_SIZE), 1)
+            for n, i in enumerate(range(0, len(ids), MASS_IDS_PER_CALL), 1)
         )
         return Steps("ids", len(ids), steps, notes=tuple(notes), credits_estimated=True)
     where = f"cvid: {job.cvid}"
@@ -107,9 +113,9 @@ def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> St
     elif job.territory is not None:
         # API_NOTES §6: the count endpoint takes a cvid only, not a territory.
         notes.append(f"{cvid_count:,} is the whole view's count; the territory narrows it")
-    if cvid_count is not None and cvid_count > AUTOMATION_MAX:
+    if cvid_count is not None and cvid_count > AUTOMATION_MAX_RECORDS:
         warnings.append(
-            f"{cvid_count:,} records: a cvid job over {AUTOMATION_MAX:,} records runs no "
+            f"{cvid_count:,} records: a cvid job over {AUTOMATION_MAX_RECORDS:,} records runs no "
             "workflows, approvals or blueprints"
         )
     notes.append(POLL_NOTE)
@@ -144,21 +150,25 @@ def _add(steps: list[Step], method: str, path: str, purpose: str, **extra: Any) 
 
 def bulk_read_steps(job: BulkReadJob, count: int | None) -> Steps:
     """Bulk read: create, poll, download; once per page of 200,000 records."""
-    pages = max(1, -(-count // PAGE_SIZE)) if count is not None else 1
+    pages = max(1, -(-count // BULK_READ_PAGE_ROWS)) if count is not None else 1
     what = [f"module: {job.module}", f"file_type: {job.file_type}"]
     what += [f"fields: {len(job.fields)}"] if job.fields else ["fields: all"]
     what += ["criteria"] if job.criteria else []
     what += [f"cvid: {job.cvid}"] if job.cvid else []
     steps: list[Step] = []
     for page in range(1, pages + 1):
-        size = None if count is None else min(PAGE_SIZE, count - (page - 1) * PAGE_SIZE)
+        size = (
+            None
+            if count is None
+            else min(BULK_READ_PAGE_ROWS, count - (page - 1) * BULK_READ_PAGE_ROWS)
+        )
         # API_NOTES §3.1: a continuation sends only the previous job's page_token
         body = "query: " + ", ".join(what) if page == 1 else "query: page_token of page before"
         at = {"batch": page, "batch_size": size}
         _add(
             steps,
             "POST",
-            f"{_BULK}/read",
+            endpoints.bulk_read(),
             f"create export job, page {page}",
             **at,
             body_summary=body,
@@ -168,17 +178,17 @@ def bulk_read_steps(job: BulkReadJob, count: int | None) -> Steps:
         _add(
             steps,
             "GET",
-            f"{_BULK}/read/{{job_id}}",
+            endpoints.bulk_read_job(JOB_ID),
             "poll until COMPLETED or FAILURE",
             **at,
             polls=True,
         )
-        _add(steps, "GET", f"{_BULK}/read/{{job_id}}/result", "download the zipped CSV", **at)
+        _add(steps, "GET", endpoints.bulk_read_result(JOB_ID), "download the zipped CSV", **at)
     notes = [POLL_NOTE, f"pages are joined into {job.output.name}"]
     replaced = replaces(job.output)  # issue 9: an existing file is never replaced silently
     notes += [replaced] if replaced else []
     if count is None:
-        notes.insert(0, f"1+ pages: every {PAGE_SIZE:,} records add a page (+51 credits)")
+        notes.insert(0, f"1+ pages: every {BULK_READ_PAGE_ROWS:,} records add a page (+51 credits)")
     return Steps("query", count, tuple(steps), (), tuple(notes), count is None)
 
 
@@ -190,14 +200,14 @@ def bulk_write_steps(job: BulkWriteJob) -> Steps:
     create += f"; field_mappings: {len(job.field_mappings) or 'by header'}"
     steps: list[Step] = []
     # API_NOTES §4.1, §6: the upload needs X-CRM-ORG, the zgid from GET /org
-    _add(steps, "GET", f"/crm/{API_VERSION}/org", "read the org's zgid for X-CRM-ORG")
+    _add(steps, "GET", endpoints.org(), "read the org's zgid for X-CRM-ORG")
     for part in lay.parts:
         at = {"batch": part.index, "batch_size": part.rows}
         upload = f"zip of {part.rows:,} rows, ~{_human(part.zip_bytes)}"
         _add(
             steps,
             "POST",
-            f"/crm/{API_VERSION}/upload",
+            endpoints.upload(),
             f"upload part {part.index}",
             **at,
             body_summary=upload,
@@ -206,7 +216,7 @@ def bulk_write_steps(job: BulkWriteJob) -> Steps:
         _add(
             steps,
             "POST",
-            f"{_BULK}/write",
+            endpoints.bulk_write(),
             "create the import job",
             **at,
             body_summary=create,
@@ -216,7 +226,7 @@ def bulk_write_steps(job: BulkWriteJob) -> Steps:
         _add(
             steps,
             "GET",
-            f"{_BULK}/write/{{job_id}}",
+            endpoints.bulk_write_job(JOB_ID),
             "poll until COMPLETED or FAILED",
             **at,
             polls=True,
@@ -226,8 +236,8 @@ def bulk_write_steps(job: BulkWriteJob) -> Steps:
     warnings: list[str] = []
     if len(lay.parts) > 1:
         warnings.append(
-            f"{lay.rows:,} rows split into {len(lay.parts)} Zoho jobs (≤ {csvparts.MAX_ROWS:,} "
-            f"rows and ≤ {csvparts.MAX_ZIP_BYTES // 2**20} MB zipped each); a failed part does "
+            f"{lay.rows:,} rows split into {len(lay.parts)} Zoho jobs (≤ {BULK_WRITE_MAX_ROWS:,} "
+            f"rows and ≤ {BULK_WRITE_MAX_ZIP_BYTES // 2**20} MB zipped each); a failed part does "
             "not undo the others"
         )
     notes = [f"{job.file.name}: {lay.rows:,} rows, {len(lay.header)} columns", POLL_NOTE]

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from runner.atomic import atomic_open
 from runner.execute.results import RecordOutcome
-from runner.report.atomic import atomic_open
 
 OUTCOME_COLUMNS = ("record_id", "status", "code", "message")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

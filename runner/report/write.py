@@ -2,7 +2,7 @@
 
 Order: the per-job outcomes CSVs first (their row counts go into the other files), then
 report.md and junit.xml, and report.json last, so a report.json on disk means the set
-is complete. Each file is replaced atomically (runner.report.atomic): writing a report
+is complete. Each file is replaced atomically (runner.atomic): writing a report
 again after `resume` never leaves a mix of half-old, half-new files.
 """
 
@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from runner.atomic import atomic_write_text
 from runner.execute.results import FileRef, JobResult, RunResult
-from runner.report.atomic import atomic_write_text
 from runner.report.build import report_json
 from runner.report.csvs import (
     copy_csv_safely,

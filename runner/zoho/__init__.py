@@ -33,14 +33,17 @@ take the client first; results are frozen dataclasses; ids are always `str`.
                                page_token=None, file_type="csv") -> job_id
     bulk_read.bulk_read_status(c, job_id) -> BulkReadStatus
     bulk_read.download_bulk_read(c, job_id, dest) -> Path
-    bulk_read.iter_csv_rows(zip_path) / extract_member(zip_path, dest)
+    bulk_read.iter_csv_rows(zip_path) / iter_text(zip_path) / extract_member(zip_path, dest)
     bulk_write.upload_file(c, zip_path, zgid) -> file_id
     bulk_write.create_bulk_write(c, operation, module, file_id, find_by=None,
                                  field_mappings=(ColumnMapping, ...), ignore_empty=False,
                                  character_encoding=None) -> job_id
     bulk_write.bulk_write_status(c, job_id) -> BulkWriteStatus
     bulk_write.download_bulk_write_result(c, download_url, dest) -> Path
+    bulk_write.result_rows(zip_path) -> list[ResultRow]; outcome(row, number) -> RecordOutcome
+    csvzip.open_only_file(zip_path, suffixes=()) / open_only_text(...): the one file in a zip
     errors.*: the ZohoError tree, KNOWN_CODES, RECORD_CODES, error_from_response()
+    limits.*: Zoho's documented limits and credit costs, each once, with its source
 
 States are normalised: upper case, and "INPROGRESS" / "IN PROGRESS" both read IN PROGRESS.
 A POST that creates a job or changes records is never retried blindly: a lost answer

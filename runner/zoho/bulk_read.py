@@ -7,8 +7,6 @@ Criteria arrive in the manifest form (`field: Last_Name`) and leave in the wire 
 from __future__ import annotations
 
 import csv
-import io
-import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 
 from runner.zoho import endpoints
 from runner.zoho.client import ZohoClient
+from runner.zoho.csvzip import open_only_file, open_only_text
 from runner.zoho.errors import ZohoError
 from runner.zoho.records import action_details, as_id, as_int, sub
 
@@ -152,20 +151,17 @@ async def download_bulk_read(client: ZohoClient, job_id: str, dest: Path) -> Pat
     return await client.download(endpoints.bulk_read_result(job_id), dest)
 
 
-def _only_member(archive: zipfile.ZipFile, suffixes: tuple[str, ...]) -> zipfile.ZipInfo:
-    members = [m for m in archive.infolist() if m.filename.lower().endswith(suffixes)]
-    if len(members) != 1:
-        raise ZohoError("INVALID_RESPONSE", f"expected one {'/'.join(suffixes)} in the zip")
-    return members[0]
-
-
 def iter_csv_rows(zip_path: Path) -> Iterator[list[str]]:
     """The rows (header first) of the one CSV in a result zip, read as a stream."""
-    with zipfile.ZipFile(zip_path) as archive:
-        member = _only_member(archive, (".csv",))
-        with archive.open(member) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            yield from csv.reader(text)
+    with open_only_text(zip_path, (".csv",)) as text:
+        yield from csv.reader(text)
+
+
+def iter_text(zip_path: Path, suffixes: tuple[str, ...] = (".ics",)) -> Iterator[str]:
+    """The one data file in a result zip as text, in chunks (ICS pages are joined as is)."""
+    with open_only_text(zip_path, suffixes) as text:
+        while chunk := text.read(1 << 16):
+            yield chunk
 
 
 def extract_member(
@@ -173,9 +169,7 @@ def extract_member(
 ) -> Path:
     """Copy the one data file out of a result zip to `dest`, in chunks."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(zip_path) as archive:
-        member = _only_member(archive, suffixes)
-        with archive.open(member) as src, dest.open("wb") as out:
-            while chunk := src.read(1 << 16):
-                out.write(chunk)
+    with open_only_file(zip_path, suffixes) as src, dest.open("wb") as out:
+        while chunk := src.read(1 << 16):
+            out.write(chunk)
     return dest

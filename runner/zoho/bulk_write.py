@@ -2,20 +2,30 @@
 
 Upload goes to the upload host with `feature: bulk-write` and `X-CRM-ORG: <zgid>` (wire 09);
 create and details answer with a top-level object, not `data[]` (API_NOTES §1.4).
+
+The result (API_NOTES §4.5) is a zip holding one CSV whose rows follow the uploaded rows
+in order: the first three mapped columns, then STATUS, RECORD_ID and ERRORS (`CODE-column`,
+codes colon-joined). `result_rows` reads it, with its columns found by name.
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runner.outcome import RecordOutcome
 from runner.zoho import endpoints
 from runner.zoho.bulk_read import FAILED_STATES, normalise_state
 from runner.zoho.client import ZohoClient, ZohoResponse
+from runner.zoho.csvzip import open_only_text
 from runner.zoho.errors import ZohoError, error_from_response
 from runner.zoho.records import as_id, as_int, sub
+
+RESULT_COLUMNS = ("STATUS", "RECORD_ID", "ERRORS")  # API_NOTES §4.5
+SUCCESS = frozenset({"ADDED", "UPDATED"})  # a row's STATUS when its record was written
 
 
 @dataclass(frozen=True)
@@ -172,3 +182,51 @@ async def download_bulk_write_result(client: ZohoClient, download_url: str, dest
     """Stream the result zip; an absolute URL is used as given, a relative one (seed 003)
     is joined to the api domain; the token is attached either way (API_NOTES §4.5)."""
     return await client.download(download_url, dest)
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One row of Zoho's result file."""
+
+    status: str
+    record_id: str
+    errors: str
+
+
+def result_rows(zip_path: Path) -> list[ResultRow]:
+    """Zoho's per-row results, in upload order (the one file in the zip, whatever its name);
+    ValueError when the file has no STATUS column."""
+    with open_only_text(zip_path) as text:
+        reader = csv.reader(text)
+        header = [h.strip().upper() for h in next(reader, [])]
+        at = {name: header.index(name) for name in RESULT_COLUMNS if name in header}
+        if "STATUS" not in at:
+            raise ValueError(f"{zip_path.name}: the result file has no STATUS column")
+
+        def cell(row: list[str], name: str) -> str:
+            i = at.get(name, -1)
+            return row[i] if 0 <= i < len(row) else ""
+
+        return [
+            ResultRow(cell(r, "STATUS"), cell(r, "RECORD_ID"), cell(r, "ERRORS"))
+            for r in reader
+            if r
+        ]
+
+
+def outcome(row: ResultRow | None, number: int) -> RecordOutcome:
+    """One row's outcome; `number` is its 1-based data row in the manifest's file."""
+    details = {"row": number}
+    if row is None:  # Zoho returned fewer rows than were uploaded
+        return RecordOutcome("", "error", "UNPROCESSED", "no result row from Zoho", details)
+    status = row.status.strip().upper()
+    first_error = row.errors.split(":", 1)[0].split("-", 1)[0].strip()
+    code = first_error or status or "UNPROCESSED"
+    ok = status in SUCCESS
+    return RecordOutcome(
+        record_id=row.record_id.strip(),
+        status="success" if ok else "error",
+        code=code,
+        message=row.errors,
+        details=details,
+    )

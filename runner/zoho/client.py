@@ -28,6 +28,7 @@ from typing import Any, Literal, TypeVar
 import httpx
 
 from runner import __version__
+from runner.atomic import atomic_open_bytes
 from runner.clock import Clock
 from runner.zoho.auth import Target, TokenSource
 from runner.zoho.errors import (
@@ -189,10 +190,9 @@ class ZohoClient:
         return await self._retrying(method, url, once, safe=is_safe, deadline=deadline)
 
     async def download(self, path: str, dest: Path, *, deadline: float | None = None) -> Path:
-        """Stream a file to `dest` (via `dest.part`), never whole in memory; retried."""
+        """Stream a file to `dest` (atomically), never whole in memory; retried."""
         url = self.url(path)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        part = dest.with_name(dest.name + ".part")
 
         async def once(auth: Mapping[str, str]) -> Path:
             self.calls += 1
@@ -202,12 +202,11 @@ class ZohoClient:
                     if not 200 <= resp.status_code < 300:
                         await resp.aread()
                         self._answer(resp, False)
-                    with part.open("wb") as out:
+                    with atomic_open_bytes(dest) as out:
                         async for chunk in resp.aiter_bytes():
                             out.write(chunk)
             except httpx.TransportError as exc:
                 raise self._transport_error("GET", url, exc) from exc
-            part.replace(dest)
             return dest
 
         return await self._retrying("GET", url, once, safe=True, deadline=deadline)

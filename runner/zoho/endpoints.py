@@ -1,7 +1,8 @@
 """Every Zoho path the runner calls, in one place (API_NOTES §1.1, §6, §13; wire/README.md).
 
 Paths are relative to a base URL (api domain or upload domain); path segments taken from
-data (module names, job ids) are percent-encoded so they can never add a segment.
+data (module names, job ids) are percent-encoded so they can never add a segment. The
+planner shows these same paths, with `JOB_ID` where Zoho's job id will go.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ _CRM = f"/crm/{API_VERSION}"
 _BULK = f"/crm/bulk/{API_VERSION}"  # API_NOTES §1.1: /crm/bulk/{v}, not /crm/{v}/bulk
 
 
+class Placeholder(str):
+    """A segment shown as written, not encoded: a plan names `{job_id}` before Zoho gives it."""
+
+
+JOB_ID = Placeholder("{job_id}")
+
+
 def _seg(value: str) -> str:
+    if isinstance(value, Placeholder):
+        return str(value)
     return quote(str(value), safe="")
 
 

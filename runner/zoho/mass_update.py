@@ -12,14 +12,13 @@ from runner.outcome import RecordOutcome
 from runner.zoho import endpoints
 from runner.zoho.client import ZohoClient
 from runner.zoho.errors import ZohoError
+from runner.zoho.limits import MASS_IDS_PER_CALL
 from runner.zoho.records import (
     MassJobStatus,
     action_details,
     as_id,
     record_outcomes,
 )
-
-MAX_IDS = 500  # seed 002: non-scheduler type, 500 records per call
 
 
 class TerritoryLike(Protocol):
@@ -39,8 +38,8 @@ def territory_body(territory: TerritoryLike) -> dict[str, Any]:
 
 def check_ids(ids: Sequence[str]) -> list[str]:
     """The ids as a list of strings; 1 to 500 of them (the caller batches)."""
-    if not 1 <= len(ids) <= MAX_IDS:
-        raise ValueError(f"an ids call takes 1 to {MAX_IDS} ids, got {len(ids)}")
+    if not 1 <= len(ids) <= MASS_IDS_PER_CALL:
+        raise ValueError(f"an ids call takes 1 to {MASS_IDS_PER_CALL} ids, got {len(ids)}")
     return [str(i) for i in ids]
 
 

@@ -16,10 +16,8 @@ from typing import Any
 from runner.zoho import endpoints
 from runner.zoho.client import ZohoClient, ZohoResponse
 from runner.zoho.errors import ZohoError
+from runner.zoho.limits import PAGE_REACH, RECORDS_PER_PAGE
 from runner.zoho.records import as_id, record_rows, sub
-
-PAGE_LIMIT = 2_000  # API_NOTES §13: page/per_page reach only the first 2,000 records
-MAX_PER_PAGE = 200  # API_NOTES §13: per_page 1-200, on /deleted too
 
 
 @dataclass(frozen=True)
@@ -47,8 +45,8 @@ def parse_zoho_time(text: str) -> float:
 
 
 def _check_per_page(per_page: int) -> None:
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValueError(f"per_page must be 1-{MAX_PER_PAGE}, not {per_page}")
+    if not 1 <= per_page <= RECORDS_PER_PAGE:
+        raise ValueError(f"per_page must be 1-{RECORDS_PER_PAGE}, not {per_page}")
 
 
 async def list_records(
@@ -59,7 +57,7 @@ async def list_records(
     cvid: str | None = None,
     sort_by: str | None = None,
     sort_order: str | None = None,
-    per_page: int = 200,
+    per_page: int = RECORDS_PER_PAGE,
     limit: int | None = None,
 ) -> AsyncIterator[list[dict[str, Any]]]:
     """A module's (or custom view's) records, a page at a time, at most `limit` in all.
@@ -78,13 +76,13 @@ async def list_records(
     page, token, left = 1, "", limit
     while left is None or left > 0:
         params = dict(base)
-        if page * per_page <= PAGE_LIMIT:
+        if page * per_page <= PAGE_REACH:
             params["page"] = str(page)
         elif token:
             params["page_token"] = token
         else:
             raise ZohoError(
-                "INVALID_RESPONSE", f"{module}: more records past {PAGE_LIMIT:,}, no page token"
+                "INVALID_RESPONSE", f"{module}: more records past {PAGE_REACH:,}, no page token"
             )
         resp = await client.get(endpoints.records(module), params=params)
         rows = record_rows(resp)
@@ -115,7 +113,7 @@ def _deleted(entry: Mapping[str, Any], resp: ZohoResponse) -> DeletedRecord:
 
 
 async def deleted_records(
-    client: ZohoClient, module: str, *, type: str = "all", per_page: int = 200
+    client: ZohoClient, module: str, *, type: str = "all", per_page: int = RECORDS_PER_PAGE
 ) -> AsyncIterator[list[DeletedRecord]]:
     """Deleted records of a module, newest deletion first, a page at a time (§13).
 

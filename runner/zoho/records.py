@@ -15,8 +15,8 @@ from runner.outcome import NO_DETAILS, OUTCOME_UNKNOWN, RecordOutcome
 from runner.zoho import endpoints
 from runner.zoho.client import ZohoClient, ZohoResponse
 from runner.zoho.errors import ZohoError, error_from_response
+from runner.zoho.limits import GET_IDS_PER_CALL
 
-GET_IDS_PER_CALL = 100  # GET records takes at most 100 ids per call
 NO_ENTRY = "Zoho's answer named no outcome for this record"
 
 

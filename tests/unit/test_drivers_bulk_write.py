@@ -12,12 +12,13 @@ import httpx
 import pytest
 
 from runner.execute.drivers import bulk_parts
-from runner.execute.drivers.bulk_parts import ResultRow, build_parts, outcome
+from runner.execute.drivers.bulk_parts import build_parts
 from runner.execute.drivers.bulk_write import BulkWriteDriver
 from runner.execute.journal import RequestSummary
 from runner.manifest.model import BulkWriteJob, FieldMapping
 from runner.plan import csvparts
 from runner.zoho import endpoints
+from runner.zoho.bulk_write import ResultRow, outcome
 from tests.unit.exec_fixtures import RUN_ID, Harness, harness
 
 pytestmark = pytest.mark.anyio

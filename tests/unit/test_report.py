@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from runner import atomic
 from runner.execute.results import (
     FileRef,
     JobError,
@@ -21,7 +22,6 @@ from runner.execute.results import (
     Target,
     exit_code_for,
 )
-from runner.report import atomic
 from runner.report.build import iso, report_dict
 from runner.report.write import write_reports
 

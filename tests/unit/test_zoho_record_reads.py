@@ -304,3 +304,9 @@ def test_deleted_records_path_encodes_the_module() -> None:
     """The path is /crm/v8/{module}/deleted, the module one segment."""
     assert endpoints.deleted_records("Leads") == "/crm/v8/Leads/deleted"
     assert endpoints.deleted_records("a/b") == "/crm/v8/a%2Fb/deleted"
+
+
+def test_job_id_placeholder_is_shown_as_written() -> None:
+    """Plans name `{job_id}` through endpoints.JOB_ID; a real id is still one encoded segment."""
+    assert endpoints.bulk_read_result(endpoints.JOB_ID) == "/crm/bulk/v8/read/{job_id}/result"
+    assert endpoints.bulk_write_job("{job_id}") == "/crm/bulk/v8/write/%7Bjob_id%7D"

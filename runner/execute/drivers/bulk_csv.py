@@ -2,20 +2,18 @@
 
 Each page is a zip holding one CSV (or ICS) file (API_NOTES §3.3). Rows are copied one at
 a time, so no page is ever whole in memory, into a temp file beside `output` that replaces
-it only when every page is in (runner.report.atomic). Without `fields` Zoho does not fix
+it only when every page is in (runner.atomic). Without `fields` Zoho does not fix
 the column order (API_NOTES §3.1), so later pages are reordered to the first page's header.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from runner.report.atomic import atomic_open
-from runner.zoho.bulk_read import iter_csv_rows
+from runner.atomic import atomic_open
+from runner.zoho.bulk_read import iter_csv_rows, iter_text
 from runner.zoho.errors import ZohoError
 
 
@@ -63,21 +61,10 @@ def join_csv(zips: Sequence[Path], output: Path) -> int:
     return rows
 
 
-def _text_member(zip_path: Path, suffix: str) -> Iterator[str]:
-    with zipfile.ZipFile(zip_path) as archive:
-        members = [m for m in archive.infolist() if m.filename.lower().endswith(suffix)]
-        if len(members) != 1:
-            raise ZohoError("INVALID_RESPONSE", f"expected one {suffix} file in {zip_path.name}")
-        with archive.open(members[0]) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            while chunk := text.read(1 << 16):
-                yield chunk
-
-
 def join_raw(zips: Sequence[Path], output: Path, suffix: str = ".ics") -> None:
     """Concatenate every page's file as it is (ICS calendars have no header to share)."""
     output.parent.mkdir(parents=True, exist_ok=True)
     with atomic_open(output, newline="") as fh:
         for zip_path in zips:
-            for chunk in _text_member(zip_path, suffix):
+            for chunk in iter_text(zip_path, (suffix,)):
                 fh.write(chunk)

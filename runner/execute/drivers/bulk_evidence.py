@@ -19,13 +19,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runner.execute.context import JobContext
-from runner.execute.drivers.bulk_parts import ResultRow
 from runner.execute.drivers.bulk_steps import fact, remember
 from runner.execute.drivers.evidence import Evidence, Verdict, unreadable
 from runner.execute.drivers.patient import patiently
 from runner.manifest.model import BulkWriteJob
 from runner.zoho import endpoints, record_reads
-from runner.zoho.bulk_write import ColumnMapping
+from runner.zoho.bulk_write import ColumnMapping, ResultRow
 from runner.zoho.errors import AuthError, ZohoError
 
 MODIFIED, CREATED = "Modified_Time", "Created_Time"

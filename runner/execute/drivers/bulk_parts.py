@@ -5,9 +5,8 @@ Parts (API_NOTES §4.2): ≤ 25,000 records and ≤ 25 MB zipped, one CSV per zi
 big is halved until it fits. Zips are deterministic (fixed timestamps and attributes), so a
 resumed run rebuilds byte-identical parts.
 
-Results (API_NOTES §4.5): one CSV whose rows follow the uploaded rows in order, holding
-the first three mapped columns and then STATUS, RECORD_ID and ERRORS (`CODE-column`,
-codes colon-joined). Rows are matched by position; the columns by name.
+Zoho's result file is read by `runner.zoho.bulk_write.result_rows`; its rows are matched
+to the input rows here by position.
 """
 
 from __future__ import annotations
@@ -15,19 +14,18 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.execute.results import RecordOutcome
+from runner.atomic import atomic_write_bytes
 from runner.manifest.model import BulkWriteJob
 from runner.plan import csvparts
-from runner.zoho.bulk_write import ColumnMapping
+from runner.zoho.bulk_write import ColumnMapping, ResultRow
+from runner.zoho.limits import BULK_WRITE_MAX_ROWS, BULK_WRITE_MAX_ZIP_BYTES
 
-PART_ROWS = csvparts.MAX_ROWS  # API_NOTES §4.2: ≤ 25,000 records per CSV
-MAX_ZIP_BYTES = csvparts.MAX_ZIP_BYTES  # API_NOTES §4.1: FILE_TOO_LARGE above 25 MB
-RESULT_COLUMNS = ("STATUS", "RECORD_ID", "ERRORS")
-SUCCESS = frozenset({"ADDED", "UPDATED"})
+PART_ROWS = BULK_WRITE_MAX_ROWS
+MAX_ZIP_BYTES = BULK_WRITE_MAX_ZIP_BYTES
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest zip timestamp: the same bytes on every run
 
 
@@ -39,15 +37,6 @@ class Part:
     first: int
     rows: int
     zip_path: Path
-
-
-@dataclass(frozen=True)
-class ResultRow:
-    """One row of Zoho's result file."""
-
-    status: str
-    record_id: str
-    errors: str
 
 
 def _encoding(job: BulkWriteJob) -> str | None:
@@ -70,12 +59,6 @@ def zip_bytes(text: str, name: str, encoding: str | None) -> bytes:
     return buf.getvalue()
 
 
-def _write(dest: Path, data: bytes) -> None:
-    tmp = dest.with_name(dest.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(dest)
-
-
 def build_parts(job: BulkWriteJob, work_dir: Path) -> tuple[tuple[str, ...], int, list[Part]]:
     """The header, the number of data rows and the zipped parts (none for an empty file)."""
     enc = _encoding(job)
@@ -92,7 +75,7 @@ def build_parts(job: BulkWriteJob, work_dir: Path) -> tuple[tuple[str, ...], int
             spans[:0] = [(first, half), (first + half, rows - half)]
             continue
         dest = work_dir / f"part-{index}.zip"
-        _write(dest, data)
+        atomic_write_bytes(dest, data)
         parts.append(Part(index, first, rows, dest))
     return layout.header, layout.rows, parts
 
@@ -129,44 +112,6 @@ def input_rows(job: BulkWriteJob, part: Part) -> Iterator[list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     next(reader, None)
     return (row for row in reader if row)
-
-
-def result_rows(zip_path: Path) -> list[ResultRow]:
-    """Zoho's per-row results, in upload order (the one file in the zip, whatever its name)."""
-    with zipfile.ZipFile(zip_path) as archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        if len(members) != 1:
-            raise ValueError(f"{zip_path.name}: expected one result file, found {len(members)}")
-        with archive.open(members[0]) as raw:
-            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
-            header = [h.strip().upper() for h in next(reader, [])]
-            at: Mapping[str, int] = {name: header.index(name) for name in RESULT_COLUMNS
-                                     if name in header}  # fmt: skip
-            if "STATUS" not in at:
-                raise ValueError(f"{zip_path.name}: the result file has no STATUS column")
-
-            def cell(row: list[str], name: str) -> str:
-                i = at.get(name, -1)
-                return row[i] if 0 <= i < len(row) else ""
-
-            return [
-                ResultRow(cell(r, "STATUS"), cell(r, "RECORD_ID"), cell(r, "ERRORS"))
-                for r in reader
-                if r
-            ]
-
-
-def outcome(row: ResultRow | None, number: int) -> RecordOutcome:
-    """One row's outcome; `number` is its 1-based data row in the manifest's file."""
-    details = {"row": number}
-    if row is None:  # Zoho returned fewer rows than were uploaded
-        return RecordOutcome("", "error", "UNPROCESSED", "no result row from Zoho", details)
-    status = row.status.strip().upper()
-    first_error = row.errors.split(":", 1)[0].split("-", 1)[0].strip()
-    code = first_error or status or "UNPROCESSED"
-    ok = status in SUCCESS
-    return RecordOutcome(row.record_id.strip(), "success" if ok else "error", code, row.errors,
-                         details)  # fmt: skip
 
 
 def result_cells(row: ResultRow | None) -> list[str]:

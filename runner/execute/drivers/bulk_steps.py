@@ -26,10 +26,11 @@ from runner.execute.journal_schema import Intent
 from runner.execute.poll import retry_after_of
 from runner.execute.results import RecordOutcome
 from runner.zoho.errors import RateLimited
+from runner.zoho.limits import BULK_READ_DOWNLOAD_WINDOW, BULK_READ_DOWNLOADS_PER_WINDOW
 
 #: API_NOTES §3.3: beyond 10 downloads a minute Zoho answers 429 "for that minute".
-DOWNLOAD_WINDOW = 60.0
-DOWNLOADS_PER_WINDOW = 10
+DOWNLOAD_WINDOW = BULK_READ_DOWNLOAD_WINDOW
+DOWNLOADS_PER_WINDOW = BULK_READ_DOWNLOADS_PER_WINDOW
 
 _budgets: WeakKeyDictionary[object, deque[float]] = WeakKeyDictionary()
 

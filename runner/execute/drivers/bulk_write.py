@@ -20,28 +20,31 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from runner.atomic import atomic_open
 from runner.execute.context import POLL_RETRY_ON, Answered, JobContext, Recorded
 from runner.execute.drivers import bulk_evidence, bulk_steps
 from runner.execute.drivers.bulk_parts import (
-    RESULT_COLUMNS,
-    SUCCESS,
     Part,
-    ResultRow,
     build_parts,
     column_mappings,
     input_rows,
-    outcome,
     result_cells,
-    result_rows,
 )
 from runner.execute.journal import RequestSummary
 from runner.execute.poll import poll_until
 from runner.execute.results import FileRef, JobError, JobResult, JobStatus, RecordOutcome
 from runner.manifest.model import BulkWriteJob
 from runner.outcome import OUTCOME_UNKNOWN
-from runner.report.atomic import atomic_open
 from runner.zoho import bulk_write, endpoints
-from runner.zoho.bulk_write import BulkWriteStatus, ColumnMapping
+from runner.zoho.bulk_write import (
+    RESULT_COLUMNS,
+    SUCCESS,
+    BulkWriteStatus,
+    ColumnMapping,
+    ResultRow,
+    outcome,
+    result_rows,
+)
 from runner.zoho.errors import AuthError, ZohoError
 
 #: Uploads of one part whose answers were lost before giving up: an upload creates no

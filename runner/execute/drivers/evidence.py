@@ -38,11 +38,12 @@ from runner.execute.drivers.patient import patiently
 from runner.zoho import endpoints, record_reads
 from runner.zoho import records as zrecords
 from runner.zoho.errors import AuthError, ZohoError
+from runner.zoho.limits import PAGE_REACH, RECORDS_PER_PAGE
 
 #: Records of the view journaled before a schedule: the whole view up to 2,000 (10 pages of
 #: 200, the reach of `page` before page tokens, API_NOTES §13), so that for most views a
 #: lost answer can still be counted exactly; a larger view is sampled.
-SAMPLE = 2_000
+SAMPLE = PAGE_REACH
 BASELINE = "baseline"
 LOOK = "evidence:look"
 MODIFIED = "Modified_Time"
@@ -188,7 +189,7 @@ async def listed_deleted(ctx: JobContext, ids: set[str]) -> set[str]:
     async for page in record_reads.deleted_records(ctx.client, ctx.job.module):
         found.update(d.id for d in page if d.id in ids)
         pages += 1
-        if found == ids or pages >= DELETED_PAGES + len(ids) // 200:
+        if found == ids or pages >= DELETED_PAGES + len(ids) // RECORDS_PER_PAGE:
             break
     return found
 

@@ -21,8 +21,9 @@ from runner.execute.journal import RequestSummary
 from runner.execute.results import JobError
 from runner.outcome import OUTCOME_UNKNOWN, RecordOutcome, count_succeeded
 from runner.zoho.errors import AuthError, ZohoError
+from runner.zoho.limits import MASS_IDS_PER_CALL
 
-BATCH = 500  # seed 002: at most 500 records per non-scheduler call
+BATCH = MASS_IDS_PER_CALL
 MAX_ATTEMPTS = 5  # each lost answer is verified, then only unreached ids are sent again
 
 SendIds = Callable[[Sequence[str]], Awaitable[list[RecordOutcome]]]

@@ -26,10 +26,11 @@ from runner.execute.results import JobError, JobResult, JobStatus
 from runner.outcome import OUTCOME_UNKNOWN
 from runner.zoho import metadata
 from runner.zoho.errors import AlreadyScheduled, AuthError, NoRecordsFound, ZohoError
+from runner.zoho.limits import AUTOMATION_MAX_RECORDS, MASS_MAX_RECORDS
 from runner.zoho.records import MassJobStatus
 
 MAX_PROBES = 5  # answers lost in a row before the job is reported as unknown
-MAX_VIEW_RECORDS = 50_000  # seed 002: a scheduled mass update takes at most 50,000 records
+MAX_VIEW_RECORDS = MASS_MAX_RECORDS
 #: After a lost schedule that evidence shows ran: looks at the sample, this many seconds
 #: apart, until two agree (the job has ended); at most this many looks before resume.
 SETTLE_WAIT = 5.0
@@ -113,7 +114,7 @@ async def _too_big(ctx: JobContext, cvid: str) -> tuple[JobError | None, int | N
             f"{MAX_VIEW_RECORDS:,} (seed 002): narrow the view or split it",
             {"count": count},
         ), count
-    if count > 1000:
+    if count > AUTOMATION_MAX_RECORDS:
         ctx.progress.note(ctx.name, f"{count} records: Zoho runs no workflows for > 1,000")
     return None, count
 

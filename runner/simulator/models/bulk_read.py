@@ -20,10 +20,14 @@ from runner.simulator.models.org import Org
 from runner.simulator.models.schema import ModuleDef
 from runner.simulator.models.store import RecordStore
 from runner.simulator.models.views import User
+from runner.zoho.limits import (
+    BULK_READ_DOWNLOAD_WINDOW,
+    BULK_READ_DOWNLOADS_PER_WINDOW,
+    BULK_READ_MAX_PAGE,
+    BULK_READ_PAGE_ROWS,
+)
 
-PER_PAGE = 200_000  # seed 004: result.per_page
-MAX_PAGE = 500  # API_NOTES §3.4: PAGE_RANGE_EXCEEDED, third-party "page ≤ 500" [U]
-DOWNLOADS_PER_MINUTE = 10  # API_NOTES §3.3: only 10 download requests per minute
+PER_PAGE = BULK_READ_PAGE_ROWS  # seed 004: result.per_page (tests make pages smaller)
 ICS_MODULES = {"Meetings"}  # API_NOTES §3.1: ICS only for Events/Meetings
 
 
@@ -84,8 +88,8 @@ def _resolve(org: Org, body: Any) -> tuple[dict[str, Any], int]:
     page = query.get("page", 1)
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
         raise e.InvalidData("invalid data", {"api_name": "page", "json_path": "$.query.page"})
-    if page > MAX_PAGE:
-        raise e.PageRangeExceeded(details={"max_limit": MAX_PAGE})
+    if page > BULK_READ_MAX_PAGE:
+        raise e.PageRangeExceeded(details={"max_limit": BULK_READ_MAX_PAGE})
     return {k: v for k, v in query.items() if k not in ("page", "page_token")}, page
 
 
@@ -158,11 +162,12 @@ def start_download(org: Org, job_id: str, now: float) -> BulkReadJob:
     """Check the job is ready and the 10-a-minute budget (API_NOTES §3.3) on the clock."""
     job = find(org, job_id)
     window = org.downloads
-    while window and window[0] <= now - 60:
+    while window and window[0] <= now - BULK_READ_DOWNLOAD_WINDOW:
         window.popleft()
-    if len(window) >= DOWNLOADS_PER_MINUTE:
+    if len(window) >= BULK_READ_DOWNLOADS_PER_WINDOW:
         raise e.TooManyRequests(
-            "download limit of 10 per minute exceeded", {"limit": DOWNLOADS_PER_MINUTE}
+            f"download limit of {BULK_READ_DOWNLOADS_PER_WINDOW} per minute exceeded",
+            {"limit": BULK_READ_DOWNLOADS_PER_WINDOW},
         )
     if job.state() != "COMPLETED":
         raise e.ResourceNotFound(details={"resource": "result", "id": job_id})

@@ -14,8 +14,8 @@ from runner.simulator import exceptions as e
 from runner.simulator.models.org import Org
 from runner.simulator.models.schema import Field, ModuleDef
 from runner.simulator.models.store import RecordStore
+from runner.zoho.limits import BULK_WRITE_MAX_MAPPINGS
 
-MAX_MAPPINGS = 200  # API_NOTES §4.3: HEADER_LIMIT_EXCEEDED "maximum limit of 200"
 DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d")  # API_NOTES §4.2: default MM/dd/yyyy
 DATETIME_FORMATS = ("%m/%d/%Y %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S")
 
@@ -118,8 +118,8 @@ def _mappings(mod: ModuleDef, raw: Any, header: list[str]) -> list[Mapping]:
         raw = [{"api_name": h, "index": i} for i, h in enumerate(header)]
     if not isinstance(raw, list):
         raise e.InvalidData("invalid data", {"api_name": "field_mappings"})
-    if len(raw) > MAX_MAPPINGS:
-        raise e.HeaderLimitExceeded(details={"max_limit": MAX_MAPPINGS})
+    if len(raw) > BULK_WRITE_MAX_MAPPINGS:
+        raise e.HeaderLimitExceeded(details={"max_limit": BULK_WRITE_MAX_MAPPINGS})
     out = []
     for m in raw:
         name = m.get("api_name") if isinstance(m, dict) else None

@@ -15,26 +15,25 @@ from runner.simulator.jobs import Job
 from runner.simulator.models.bulk_rows import Resource, import_row
 from runner.simulator.models.org import Org, UploadedFile
 from runner.simulator.models.views import User
+from runner.zoho.limits import BULK_WRITE_MAX_COLUMNS, BULK_WRITE_MAX_ROWS, BULK_WRITE_MAX_ZIP_BYTES
 
-MAX_ZIP_BYTES = 25 * 1024 * 1024  # API_NOTES §4.1: FILE_TOO_LARGE over 25 MB
-MAX_ROWS = 25_000  # API_NOTES §4.2
-MAX_COLUMNS = 200  # API_NOTES §4.2; HEADER_LIMIT_EXCEEDED "maximum limit of 200" (§4.3)
 OPERATIONS = ("insert", "update", "upsert")
 
 
 def upload(org: Org, filename: str, data: bytes, now: float) -> UploadedFile:
-    if len(data) > MAX_ZIP_BYTES:
-        raise e.FileTooLarge(details={"max_size": MAX_ZIP_BYTES})
+    if len(data) > BULK_WRITE_MAX_ZIP_BYTES:
+        raise e.FileTooLarge(details={"max_size": BULK_WRITE_MAX_ZIP_BYTES})
     try:
         csvs = read_csvs(data)
     except BadZip:
         raise e.InvalidFileFormat(details={"api_name": "file"}) from None
     for name, (header, rows) in csvs.items():
-        if len(header) > MAX_COLUMNS:
-            raise e.HeaderLimitExceeded(details={"max_limit": MAX_COLUMNS, "file": name})
-        if len(rows) > MAX_ROWS:
+        if len(header) > BULK_WRITE_MAX_COLUMNS:
+            raise e.HeaderLimitExceeded(details={"max_limit": BULK_WRITE_MAX_COLUMNS, "file": name})
+        if len(rows) > BULK_WRITE_MAX_ROWS:
             raise e.LimitExceeded(
-                "the file has more than 25000 rows", {"max_limit": MAX_ROWS, "file": name}
+                f"the file has more than {BULK_WRITE_MAX_ROWS} rows",
+                {"max_limit": BULK_WRITE_MAX_ROWS, "file": name},
             )
     up = UploadedFile(id=org.new_id(), name=filename, created_at=now, csvs=csvs)
     org.files[up.id] = up

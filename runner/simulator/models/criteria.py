@@ -12,6 +12,7 @@ from typing import Any
 from runner.simulator import exceptions as e
 from runner.simulator.models.schema import ModuleDef
 from runner.simulator.models.store import RecordStore
+from runner.zoho.limits import CRITERIA_MAX_CONDITIONS, CRITERIA_MAX_VALUES
 
 Predicate = Callable[[RecordStore, int], bool]
 
@@ -35,8 +36,6 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
     "boolean": ("equal",),
     **dict.fromkeys(("lookup", "ownerlookup"), _BASE),
 }
-MAX_CONDITIONS = 25  # API_NOTES §3.1 CRITERIA_LIMIT_EXCEEDED max_limit
-MAX_VALUES = 200  # API_NOTES §3.1 VALUE_LIMIT_EXCEEDED_IN_CRITERIA max_limit
 SYSTEM_FIELDS = {"$converted", "$approved", "$editable"}  # seed 004 sample uses $converted
 EMPTY = "${EMPTY}"
 
@@ -45,8 +44,8 @@ def compile_criteria(mod: ModuleDef, criteria: Any) -> Predicate:
     """Validate `criteria` for `mod` (raising SimErrors) and return its predicate."""
     count = [0]
     pred = _node(mod, criteria, count)
-    if count[0] > MAX_CONDITIONS:
-        raise e.CriteriaLimitExceeded(details={"max_limit": MAX_CONDITIONS})
+    if count[0] > CRITERIA_MAX_CONDITIONS:
+        raise e.CriteriaLimitExceeded(details={"max_limit": CRITERIA_MAX_CONDITIONS})
     return pred
 
 
@@ -98,8 +97,8 @@ def _leaf(mod: ModuleDef, node: dict[str, Any]) -> Predicate:
         raise e.ComparatorAndValueInCriteriaNotCompatible(
             details={"api_name": api_name, "comparator": comparator}
         )
-    if isinstance(value, list) and len(value) > MAX_VALUES:
-        raise e.ValueLimitExceededInCriteria(details={"max_limit": MAX_VALUES})
+    if isinstance(value, list) and len(value) > CRITERIA_MAX_VALUES:
+        raise e.ValueLimitExceededInCriteria(details={"max_limit": CRITERIA_MAX_VALUES})
     test = _test(data_type, comparator, value)
     if api_name in SYSTEM_FIELDS:
         return lambda s, n: test(_system(s, n, api_name))

@@ -16,9 +16,8 @@ from runner.simulator.models.schema import Field, ModuleDef
 from runner.simulator.models.store import RecordStore
 from runner.simulator.models.values import iso
 from runner.simulator.models.views import User
+from runner.zoho.limits import MASS_MAX_RECORDS
 
-MAX_IDS = 500  # seed 002: "maximum of 500 records in a single API call"; API_NOTES §2.1
-MAX_VIEW_RECORDS = 50_000  # seed 002: LIMIT_EXCEEDED "maximum allowed limit of 50000"
 INVALID_ID = "the id given seems to be invalid"  # seed 002 sample response
 _PER_RECORD_TYPES = frozenset({"multiselectpicklist", "ownerlookup"})
 
@@ -228,11 +227,11 @@ def _targets(org: Org, mod: ModuleDef, cvid: str, territory: Any, invalid_cvid: 
                 INVALID_ID, {"api_name": "territory", "json_path": "$.territory.id", "id": tid}
             )
         children = bool(territory.get("include_child", False))
-    found = org.targets(mod, view, tid, children, MAX_VIEW_RECORDS)
+    found = org.targets(mod, view, tid, children, MASS_MAX_RECORDS)
     if not found:
         raise e.NoRecordsFound()  # seed 002 / API_NOTES §2.2: "no record found to update"
-    if len(found) > MAX_VIEW_RECORDS:
-        raise e.LimitExceeded(details={"max_limit": MAX_VIEW_RECORDS})
+    if len(found) > MASS_MAX_RECORDS:
+        raise e.LimitExceeded(details={"max_limit": MASS_MAX_RECORDS})
     return found
 
 

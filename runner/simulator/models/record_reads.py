@@ -19,9 +19,8 @@ from runner.simulator.models.org import Org
 from runner.simulator.models.record_order import ordered
 from runner.simulator.models.schema import ModuleDef
 from runner.simulator.models.values import iso
+from runner.zoho.limits import PAGE_TOKEN_REACH
 
-DISCRETE_LIMIT = 2_000  # API_NOTES §13: `page` reaches only the first 2,000 records
-TOKEN_LIMIT = 100_000  # API_NOTES §13: paging with page_token stops at 100,000 records
 TOKEN_LIFETIME = 24 * 3600.0  # API_NOTES §13: a page_token is valid for 24 h
 DAY = 86_400.0
 RECYCLE_DAYS = 60  # API_NOTES §13 (RB): the recycle bin keeps a record 60 days
@@ -69,9 +68,9 @@ def _members(org: Org, mod: ModuleDef, query: ReadQuery) -> Iterator[int]:
 
 
 def select(org: Org, mod: ModuleDef, query: ReadQuery, offset: int) -> Page:
-    """The page starting at record `offset` (0-based), never past TOKEN_LIMIT."""
+    """The page starting at record `offset` (0-based), never past PAGE_TOKEN_REACH."""
     store = org.stores[mod.api_name]
-    end = min(offset + query.per_page, TOKEN_LIMIT)
+    end = min(offset + query.per_page, PAGE_TOKEN_REACH)
     chosen = list(islice(_members(org, mod, query), offset, end + 1))
     fields = None if query.fields is None else list(query.fields)
     rows = [store.record(n, fields) for n in chosen[: end - offset]]
@@ -108,8 +107,8 @@ def resume(org: Org, token: str, user_id: str, query: ReadQuery, now: float) -> 
     if saved["query"] != query:
         raise e.TokenBoundDataMismatch(details={"param_name": "page_token"})
     offset = int(saved["offset"])
-    if offset >= TOKEN_LIMIT:
-        raise e.PaginationLimitExceeded(details={"limit": TOKEN_LIMIT})
+    if offset >= PAGE_TOKEN_REACH:
+        raise e.PaginationLimitExceeded(details={"limit": PAGE_TOKEN_REACH})
     return offset
 
 

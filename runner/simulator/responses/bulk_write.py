@@ -17,6 +17,7 @@ from runner.simulator.models import bulk_write as model
 from runner.simulator.models.bulk_rows import Resource
 from runner.simulator.models.values import iso
 from runner.simulator.responses.base import Ctx, json_response, require_json_content
+from runner.zoho.limits import BULK_WRITE_MAX_ZIP_BYTES
 
 CREATE_SCOPE = "ZohoCRM.bulk.CREATE"  # seed 003 (or ZohoCRM.bulk.ALL)
 UPLOAD_SCOPE = "ZohoFiles.files.ALL"  # API_NOTES §4.1
@@ -48,8 +49,8 @@ async def upload(ctx: Ctx) -> Response:
     if ctx.header("feature") != "bulk-write" or ctx.header("x-crm-org") != ctx.org.zgid:
         raise e.UploadHeadersInvalid()  # API_NOTES §4.1: headers feature, X-CRM-ORG
     body = await ctx.body()
-    if len(body) > model.MAX_ZIP_BYTES + 64 * 1024:
-        raise e.FileTooLarge(details={"max_size": model.MAX_ZIP_BYTES})
+    if len(body) > BULK_WRITE_MAX_ZIP_BYTES + 64 * 1024:
+        raise e.FileTooLarge(details={"max_size": BULK_WRITE_MAX_ZIP_BYTES})
     name, data = _file_part(ctx.header("content-type") or "", body)
     up = model.upload(ctx.org, name, data, ctx.now)
     return json_response(

@@ -8,10 +8,11 @@ from typing import Any
 from starlette.responses import Response
 
 from runner.simulator import exceptions as e
-from runner.simulator.models.mass import MAX_IDS, Outcome
+from runner.simulator.models.mass import Outcome
 from runner.simulator.models.schema import ModuleDef
 from runner.simulator.models.views import User
 from runner.simulator.responses.base import Ctx, as_id, encode, json_response, text_response
+from runner.zoho.limits import MASS_IDS_PER_CALL
 
 
 def module_for(ctx: Ctx, supported: frozenset[str], action: str) -> ModuleDef:
@@ -55,9 +56,9 @@ def ids_list(raw: Any) -> list[str]:
             "invalid data",
             {"api_name": "ids", "json_path": "$.ids", "expected_data_type": "jsonarray"},
         )
-    if len(raw) > MAX_IDS:
+    if len(raw) > MASS_IDS_PER_CALL:
         # seed 002 note / API_NOTES §2.1: at most 500 ids per call; code as seed 002's limit.
-        raise e.LimitExceeded(details={"api_name": "ids", "max_limit": MAX_IDS})
+        raise e.LimitExceeded(details={"api_name": "ids", "max_limit": MASS_IDS_PER_CALL})
     if all(type(v) is str and v.isascii() and v.isdigit() for v in raw):  # the usual body
         return list(raw)
     out = []

@@ -15,7 +15,8 @@ from runner.simulator.models.record_order import SORT_FIELDS, SORT_ORDERS
 from runner.simulator.models.schema import ModuleDef
 from runner.simulator.responses import records
 from runner.simulator.responses.base import Ctx, json_response
-from runner.simulator.responses.records import MAX_PER_PAGE, int_param
+from runner.simulator.responses.records import int_param
+from runner.zoho.limits import PAGE_REACH, RECORDS_PER_PAGE
 
 
 def _query(ctx: Ctx, mod: ModuleDef, fields: list[str] | None) -> rr.ReadQuery:
@@ -33,7 +34,7 @@ def _query(ctx: Ctx, mod: ModuleDef, fields: list[str] | None) -> rr.ReadQuery:
         raise e.InvalidData(
             "invalid data", {"param_name": "sort_order", "supported_values": list(SORT_ORDERS)}
         )
-    per_page = int_param(ctx, "per_page", MAX_PER_PAGE, MAX_PER_PAGE)
+    per_page = int_param(ctx, "per_page", RECORDS_PER_PAGE, RECORDS_PER_PAGE)
     if cvid is not None:
         rr.check_cvid(ctx.org, mod, cvid)
     if sort_order is None:
@@ -60,8 +61,8 @@ async def list_records(ctx: Ctx) -> Response:
         offset = rr.resume(ctx.org, token, user.id, query, ctx.now)
     else:
         page = int_param(ctx, "page", 1, 10**9)
-        if page * per_page > rr.DISCRETE_LIMIT:
-            raise e.DiscretePaginationLimitExceeded(details={"limit": rr.DISCRETE_LIMIT})
+        if page * per_page > PAGE_REACH:
+            raise e.DiscretePaginationLimitExceeded(details={"limit": PAGE_REACH})
         offset = (page - 1) * per_page
     found = rr.select(ctx.org, mod, query, offset)
     if not found.rows:
@@ -93,7 +94,7 @@ async def deleted_records(ctx: Ctx) -> Response:
     if kind not in rr.DELETED_TYPES:
         raise e.PatternNotMatched(details={"param_name": "type"})
     page = int_param(ctx, "page", 1, 10**9)
-    per_page = int_param(ctx, "per_page", MAX_PER_PAGE, MAX_PER_PAGE)
+    per_page = int_param(ctx, "per_page", RECORDS_PER_PAGE, RECORDS_PER_PAGE)
     rows, more = rr.deleted_page(ctx.org, mod, kind, page, per_page, ctx.now)
     if not rows:
         return Response(status_code=204)  # API_NOTES §13

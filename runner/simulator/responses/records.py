@@ -12,9 +12,7 @@ from runner.simulator.auth import module_scope_name
 from runner.simulator.models.schema import ModuleDef
 from runner.simulator.models.views import User
 from runner.simulator.responses.base import Ctx, as_id, json_response
-
-MAX_PER_PAGE = 200  # API_NOTES §13: per_page 1-200 (also /deleted)
-MAX_IDS = 100
+from runner.zoho.limits import GET_IDS_PER_CALL
 
 
 def read_module(ctx: Ctx) -> tuple[ModuleDef, User]:
@@ -64,8 +62,8 @@ def info(
 def by_ids(ctx: Ctx, mod: ModuleDef, fields: list[str] | None, raw_ids: str) -> Response:
     """`GET /{module}?ids=`: those records that exist, in the order asked."""
     ids = [i.strip() for i in raw_ids.split(",") if i.strip()]
-    if len(ids) > MAX_IDS:
-        raise e.LimitExceeded("too many ids", {"param_name": "ids", "max_limit": MAX_IDS})
+    if len(ids) > GET_IDS_PER_CALL:
+        raise e.LimitExceeded("too many ids", {"param_name": "ids", "max_limit": GET_IDS_PER_CALL})
     rows = ctx.org.by_ids(mod, [as_id(i) or i for i in ids], fields)
     if not rows:
         return Response(status_code=204)  # API_NOTES §5.2: 204 for empty reads
