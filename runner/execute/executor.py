@@ -179,7 +179,7 @@ class Execution:
         self.journal.update_job(
             self.run_id, job.name, status=result.status, counts=dict(result.counts),
             zoho_job_ids=list(result.zoho_job_ids), ended_at=result.ended_at or self.clock.now(),
-            errors=[(e.code, e.message) for e in result.errors],
+            errors=result.errors,
             ledger=ledger_entry(result) if ran and self.apply_once else None,
         )  # fmt: skip
         return result
@@ -197,7 +197,7 @@ class Execution:
             started_at=row.started_at,
             ended_at=row.ended_at,
             outcomes=tuple(self.journal.job_outcomes(self.run_id, job.name)),
-            errors=tuple(JobError(code, message) for code, message in row.errors),
+            errors=row.errors,
         )
 
 

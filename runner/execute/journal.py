@@ -1,18 +1,14 @@
 """The write-ahead journal: SQLite in `<state_dir>/state.db`, so resume and apply-once work.
 
-Protocol for every POST that changes the org (DESIGN §CLI contract, API_NOTES §8: Zoho's
+Every POST that changes the org goes through `JobContext.step` (runner/execute/context.py),
+the one place the write-ahead protocol lives: `record_intent` commits a PENDING intent
+before the request is sent, then `ack_intent`, `refuse_intent` or `mark_unknown` records
+its answer; on resume, the latest attempt at a step (`latest_intent`) says whether to
+replay its answer or report it lost, never to send it again. Why write-ahead: Zoho's
 create endpoints take no idempotency key and there is no list-jobs endpoint, so a job id
-lost in a crash cannot be found again):
-
-    intent = journal.record_intent(run_id, job, "schedule", RequestSummary.of(...))
-    # committed before this returns
-    answer = await client.post(...)                 # the POST
-    journal.ack_intent(intent, zoho_job_id=...)     # or refuse_intent / mark_unknown
-    journal.record_poll(intent, status=..., counts=...)   # every poll after that
-
-On resume, `acked_steps(run_id, job)` says which steps already have an answer (poll those
-jobs, skip those batches) and `pending_intents(run_id)` lists POSTs whose answer never
-arrived: the executor marks them UNKNOWN and reports them instead of sending again.
+lost in a crash cannot be found again (DESIGN §CLI contract, API_NOTES §8). Polls are
+journaled by `JobContext.on_poll`; the executor records each job (`record_job`,
+`update_job`), its errors and its apply-once ledger entry.
 
 Durability: WAL with `synchronous=FULL` by default. NORMAL is already safe against a
 killed process (the WAL write reaches the OS before commit returns) but may lose the last
@@ -39,7 +35,7 @@ from typing import Any, Literal
 from runner.clock import Clock, SystemClock
 from runner.execute import journal_read as q
 from runner.execute.fingerprint import job_fingerprint
-from runner.execute.journal_outcomes import pack_outcomes
+from runner.execute.journal_outcomes import pack_errors, pack_outcomes
 from runner.execute.journal_schema import (
     Ledger,
     RequestSummary,
@@ -49,7 +45,7 @@ from runner.execute.journal_schema import (
     scrub,
     scrub_path,
 )
-from runner.execute.results import ManifestRef, RecordOutcome, Target
+from runner.execute.results import JobError, ManifestRef, RecordOutcome, Target
 
 __all__ = ["DB_NAME", "Journal", "RequestSummary", "job_fingerprint"]
 
@@ -58,7 +54,7 @@ Durability = Literal["full", "normal"]
 
 
 class Journal(q.JournalReader):
-    """The state file of one state directory; see the module docstring for the protocol."""
+    """The state file of one state directory; `JobContext.step` drives its intents."""
 
     def __init__(
         self, state_dir: Path, *, clock: Clock | None = None, durability: Durability = "full"
@@ -183,7 +179,7 @@ class Journal(q.JournalReader):
         zoho_job_ids: Sequence[str] | None = None,
         started_at: float | None = None,
         ended_at: float | None = None,
-        errors: Sequence[tuple[str, str]] | None = None,
+        errors: Sequence[JobError] | None = None,
         ledger: Ledger | None = None,
     ) -> None:
         """Change the given fields of a job; the others keep their value."""
@@ -193,7 +189,7 @@ class Journal(q.JournalReader):
             "zoho_job_ids": None if zoho_job_ids is None else self._json(list(zoho_job_ids)),
             "started_at": started_at,
             "ended_at": ended_at,
-            "errors": None if errors is None else self._json([list(e) for e in errors]),
+            "errors": None if errors is None else self._json(pack_errors(errors)),
             "ledger": ledger,
         }
         changes = {k: v for k, v in fields.items() if v is not None}
@@ -284,17 +280,11 @@ class Journal(q.JournalReader):
 
     # --- polls ------------------------------------------------------------------------
     def record_poll(
-        self,
-        intent_id: int,
-        *,
-        status: str,
-        counts: Mapping[str, int] | None = None,
-        error_code: str | None = None,
+        self, intent_id: int, *, status: str, counts: Mapping[str, int] | None = None
     ) -> None:
         """Record one status poll of the Zoho job created by `intent_id`."""
         with self._tx() as c:
             c.execute(
-                "INSERT INTO polls (intent_id, at, status, counts, error_code)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (intent_id, self.clock.now(), status, self._json(dict(counts or {})), error_code),
+                "INSERT INTO polls (intent_id, at, status, counts) VALUES (?, ?, ?, ?)",
+                (intent_id, self.clock.now(), status, self._json(dict(counts or {}))),
             )

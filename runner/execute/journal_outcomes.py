@@ -1,23 +1,28 @@
-"""How a batch's per-record outcomes are stored in `results.outcomes` (a JSON list).
+"""How the journal stores what a job got back: per-record outcomes and job errors.
 
-An entry is either one outcome, `[record_id, status, code, message, details]` (the only
-form journals before this one wrote, so it is still read), or a run of consecutive
-outcomes that differ only by id and carry no details,
-`{"ids": [...], "status", "code", "message"}`. A 500-record batch where every record
-succeeded is one run: encoded ~8x faster and ~4x smaller than 500 five-item lists, which
-matters because the answer is committed while the next requests wait.
+A batch's per-record outcomes are a JSON list in `results.outcomes`. An entry is either
+one outcome, `[record_id, status, code, message, details]` (the only form journals
+before this one wrote, so it is still read), or a run of consecutive outcomes that differ
+only by id and carry no details, `{"ids": [...], "status", "code", "message"}`. A
+500-record batch where every record succeeded is one run: encoded ~8x faster and ~4x
+smaller than 500 five-item lists, which matters because the answer is committed while
+the next requests wait.
 
 A success's details (modified time, by whom) are not kept: no report shows them, and
 they are most of a 500-record answer.
+
+A job's request-level errors are a JSON list in `jobs.errors`: `{"code", "message",
+"details"}` each (journal v4), or `[code, message]` in journals v2-v3, still read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+from runner.execute.results import JobError
 from runner.outcome import RecordOutcome
 
 _KIND = itemgetter(1, 2, 3)  # status, code, message
@@ -58,3 +63,22 @@ def unpack_outcomes(entries: Iterable[Any]) -> list[RecordOutcome]:
             record_id, status, code, message, details = entry
             out.append(RecordOutcome(str(record_id), status, code, message, details))
     return out
+
+
+def pack_errors(errors: Iterable[JobError]) -> list[dict[str, Any]]:
+    """The JSON value to store for these errors, details included."""
+    return [{"code": e.code, "message": e.message, "details": dict(e.details)} for e in errors]
+
+
+def unpack_errors(value: Iterable[Any]) -> tuple[JobError, ...]:
+    """The errors a `pack_errors` value (or an older journal's pairs) stands for."""
+    out = []
+    for entry in value:
+        if isinstance(entry, Mapping):
+            details = entry.get("details")
+            details = dict(details) if isinstance(details, Mapping) else {}
+            out.append(JobError(str(entry["code"]), str(entry["message"]), details))
+        else:
+            code, message = entry
+            out.append(JobError(str(code), str(message)))
+    return tuple(out)

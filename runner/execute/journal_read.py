@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RunnerError
-from runner.execute.journal_outcomes import unpack_outcomes
+from runner.execute.journal_outcomes import unpack_errors, unpack_outcomes
 from runner.execute.journal_schema import (
-    SCHEMA_VERSION,
+    READABLE_FROM,
     UNFINISHED_RUN_STATUSES,
     Intent,
     JobRow,
-    PollRow,
     RequestSummary,
     RunRow,
+    too_new,
 )
 from runner.execute.results import RecordOutcome
 
@@ -70,7 +70,7 @@ def job_row(r: Any) -> JobRow:
         zoho_job_ids=tuple(json.loads(r[7])),
         started_at=r[8],
         ended_at=r[9],
-        errors=tuple((str(c), str(m)) for c, m in json.loads(r[10])),
+        errors=unpack_errors(json.loads(r[10])),
         ledger=r[11],
     )
 
@@ -112,7 +112,7 @@ def not_a_journal(path: Path, exc: sqlite3.DatabaseError) -> RunnerError:
 
 
 class JournalReader:
-    """Read-only queries over a journal connection (runs, jobs, intents, polls)."""
+    """Read-only queries over a journal connection (runs, jobs, intents, poll counts)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -120,7 +120,8 @@ class JournalReader:
     @classmethod
     def open_read_only(cls, db_path: Path) -> JournalReader | None:
         """The journal at `db_path` for reading only (`plan` writes nothing); None when
-        there is none yet, or it predates the ledger (an apply migrates it)."""
+        there is none yet, or it predates the ledger (an apply migrates it). A journal of
+        a newer zcrm-runner is refused, as `Journal` refuses it."""
         if not db_path.is_file():
             return None
         conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
@@ -129,10 +130,13 @@ class JournalReader:
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise not_a_journal(db_path, exc) from exc
-        if version < SCHEMA_VERSION:
-            conn.close()
-            return None
-        return cls(conn)
+        if version >= READABLE_FROM and too_new(version) is None:
+            return cls(conn)
+        conn.close()
+        error = too_new(version)
+        if error is not None:
+            raise error
+        return None
 
     def close(self) -> None:
         self._conn.close()
@@ -185,10 +189,6 @@ class JournalReader:
         )
         return [job_row(r) for r in self._conn.execute(sql, (fingerprint, org_id))]
 
-    def applied_before(self, org_id: str | None, fingerprint: str) -> JobRow | None:
-        """The latest ledger entry (APPLIED or UNKNOWN) of this content on this org."""
-        return next((j for j in self.job_history(org_id, fingerprint) if j.ledger), None)
-
     def unfinished_runs(self, org_id: str | None) -> list[RunRow]:
         """Runs on this org that `resume` can still finish, newest first."""
         marks = ",".join("?" * len(UNFINISHED_RUN_STATUSES))
@@ -219,14 +219,6 @@ class JournalReader:
         ).fetchone()
         return None if row is None else intent_row(row)
 
-    def pending_intents(self, run_id: str) -> list[Intent]:
-        """POSTs that may have been sent but whose answer was never recorded."""
-        return [i for i in self.intents(run_id) if i.state == "PENDING"]
-
-    def acked_steps(self, run_id: str, job: str) -> dict[str, Intent]:
-        """Step key → the intent that got an answer: resume polls or skips these steps."""
-        return {i.step_key: i for i in self.intents(run_id, job) if i.state == "ACKED"}
-
     def intent_result(self, intent_id: int) -> Mapping[str, Any] | None:
         row = self._conn.execute(
             "SELECT result FROM results WHERE intent_id = ?", (intent_id,)
@@ -248,14 +240,6 @@ class JournalReader:
             "SELECT outcomes FROM results WHERE intent_id = ?", (intent_id,)
         ).fetchone()
         return [] if row is None else unpack_outcomes(json.loads(row[0]))
-
-    def polls(self, intent_id: int) -> list[PollRow]:
-        rows = self._conn.execute(
-            "SELECT intent_id, at, status, counts, error_code FROM polls"
-            " WHERE intent_id = ? ORDER BY id",
-            (intent_id,),
-        )
-        return [PollRow(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
 
     def poll_count(self, run_id: str, job: str) -> int:
         """Polls made for a job across all its Zoho jobs (the report's `polls`)."""

@@ -4,12 +4,15 @@ Layout (schema version in `PRAGMA user_version`; `MIGRATIONS[i]` moves version i
 so a new column is one more tuple of statements, never an edit of an old one):
 
   runs     one row per apply; target JSON (never a credential), manifests, options
-  jobs     one row per (run, manifest job); content fingerprint for apply-once
+  jobs     one row per (run, manifest job); content fingerprint for apply-once; its
+           request-level errors as `JobError`s (code, message, details)
   intents  one row per POST the runner is about to send: written PENDING before the
            request, then ACKED (answer recorded), REFUSED (definite request-level error)
            or UNKNOWN (answer lost: a crash or a dropped connection after sending)
   results  the answer of an ACKED intent: a compact JSON result and per-record outcomes
-  polls    every status poll of a Zoho job, keyed by the intent that created it
+  polls    every status poll of a Zoho job, keyed by the intent that created it (the
+           runner reads how many; status and counts are the record for a person; the
+           v1 error_code column is never written)
 
 Nothing here stores a request's headers or body: a `RequestSummary` keeps the method, the
 path (secret-looking query parameters redacted), the body's sha256 and an ids count.
@@ -27,6 +30,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from runner.errors import RunnerError
+from runner.execute.results import JobError
 
 IntentState = Literal["PENDING", "ACKED", "REFUSED", "UNKNOWN"]
 RunStatus = Literal[
@@ -105,18 +109,34 @@ _V3 = (
     "UPDATE jobs SET ledger = 'APPLIED' WHERE status IN ('COMPLETED', 'PARTIAL')"
     " AND kind != 'bulk_read'",
 )
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# v4: a job's errors are stored whole, `[{"code", "message", "details"}, ...]`, so a
+# resumed run's report keeps their details. No statement: v2-v3 `[code, message]` pairs
+# are still read (journal_outcomes.unpack_errors); the new number keeps older runners,
+# which would misread the new form, out of the file.
+_V4: tuple[str, ...] = ()
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
+#: The oldest version `JournalReader.open_read_only` reads unmigrated (`plan` writes
+#: nothing): v3 brought the ledger, and v4 changed nothing a reader cannot read.
+READABLE_FROM = 3
+
+
+def too_new(version: int) -> RunnerError | None:
+    """The error for a state file written by a newer zcrm-runner, or None."""
+    if version <= SCHEMA_VERSION:
+        return None
+    return RunnerError(
+        f"the state file uses journal schema v{version}, this zcrm-runner knows up to "
+        f"v{SCHEMA_VERSION}; upgrade zcrm-runner or use another --state-dir"
+    )
 
 
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the file to SCHEMA_VERSION, one transaction per step; returns the version."""
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    if version > SCHEMA_VERSION:
-        raise RunnerError(
-            f"the state file uses journal schema v{version}, this zcrm-runner knows up to "
-            f"v{SCHEMA_VERSION}; upgrade zcrm-runner or use another --state-dir"
-        )
+    error = too_new(version)
+    if error is not None:
+        raise error
     for step in range(version, SCHEMA_VERSION):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -256,17 +276,6 @@ class Intent:
 
 
 @dataclass(frozen=True)
-class PollRow:
-    """One status poll of the Zoho job an intent created."""
-
-    intent_id: int
-    at: float
-    status: str
-    counts: Mapping[str, int]
-    error_code: str | None
-
-
-@dataclass(frozen=True)
 class RunRow:
     """A run as the journal knows it (`zcrm-runner runs`)."""
 
@@ -295,5 +304,5 @@ class JobRow:
     zoho_job_ids: tuple[str, ...]
     started_at: float | None
     ended_at: float | None
-    errors: tuple[tuple[str, str], ...] = ()
+    errors: tuple[JobError, ...] = ()
     ledger: str | None = None

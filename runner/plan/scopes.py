@@ -2,7 +2,44 @@
 
 from __future__ import annotations
 
-from runner.manifest.model import AnyJob, BulkWriteJob, MassDeleteJob, MassUpdateJob
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from runner.manifest.model import AnyJob, BulkWriteJob
+
+
+@dataclass(frozen=True)
+class KindScopes:
+    """The scopes of one job kind, as templates: `{m}` is the scope's module part."""
+
+    needed: tuple[str, ...]
+    when_polled: tuple[str, ...] = ()  # status reads: only jobs by cvid poll
+    probable: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by operation
+
+
+# One entry per job kind: tests/unit/test_contracts.py checks these keys against the others.
+SCOPES_BY_KIND: Mapping[str, KindScopes] = {
+    # seed 002 (UPDATE); seed 000 (status READ)
+    "mass_update": KindScopes(
+        ("ZohoCRM.mass_update.{m}.UPDATE",), when_polled=("ZohoCRM.mass_update.{m}.READ",)
+    ),
+    # API_NOTES §2.1 (DELETE); seed 001 (status READ)
+    "mass_delete": KindScopes(
+        ("ZohoCRM.mass_delete.{m}.DELETE",), when_polled=("ZohoCRM.mass_delete.{m}.READ",)
+    ),
+    # seed 004 and API_NOTES §3.1 need both
+    "bulk_read": KindScopes(("ZohoCRM.bulk.read", "ZohoCRM.modules.{m}.READ")),
+    # seed 003 (bulk.CREATE); API_NOTES §4.1 (upload), §6 (org zgid for X-CRM-ORG); §7.4 [U]:
+    # the module's write scopes are probably needed too
+    "bulk_write": KindScopes(
+        ("ZohoCRM.bulk.CREATE", "ZohoFiles.files.ALL", "ZohoCRM.org.READ"),
+        probable={
+            "insert": ("ZohoCRM.modules.{m}.CREATE",),
+            "update": ("ZohoCRM.modules.{m}.UPDATE",),
+            "upsert": ("ZohoCRM.modules.{m}.CREATE", "ZohoCRM.modules.{m}.UPDATE"),
+        },
+    ),
+}
 
 
 def scope_module(module: str, *, custom: bool = False) -> str:
@@ -22,24 +59,8 @@ def job_scopes(job: AnyJob, *, polls: bool) -> tuple[tuple[str, ...], tuple[str,
     Status scopes are listed only when the job polls (cvid jobs): ids calls answer at once.
     """
     m = scope_module(job.module, custom=job.custom_module)
-    if isinstance(job, MassUpdateJob):
-        # seed 002 (UPDATE); seed 000 (status READ)
-        scopes = [f"ZohoCRM.mass_update.{m}.UPDATE"]
-        if polls:
-            scopes.append(f"ZohoCRM.mass_update.{m}.READ")
-        return tuple(scopes), ()
-    if isinstance(job, MassDeleteJob):
-        # API_NOTES §2.1 (DELETE); seed 001 (status READ)
-        scopes = [f"ZohoCRM.mass_delete.{m}.DELETE"]
-        if polls:
-            scopes.append(f"ZohoCRM.mass_delete.{m}.READ")
-        return tuple(scopes), ()
-    if isinstance(job, BulkWriteJob):
-        # seed 003 (bulk.CREATE); API_NOTES §4.1 (upload), §6 (org zgid for X-CRM-ORG)
-        certain = ("ZohoCRM.bulk.CREATE", "ZohoFiles.files.ALL", "ZohoCRM.org.READ")
-        # API_NOTES §7.4 [U]: module write scopes are probably needed too
-        ops = {"insert": ("CREATE",), "update": ("UPDATE",), "upsert": ("CREATE", "UPDATE")}
-        probable = tuple(f"ZohoCRM.modules.{m}.{op}" for op in ops[job.operation])
-        return certain, probable
-    # bulk read: seed 004 and API_NOTES §3.1 need both
-    return ("ZohoCRM.bulk.read", f"ZohoCRM.modules.{m}.READ"), ()
+    kind = SCOPES_BY_KIND[job.kind]
+    needed = kind.needed + (kind.when_polled if polls else ())
+    operation = job.operation if isinstance(job, BulkWriteJob) else ""
+    probable = kind.probable.get(operation, ())
+    return tuple(s.format(m=m) for s in needed), tuple(s.format(m=m) for s in probable)

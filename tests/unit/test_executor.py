@@ -61,6 +61,7 @@ async def test_needs_run_in_order_and_a_failure_skips_dependents(tmp_path: Path)
     # A resume keeps the ended jobs, the request-level error of the failed one included.
     assert [r.status for r in resumed] == ["FAILED", "SKIPPED", "COMPLETED"]
     assert resumed[0].errors[0].code == "INVALID_DATA"
+    assert resumed[0].errors == results[0].errors  # whole: details ({"api_name": "Email"}) too
 
 
 async def test_applied_job_is_unchanged_unless_replaced(tmp_path: Path) -> None:

@@ -15,8 +15,9 @@ import pytest
 from runner.clock import ManualClock
 from runner.errors import RunnerError
 from runner.execute.journal import Journal, RequestSummary
-from runner.execute.journal_schema import SCHEMA_VERSION
-from runner.execute.results import ManifestRef, RecordOutcome, Target
+from runner.execute.journal_read import JournalReader
+from runner.execute.journal_schema import MIGRATIONS, REDACTED, SCHEMA_VERSION
+from runner.execute.results import JobError, ManifestRef, RecordOutcome, Target
 
 SIM = Target(kind="sim", api_domain="http://127.0.0.1:8030", org_id="org1", dc="us")
 TOKEN = "1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210"
@@ -78,24 +79,27 @@ def test_pending_intent_survives_a_killed_process(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT)
     assert proc.returncode == -9
     with Journal(tmp_path) as j:
-        [pending] = j.pending_intents("r1")
-        assert (pending.job, pending.step_key, pending.state) == ("c", "schedule", "PENDING")
+        pending = j.latest_intent("r1", "c", "schedule")
+        assert pending is not None
+        assert (pending.attempt, pending.state) == (1, "PENDING")
         run = j.latest_unfinished_run()
         assert run is not None
         assert run.run_id == "r1"
 
 
-def test_intent_lifecycle_and_acked_steps(journal: Journal) -> None:
-    """PENDING → ACKED with a job id; acked_steps lists only answered steps."""
+def test_intent_lifecycle_per_step(journal: Journal) -> None:
+    """PENDING → ACKED with a job id; each step's latest attempt says which it is."""
     run = started(journal)
     a = journal.record_intent(run, "deals", "schedule", REQ)
     b = journal.record_intent(run, "deals", "batch:1", REQ)
-    assert [i.state for i in journal.pending_intents(run)] == ["PENDING", "PENDING"]
+    assert [i.state for i in journal.intents(run, "deals")] == ["PENDING", "PENDING"]
     journal.ack_intent(a, zoho_job_id="554023000000600001")
-    steps = journal.acked_steps(run, "deals")
-    assert list(steps) == ["schedule"]
-    assert steps["schedule"].zoho_job_id == "554023000000600001"
-    assert [i.id for i in journal.pending_intents(run)] == [b]
+    acked = journal.latest_intent(run, "deals", "schedule")
+    assert acked is not None
+    assert (acked.id, acked.state, acked.zoho_job_id) == (a, "ACKED", "554023000000600001")
+    assert journal.get_intent(b) == journal.latest_intent(run, "deals", "batch:1")
+    assert journal.latest_intent(run, "deals", "batch:2") is None
+    assert journal.latest_intent(run, "other", "schedule") is None
 
 
 def test_refused_and_unknown_then_a_retry_is_a_new_attempt(journal: Journal) -> None:
@@ -114,7 +118,8 @@ def test_refused_and_unknown_then_a_retry_is_a_new_attempt(journal: Journal) -> 
     )
     assert (got[b].state, got[b].error_message) == ("UNKNOWN", "connection dropped after sending")
     assert (got[again].attempt, got[a].attempt) == (2, 1)
-    assert journal.pending_intents(run) == [got[again]]
+    assert journal.latest_intent(run, "deals", "batch:1") == got[again]
+    assert got[again].state == "PENDING"
 
 
 def test_illegal_transitions_are_refused(journal: Journal) -> None:
@@ -131,7 +136,9 @@ def test_illegal_transitions_are_refused(journal: Journal) -> None:
     b = journal.record_intent(run, "deals", "schedule", REQ)
     journal.mark_unknown(b, reason="lost")
     journal.ack_intent(b, zoho_job_id="3")  # the answer turned up after all
-    assert journal.acked_steps(run, "deals")["schedule"].zoho_job_id == "3"
+    late = journal.latest_intent(run, "deals", "schedule")
+    assert late is not None
+    assert (late.id, late.state, late.zoho_job_id) == (b, "ACKED", "3")
 
 
 def test_batch_outcomes_and_result_round_trip(journal: Journal) -> None:
@@ -180,7 +187,7 @@ def test_success_details_are_not_journaled(journal: Journal) -> None:
 
 
 def test_polls_are_recorded_and_counted(journal: Journal) -> None:
-    """Each poll is kept with its time, status and counts; poll_count sums a job's polls."""
+    """Each poll is kept with its time, status and counts; poll_count counts a job's polls."""
     run = started(journal)
     clock = journal.clock
     assert isinstance(clock, ManualClock)
@@ -189,10 +196,14 @@ def test_polls_are_recorded_and_counted(journal: Journal) -> None:
     journal.record_poll(a, status="RUNNING", counts={"total": 10})
     clock.advance(2)
     journal.record_poll(a, status="COMPLETED", counts={"total": 10, "updated": 10})
-    polls = journal.polls(a)
-    assert [p.status for p in polls] == ["RUNNING", "COMPLETED"]
-    assert polls[1].at - polls[0].at == 2
-    assert polls[1].counts == {"total": 10, "updated": 10}
+    rows = journal._conn.execute(
+        "SELECT at, status, counts FROM polls WHERE intent_id = ? ORDER BY id", (a,)
+    ).fetchall()
+    assert [(at - rows[0][0], status) for at, status, _ in rows] == [
+        (0, "RUNNING"),
+        (2, "COMPLETED"),
+    ]
+    assert rows[1][2] == '{"total":10,"updated":10}'
     assert journal.poll_count(run, "deals") == 2
     assert journal.poll_count(run, "other") == 0
 
@@ -230,18 +241,17 @@ def test_apply_once_history_is_per_org_and_ledger_only(journal: Journal) -> None
     counts; a job row without one (nothing reached Zoho) does not."""
     started(journal, "r1")
     journal.update_job("r1", "deals", status="PARTIAL", counts={"failed": 1})
-    assert journal.applied_before("org1", "f1") is None
+    assert [j.ledger for j in journal.job_history("org1", "f1")] == [None]
     started(journal, "r2")
     journal.update_job("r2", "deals", status="COMPLETED", zoho_job_ids=["77"], ended_at=5.0,
                        ledger="APPLIED")  # fmt: skip
     started(journal, "r3", Target("zoho", "https://www.zohoapis.eu", "org2", "eu"))
     journal.update_job("r3", "deals", status="COMPLETED", ledger="APPLIED")
-    done = journal.applied_before("org1", "f1")
-    assert done is not None
-    assert (done.run_id, done.zoho_job_ids, done.ended_at) == ("r2", ("77",), 5.0)
-    assert [j.run_id for j in journal.job_history("org1", "f1")] == ["r2", "r1"]
-    assert journal.applied_before("org1", "other-fingerprint") is None
-    assert journal.applied_before("org3", "f1") is None
+    history = journal.job_history("org1", "f1")
+    assert [(j.run_id, j.ledger) for j in history] == [("r2", "APPLIED"), ("r1", None)]
+    assert (history[0].zoho_job_ids, history[0].ended_at) == (("77",), 5.0)
+    assert journal.job_history("org1", "other-fingerprint") == []
+    assert journal.job_history("org3", "f1") == []
     [row] = journal.jobs("r1")
     assert (row.status, row.counts, row.kind) == ("PARTIAL", {"failed": 1}, "mass_update")
 
@@ -308,28 +318,83 @@ def test_reader_sees_an_open_writer(tmp_path: Path) -> None:
             reader.close()
 
 
-def test_a_v1_state_file_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
-    """A state file written by schema v1 gains the v2 column and loses nothing."""
-    import sqlite3
-
-    from runner.execute.journal_schema import MIGRATIONS
-
-    tmp_path.mkdir(exist_ok=True)
-    conn = sqlite3.connect(tmp_path / "state.db")
-    for statement in MIGRATIONS[0]:
-        conn.execute(statement)
+def _old_state_file(folder: Path, version: int) -> sqlite3.Connection:
+    """A state file as journal schema `version` wrote it (its migrations, then its number)."""
+    folder.mkdir(exist_ok=True)
+    conn = sqlite3.connect(folder / "state.db")
+    for step in MIGRATIONS[:version]:
+        for statement in step:
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
     conn.execute(
-        "INSERT INTO runs (run_id, started_at, status, target, manifests, options)"
-        " VALUES ('old', 1.0, 'COMPLETED', '{}', '[]', '{}')"
+        "INSERT INTO runs (run_id, started_at, status, org_id, target, manifests, options)"
+        " VALUES ('old', 1.0, 'COMPLETED', 'org1', '{}', '[]', '{}')"
     )
-    conn.execute("PRAGMA user_version = 1")
     conn.commit()
-    conn.close()
+    return conn
+
+
+def test_a_v1_state_file_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
+    """A state file written by schema v1 gains every later column and loses nothing."""
+    _old_state_file(tmp_path, 1).close()
     with Journal(tmp_path) as journal:
-        assert journal.pragma("user_version") == SCHEMA_VERSION == 3
+        assert journal.pragma("user_version") == SCHEMA_VERSION == 4
         assert journal.get_run("old") is not None
         journal.record_job("old", "j", kind="mass_update", module="Leads", fingerprint="f",
                            status="FAILED")  # fmt: skip
-        journal.update_job("old", "j", errors=[("NO_PERMISSION", "permission denied")])
+        journal.update_job("old", "j", errors=[JobError("NO_PERMISSION", "permission denied")])
         (row,) = journal.jobs("old")
-    assert row.errors == (("NO_PERMISSION", "permission denied"),)
+    assert row.errors == (JobError("NO_PERMISSION", "permission denied"),)
+
+
+def test_job_errors_come_back_whole_and_typed(journal: Journal) -> None:
+    """A job's errors keep code, message and details (scrubbed) through the file."""
+    run = started(journal)
+    error = JobError("ALREADY_SCHEDULED", "a job already runs", {"job_id": "9", "at": [1, 2]})
+    leaky = JobError("INVALID_TOKEN", "refused", {"access_token": TOKEN})
+    journal.update_job(run, "deals", status="FAILED", errors=[error, leaky])
+    (row,) = journal.jobs(run)
+    assert row.errors == (error, JobError("INVALID_TOKEN", "refused", {"access_token": REDACTED}))
+    assert all(isinstance(e, JobError) for e in row.errors)
+
+
+def test_a_v3_state_file_keeps_its_error_pairs_readable(tmp_path: Path) -> None:
+    """v3's `[code, message]` errors read as JobErrors, read-only (plan) and after the
+    migration to v4, which writes new errors whole."""
+    conn = _old_state_file(tmp_path, 3)
+    conn.execute(
+        "INSERT INTO jobs (run_id, name, kind, module, fingerprint, status, errors, ledger)"
+        " VALUES ('old', 'j', 'mass_update', 'Deals', 'f', 'FAILED',"
+        " '[[\"NO_PERMISSION\",\"permission denied\"]]', 'APPLIED')"
+    )
+    conn.commit()
+    conn.close()
+    old = (JobError("NO_PERMISSION", "permission denied"),)
+    reader = JournalReader.open_read_only(tmp_path / "state.db")
+    assert reader is not None
+    try:
+        assert reader.pragma("user_version") == 3
+        [(row, run)] = reader.ledger_entries("f")
+        assert (row.errors, run.run_id) == (old, "old")
+    finally:
+        reader.close()
+    with Journal(tmp_path) as journal:
+        assert journal.pragma("user_version") == 4
+        assert journal.jobs("old")[0].errors == old
+        new = JobError("LIMIT_EXCEEDED", "too many", {"max_limit": 50000})
+        journal.update_job("old", "j", errors=[*old, new])
+        assert journal.jobs("old")[0].errors == (*old, new)
+
+
+def test_read_only_open_skips_old_files_and_refuses_newer_ones(tmp_path: Path) -> None:
+    """`plan` reads no journal older than the ledger (v3) and none a newer runner wrote."""
+    path = tmp_path / "state.db"
+    _old_state_file(tmp_path, 2).close()
+    assert JournalReader.open_read_only(path) is None
+    with Journal(tmp_path):
+        pass
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(RunnerError, match="upgrade zcrm-runner"):
+        JournalReader.open_read_only(path)

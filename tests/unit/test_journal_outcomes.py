@@ -1,10 +1,17 @@
-"""The stored form of a batch's outcomes: runs of alike outcomes, order kept, old form read."""
+"""The stored form of a batch's outcomes (runs of alike outcomes, order kept, old form read)
+and of a job's errors (whole, old pairs read)."""
 
 from __future__ import annotations
 
 import json
 
-from runner.execute.journal_outcomes import pack_outcomes, unpack_outcomes
+from runner.execute.journal_outcomes import (
+    pack_errors,
+    pack_outcomes,
+    unpack_errors,
+    unpack_outcomes,
+)
+from runner.execute.results import JobError
 from runner.outcome import RecordOutcome, count_succeeded
 
 
@@ -78,3 +85,14 @@ def test_count_succeeded_counts_only_successes() -> None:
     ]
     assert count_succeeded(outcomes) == 2
     assert count_succeeded([]) == 0
+
+
+def test_job_errors_pack_whole_and_come_back_typed() -> None:
+    """An error's code, message and details survive JSON; v2-v3 pairs read without details."""
+    errors = [JobError("ALREADY_SCHEDULED", "a job runs", {"job_id": "9"}), JobError("X", "y")]
+    packed = json.loads(json.dumps(pack_errors(errors)))
+    assert packed[0] == {"code": "ALREADY_SCHEDULED", "message": "a job runs",
+                         "details": {"job_id": "9"}}  # fmt: skip
+    assert unpack_errors(packed) == tuple(errors)
+    assert unpack_errors([["NO_PERMISSION", "denied"]]) == (JobError("NO_PERMISSION", "denied"),)
+    assert unpack_errors([]) == ()
