@@ -49,10 +49,19 @@ def load_plan(path: Path) -> Plan:
 
     The version is checked first, from the raw JSON: a plan made by another version may
     also fail the schema, and its version is the fact the user can act on."""
+    make = "make one with: zcrm-runner plan MANIFEST... --out PLAN.json"
+    if path.is_dir():
+        raise StalePlanError(f"{path}: is a folder, not a saved plan; {make}")
+    if not path.exists():
+        raise StalePlanError(f"{path}: no such file; {make}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise StalePlanError(f"{path}: cannot read the plan: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise StalePlanError(f"{path}: not a saved plan (not UTF-8 text); {make}") from exc
+    except ValueError as exc:
+        raise StalePlanError(f"{path}: not a saved plan (not JSON: {exc}); {make}") from exc
+    except OSError as exc:
+        raise StalePlanError(f"{path}: cannot read the plan ({exc.strerror})") from exc
     if isinstance(data, dict) and data.get("runner_version") != __version__:
         found = data.get("runner_version")
         made = f"zcrm-runner {found}" if isinstance(found, str) else "an unknown zcrm-runner"

@@ -109,8 +109,15 @@ def test_load_refuses_other_versions_and_broken_files(tmp_path: Path) -> None:
     with pytest.raises(StalePlanError, match="not a valid plan at jobs/0/steps/0/method"):
         load_plan(path)
     path.write_text("{", encoding="utf-8")
-    with pytest.raises(StalePlanError, match="cannot read the plan"):
+    with pytest.raises(StalePlanError, match=r"not a saved plan \(not JSON"):
         load_plan(path)
+    path.write_bytes(b"\xff\xfe")
+    with pytest.raises(StalePlanError, match=r"not a saved plan \(not UTF-8 text\)"):
+        load_plan(path)
+    with pytest.raises(StalePlanError, match="is a folder, not a saved plan; make one with"):
+        load_plan(tmp_path)
+    with pytest.raises(StalePlanError, match="no such file; make one with"):
+        load_plan(tmp_path / "missing.json")
 
 
 def test_data_files_are_pinned_relative_to_the_working_directory(
