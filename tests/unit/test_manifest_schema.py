@@ -24,7 +24,8 @@ def _walk(node: Any, where: str = "#") -> Iterator[tuple[str, Any]]:
             if key in ("properties", "definitions", "dependencies"):
                 for name, sub in value.items():
                     yield from _walk(sub, f"{where}/{key}/{name}")
-            elif key not in ("enum", "const", "required", "$comment"):
+            # values, not subschemas: a default or an example job is data
+            elif key not in ("enum", "const", "required", "$comment", "default", "examples"):
                 yield from _walk(value, f"{where}/{key}")
     elif isinstance(node, list):
         for i, value in enumerate(node):
