@@ -52,3 +52,10 @@ def test_each_page_says_how_it_is_made() -> None:
         head = render().splitlines()[2]
         assert head.startswith("<!-- Generated from "), page
         assert f"`{REGENERATE}`" in head, page
+
+
+def test_readme_links_every_page() -> None:
+    """README's Documentation list links each generated page and the simulator guide."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for page in [*docsgen.PAGES, "docs/SIMULATOR.md"]:
+        assert f"]({page})" in readme, page
