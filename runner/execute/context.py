@@ -20,8 +20,8 @@ from runner.execute.journal import Journal, RequestSummary
 from runner.execute.journal_schema import Intent
 from runner.execute.poll import Backoff
 from runner.execute.progress import Progress
-from runner.execute.results import FileRef, JobError, JobResult, JobStatus, RecordOutcome
 from runner.manifest.model import AnyJob
+from runner.results import FileRef, JobError, JobResult, JobStatus, RecordOutcome
 from runner.zoho.client import ZohoClient
 from runner.zoho.errors import OutcomeUnknown, RateLimited, ServerError, TransportError, ZohoError
 

@@ -34,7 +34,6 @@ from runner.execute.journal_schema import JobRow
 from runner.execute.ledger import RETRIED, ledger_entry, unknown_hint
 from runner.execute.poll import Backoff
 from runner.execute.progress import Progress
-from runner.execute.results import JobError, JobResult, JobStatus
 from runner.execute.retry_failed import (
     Retry,
     renumber,
@@ -44,6 +43,7 @@ from runner.execute.retry_failed import (
 )
 from runner.manifest.model import AnyJob
 from runner.outcome import OUTCOME_UNKNOWN
+from runner.results import JobError, JobResult, JobStatus
 from runner.zoho.client import ZohoClient
 from runner.zoho.errors import AuthError, ZohoError
 

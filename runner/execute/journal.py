@@ -45,7 +45,7 @@ from runner.execute.journal_schema import (
     scrub,
     scrub_path,
 )
-from runner.execute.results import JobError, ManifestRef, RecordOutcome, Target
+from runner.results import JobError, ManifestRef, RecordOutcome, Target
 
 __all__ = ["DB_NAME", "Journal", "RequestSummary", "job_fingerprint"]
 

@@ -22,8 +22,8 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from runner.execute.results import JobError
 from runner.outcome import RecordOutcome
+from runner.results import JobError
 
 _KIND = itemgetter(1, 2, 3)  # status, code, message
 

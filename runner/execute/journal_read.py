@@ -24,7 +24,7 @@ from runner.execute.journal_schema import (
     RunRow,
     too_new,
 )
-from runner.execute.results import RecordOutcome
+from runner.results import RecordOutcome
 
 RUN_SELECT = (
     "SELECT run_id, started_at, ended_at, status, exit_code, org_id, target, manifests,"

@@ -30,7 +30,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from runner.errors import RunnerError
-from runner.execute.results import JobError
+from runner.results import JobError
 
 IntentState = Literal["PENDING", "ACKED", "REFUSED", "UNKNOWN"]
 RunStatus = Literal[

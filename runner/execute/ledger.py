@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from runner.execute.journal_read import JournalReader
 from runner.execute.journal_schema import JobRow, Ledger
-from runner.execute.results import JobResult
 from runner.outcome import OUTCOME_UNKNOWN, RecordOutcome
+from runner.results import JobResult
 
 #: `counts` key that marks a run of a job as a `--retry-failed` of an earlier one.
 RETRIED = "retried"

@@ -25,11 +25,11 @@ from runner.execute.lock import StateLock
 from runner.execute.plan_use import PlanUse, ensure_unused
 from runner.execute.poll import Backoff
 from runner.execute.progress import BarsProgress, PlainProgress, Progress
-from runner.execute.results import ManifestRef, RunResult, Target, exit_code_for
 from runner.execute.target import Connection, limited
 from runner.execute.unfinished import Mine, resume_command, settle_unfinished
 from runner.manifest.model import AnyJob, Manifest
 from runner.report.write import ReportPaths, summary_lines, write_reports
+from runner.results import ManifestRef, RunResult, Target, exit_code_for
 from runner.zoho import metadata
 from runner.zoho.client import ZohoClient
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import httpx
 
 from runner.clock import Clock
-from runner.execute.results import TargetKind
+from runner.results import TargetKind
 from runner.zoho.auth import Credentials, Target, target_from_env
 from runner.zoho.transport import LimitedTransport
 

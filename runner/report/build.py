@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from runner.execute.results import COUNT_KEYS, JOB_STATUSES, JobResult, RunResult
+from runner.results import COUNT_KEYS, JOB_STATUSES, JobResult, RunResult
 
 FORMAT_VERSION = 1
 EXIT_MEANING = {

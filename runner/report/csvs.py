@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from runner.atomic import atomic_open
-from runner.execute.results import RecordOutcome
+from runner.results import RecordOutcome
 
 OUTCOME_COLUMNS = ("record_id", "status", "code", "message")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -12,8 +12,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 
-from runner.execute.results import JobResult, RunResult
 from runner.report.build import iso, resume_command
+from runner.results import JobResult, RunResult
 
 MAX_RECORDS = 50
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

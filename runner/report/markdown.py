@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from runner.execute.results import JobResult, RunResult
 from runner.report.build import EXIT_MEANING, iso, resume_command
+from runner.results import JobResult, RunResult
 
 MAX_RECORDS = 50
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from runner.atomic import atomic_write_text
-from runner.execute.results import FileRef, JobResult, RunResult
 from runner.report.build import report_json
 from runner.report.csvs import (
     copy_csv_safely,
@@ -23,6 +22,7 @@ from runner.report.csvs import (
 )
 from runner.report.junit import render_junit
 from runner.report.markdown import render_markdown, summary_lines
+from runner.results import FileRef, JobResult, RunResult
 
 __all__ = ["ReportPaths", "summary_lines", "write_reports"]
 

@@ -17,9 +17,9 @@ from runner.execute.context import JobContext
 from runner.execute.journal import Journal
 from runner.execute.poll import Backoff
 from runner.execute.progress import NullProgress
-from runner.execute.results import Target as ResultTarget
 from runner.execute.target import SIM_BASE
 from runner.manifest.model import AnyJob
+from runner.results import Target as ResultTarget
 from runner.simulator.app import create_app
 from runner.simulator.seed import build_demo_org
 from runner.zoho import metadata

@@ -24,10 +24,10 @@ from runner.execute.executor import Execution
 from runner.execute.journal import RequestSummary
 from runner.execute.poll import Backoff
 from runner.execute.progress import NullProgress
-from runner.execute.results import RunResult, Target, exit_code_for
 from runner.execute.unfinished import Mine, resume_command, settle_unfinished
 from runner.manifest.model import BulkWriteJob, FieldMapping, MassDeleteJob, MassUpdateJob
 from runner.report.write import summary_lines
+from runner.results import RunResult, Target, exit_code_for
 from runner.zoho import mass_delete, mass_update
 from tests.unit.exec_fixtures import RUN_ID, Harness, harness
 from tests.unit.test_drivers_mass import LoseAnswer, lead, sim_jobs

@@ -200,9 +200,9 @@ def test_a_saved_plan_is_applied_once(example: Path, capsys: pytest.CaptureFixtu
 def test_a_plan_whose_run_crashed_is_refused_naming_resume(example: Path) -> None:
     """The plan is marked when its run starts: after a crash, apply --plan points at resume."""
     from runner.execute.journal import Journal
-    from runner.execute.results import Target
     from runner.plan.codec import plan_identity
     from runner.plan.file import load_plan
+    from runner.results import Target
 
     plan = _saved_plan(example)
     mark = {"id": plan_identity(load_plan(plan)), "path": str(plan)}

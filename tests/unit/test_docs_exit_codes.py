@@ -21,7 +21,7 @@ import runner
 from runner import cli
 from runner.docsgen.exit_codes import COMMANDS, EVERY_COMMAND
 from runner.errors import RunnerError
-from runner.execute.results import exit_code_for
+from runner.results import exit_code_for
 
 RUN_RESULT = "RunResult.exit_code"
 

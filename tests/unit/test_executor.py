@@ -10,8 +10,8 @@ import pytest
 from runner.execute.executor import Execution
 from runner.execute.poll import Backoff
 from runner.execute.progress import NullProgress
-from runner.execute.results import JobError, Target
 from runner.manifest.model import AnyJob, MassDeleteJob, MassUpdateJob
+from runner.results import JobError, Target
 from runner.zoho.errors import ZohoError
 from tests.unit.exec_fixtures import Harness, harness
 

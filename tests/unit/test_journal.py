@@ -17,7 +17,7 @@ from runner.errors import RunnerError
 from runner.execute.journal import Journal, RequestSummary
 from runner.execute.journal_read import JournalReader
 from runner.execute.journal_schema import MIGRATIONS, REDACTED, SCHEMA_VERSION
-from runner.execute.results import JobError, ManifestRef, RecordOutcome, Target
+from runner.results import JobError, ManifestRef, RecordOutcome, Target
 
 SIM = Target(kind="sim", api_domain="http://127.0.0.1:8030", org_id="org1", dc="us")
 TOKEN = "1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210"
@@ -68,7 +68,7 @@ def test_pending_intent_survives_a_killed_process(tmp_path: Path) -> None:
         import os, signal
         from pathlib import Path
         from runner.execute.journal import Journal, RequestSummary
-        from runner.execute.results import Target
+        from runner.results import Target
         j = Journal(Path({str(tmp_path)!r}))
         j.start_run("r1", target=Target("sim", "http://sim", "org1"))
         j.record_job("r1", "c", kind="mass_delete", module="Leads", fingerprint="f",

@@ -11,8 +11,8 @@ from runner.execute.journal_outcomes import (
     unpack_errors,
     unpack_outcomes,
 )
-from runner.execute.results import JobError
 from runner.outcome import RecordOutcome, count_succeeded
+from runner.results import JobError
 
 
 def test_alike_outcomes_pack_into_one_run_and_come_back_in_order() -> None:

@@ -152,8 +152,8 @@ def _ledger(state_dir: Path, manifest: Path, name: str, run_id: str, ledger: str
     from runner.execute.executor import file_hashes
     from runner.execute.fingerprint import job_fingerprint
     from runner.execute.journal import Journal
-    from runner.execute.results import Target
     from runner.manifest.validate import load_manifests
+    from runner.results import Target
 
     job = next(j for m in load_manifests([manifest]).manifests for j in m.jobs if j.name == name)
     with Journal(state_dir) as journal:

@@ -12,7 +12,9 @@ import jsonschema
 import pytest
 
 from runner import atomic
-from runner.execute.results import (
+from runner.report.build import iso, report_dict
+from runner.report.write import write_reports
+from runner.results import (
     FileRef,
     JobError,
     JobResult,
@@ -22,8 +24,6 @@ from runner.execute.results import (
     Target,
     exit_code_for,
 )
-from runner.report.build import iso, report_dict
-from runner.report.write import write_reports
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "report.schema.json"
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z

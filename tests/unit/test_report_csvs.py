@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.execute.results import RecordOutcome
 from runner.report.csvs import outcomes_csv_name, safe_cell, write_outcomes_csv
+from runner.results import RecordOutcome
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"])
@@ -68,8 +68,8 @@ def test_csv_file_name_is_safe() -> None:
 
 def test_bulk_write_result_is_copied_with_safe_cells(tmp_path: Path) -> None:
     """Zoho's result CSV lands in the report folder, formula-looking cells escaped."""
-    from runner.execute.results import FileRef, JobResult, RunResult, Target
     from runner.report.write import write_reports
+    from runner.results import FileRef, JobResult, RunResult, Target
 
     source = tmp_path / "work" / "imp.result.csv"
     source.parent.mkdir()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
-from runner.execute.results import JobResult, RecordOutcome
 from runner.report.junit import render_junit, xml_text
+from runner.results import JobResult, RecordOutcome
 from tests.unit.test_report import failed_records, sample_run
 
 

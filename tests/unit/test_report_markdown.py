@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from runner.execute.results import JobResult
 from runner.report.markdown import cell, render_markdown, summary_lines
 from runner.report.write import write_reports
+from runner.results import JobResult
 from tests.unit.test_report import failed_records, sample_run
 
 

@@ -12,7 +12,7 @@ from runner.execute.context import JobContext
 from runner.execute.drivers.bulk_read import BulkReadDriver
 from runner.execute.drivers.bulk_write import BulkWriteDriver
 from runner.execute.drivers.mass import MassDeleteDriver, MassUpdateDriver
-from runner.execute.results import JobResult
+from runner.results import JobResult
 
 
 class Driver(Protocol):

@@ -21,8 +21,8 @@ from runner.execute.drivers import bulk_steps
 from runner.execute.drivers.bulk_csv import join_csv, join_raw
 from runner.execute.journal import RequestSummary
 from runner.execute.poll import poll_until
-from runner.execute.results import FileRef, JobError, JobResult, JobStatus
 from runner.manifest.model import BulkReadJob
+from runner.results import FileRef, JobError, JobResult, JobStatus
 from runner.zoho import bulk_read, endpoints
 from runner.zoho.bulk_read import BulkReadStatus
 from runner.zoho.errors import AuthError, ZohoError

@@ -24,7 +24,7 @@ from runner.execute.context import POLL_RETRY_ON, JobContext
 from runner.execute.journal import RequestSummary
 from runner.execute.journal_schema import Intent
 from runner.execute.poll import retry_after_of
-from runner.execute.results import RecordOutcome
+from runner.results import RecordOutcome
 from runner.zoho.errors import RateLimited
 from runner.zoho.limits import BULK_READ_DOWNLOAD_WINDOW, BULK_READ_DOWNLOADS_PER_WINDOW
 

@@ -32,9 +32,9 @@ from runner.execute.drivers.bulk_parts import (
 )
 from runner.execute.journal import RequestSummary
 from runner.execute.poll import poll_until
-from runner.execute.results import FileRef, JobError, JobResult, JobStatus, RecordOutcome
 from runner.manifest.model import BulkWriteJob
 from runner.outcome import OUTCOME_UNKNOWN
+from runner.results import FileRef, JobError, JobResult, JobStatus, RecordOutcome
 from runner.zoho import bulk_write, endpoints
 from runner.zoho.bulk_write import (
     RESULT_COLUMNS,

@@ -13,8 +13,8 @@ from runner.execute.context import JobContext
 from runner.execute.drivers import evidence, outsiders
 from runner.execute.drivers.mass_ids import run_batches
 from runner.execute.drivers.mass_view import run_by_view
-from runner.execute.results import JobResult, JobStatus, RecordOutcome
 from runner.manifest.model import MassDeleteJob, MassUpdateJob
+from runner.results import JobResult, JobStatus, RecordOutcome
 from runner.zoho import endpoints, mass_delete, mass_update, record_reads
 from runner.zoho import records as zrecords
 from runner.zoho.errors import ZohoError

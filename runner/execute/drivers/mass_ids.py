@@ -18,8 +18,8 @@ from runner.execute.context import Answered, JobContext, Recorded
 from runner.execute.drivers.bulk_steps import fact_outcomes, remember
 from runner.execute.drivers.patient import patiently
 from runner.execute.journal import RequestSummary
-from runner.execute.results import JobError
 from runner.outcome import OUTCOME_UNKNOWN, RecordOutcome, count_succeeded
+from runner.results import JobError
 from runner.zoho.errors import AuthError, ZohoError
 from runner.zoho.limits import MASS_IDS_PER_CALL
 

@@ -22,8 +22,8 @@ from runner.execute.context import POLL_RETRY_ON, Answered, JobContext, Lost, Re
 from runner.execute.drivers import evidence
 from runner.execute.journal import RequestSummary
 from runner.execute.poll import poll_until
-from runner.execute.results import JobError, JobResult, JobStatus
 from runner.outcome import OUTCOME_UNKNOWN
+from runner.results import JobError, JobResult, JobStatus
 from runner.zoho import metadata
 from runner.zoho.errors import AlreadyScheduled, AuthError, NoRecordsFound, ZohoError
 from runner.zoho.limits import AUTOMATION_MAX_RECORDS, MASS_MAX_RECORDS

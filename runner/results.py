@@ -1,5 +1,8 @@
 """What a run produced: frozen dataclasses the executor fills and the reports read.
 
+A neutral module (like `runner.outcome`): `runner.execute` writes these and `runner.report`
+reads them, so neither package imports the other.
+
 The executor builds one `JobResult` per manifest job (bulk writes split into several Zoho
 jobs still make one `JobResult`, with several `zoho_job_ids`) and one `RunResult` per
 apply or resume. Reports (`runner.report`) only read these; the journal stores the same
