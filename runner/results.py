@@ -119,7 +119,7 @@ class JobResult:
 
 
 @dataclass(frozen=True)
-class Target:
+class RunTarget:
     """The org a run talked to; never any credential."""
 
     kind: TargetKind
@@ -143,7 +143,7 @@ class RunResult:
     run_id: str
     started_at: float
     ended_at: float | None
-    target: Target
+    target: RunTarget
     manifests: tuple[ManifestRef, ...] = ()
     jobs: tuple[JobResult, ...] = ()
     exit_code: int = 0

@@ -45,7 +45,7 @@ from runner.execute.journal_schema import (
     scrub,
     scrub_path,
 )
-from runner.results import JobError, ManifestRef, RecordOutcome, Target
+from runner.results import JobError, ManifestRef, RecordOutcome, RunTarget
 
 __all__ = ["DB_NAME", "Journal", "RequestSummary", "job_fingerprint"]
 
@@ -113,7 +113,7 @@ class Journal(q.JournalReader):
         self,
         run_id: str,
         *,
-        target: Target,
+        target: RunTarget,
         manifests: Sequence[ManifestRef] = (),
         options: Mapping[str, Any] | None = None,
     ) -> None:

@@ -29,7 +29,7 @@ from runner.execute.target import Connection, limited
 from runner.execute.unfinished import Mine, resume_command, settle_unfinished
 from runner.manifest.model import AnyJob, Manifest
 from runner.report.write import ReportPaths, summary_lines, write_reports
-from runner.results import ManifestRef, RunResult, Target, exit_code_for
+from runner.results import ManifestRef, RunResult, RunTarget, exit_code_for
 from runner.zoho import metadata
 from runner.zoho.client import ZohoClient
 
@@ -120,7 +120,7 @@ async def run_session(
             org = await metadata.get_org(client)
             if precheck is not None:
                 await precheck(client)
-            target = Target(
+            target = RunTarget(
                 connection.kind, connection.target.api_domain, org.id, connection.target.dc
             )
             resuming = run_id is not None

@@ -19,7 +19,7 @@ from runner.execute.poll import Backoff
 from runner.execute.progress import NullProgress
 from runner.execute.target import SIM_BASE
 from runner.manifest.model import AnyJob
-from runner.results import Target as ResultTarget
+from runner.results import RunTarget
 from runner.simulator.app import create_app
 from runner.simulator.seed import build_demo_org
 from runner.zoho import metadata
@@ -47,7 +47,7 @@ class Harness:
     def context(self, job: AnyJob, *, deadline: float = 7200.0, run_id: str = RUN_ID) -> JobContext:
         """A context for one job, its deadline `deadline` clock seconds from now."""
         if self.journal.get_run(run_id) is None:
-            target = ResultTarget(kind="sim", api_domain=SIM_BASE)
+            target = RunTarget(kind="sim", api_domain=SIM_BASE)
             self.journal.start_run(run_id, target=target)
             self.journal.record_job(
                 run_id,

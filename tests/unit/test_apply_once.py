@@ -27,7 +27,7 @@ from runner.execute.progress import NullProgress
 from runner.execute.unfinished import Mine, resume_command, settle_unfinished
 from runner.manifest.model import BulkWriteJob, FieldMapping, MassDeleteJob, MassUpdateJob
 from runner.report.write import summary_lines
-from runner.results import RunResult, Target, exit_code_for
+from runner.results import RunResult, RunTarget, exit_code_for
 from runner.zoho import mass_delete, mass_update
 from tests.unit.exec_fixtures import RUN_ID, Harness, harness
 from tests.unit.test_drivers_mass import LoseAnswer, lead, sim_jobs
@@ -43,7 +43,7 @@ LOCKED_LEADS = [lead(7), lead(57)]
 
 def execution(h: Harness, run_id: str, *, start: bool = True, **kw: Any) -> Execution:
     if start:
-        h.journal.start_run(run_id, target=Target("zoho", "http://sim.local", ORG))
+        h.journal.start_run(run_id, target=RunTarget("zoho", "http://sim.local", ORG))
     return Execution(
         run_id=run_id, client=h.client, journal=h.journal, clock=h.clock,
         progress=NullProgress(), work_dir=h.work_dir, org_id=ORG, zgid=h.zgid,
@@ -111,7 +111,7 @@ async def test_apply_after_a_crash_is_refused_with_the_exact_resume_command(
     """A crashed run with a Zoho job in flight blocks the next apply of the same jobs; the
     message names the job id and the resume command with the run's own options."""
     async with harness(tmp_path) as h:
-        h.journal.start_run("r1", target=Target("zoho", "http://sim.local", ORG), options={
+        h.journal.start_run("r1", target=RunTarget("zoho", "http://sim.local", ORG), options={
             "state_dir": "ci/state", "report_dir": "out", "concurrency": 10, "deadline": 7200.0,
         })  # fmt: skip
         h.journal.record_job("r1", "junk", kind="mass_delete", module="Leads", fingerprint="f",
@@ -138,7 +138,7 @@ async def test_apply_after_a_crash_is_refused_with_the_exact_resume_command(
 async def test_a_run_that_sent_nothing_is_closed_not_blocking(tmp_path: Path) -> None:
     """An interrupted run with no journaled request cannot have reached Zoho: closed quietly."""
     async with harness(tmp_path) as h:
-        h.journal.start_run("r1", target=Target("zoho", "http://sim.local", ORG))
+        h.journal.start_run("r1", target=RunTarget("zoho", "http://sim.local", ORG))
         h.journal.finish_run("r1", status="INTERRUPTED", exit_code=130)
         out = io.StringIO()
         mine = Mine(manifest_paths=set(), names={"junk"}, fingerprints=set())
@@ -219,7 +219,7 @@ async def test_expired_token_keeps_the_job_in_flight_and_resume_finishes_it(
 
     async with harness(tmp_path, wrap=wrap) as h:
         paused = (await execution(h, "r1").run([job]))[0]
-        run = RunResult("r1", 0.0, 1.0, Target("zoho", "x", ORG), jobs=(paused,))
+        run = RunResult("r1", 0.0, 1.0, RunTarget("zoho", "x", ORG), jobs=(paused,))
         faults[0].on = False
         h.journal.reopen_run("r1")
         resumed = (await execution(h, "r1", start=False).run([job]))[0]
@@ -312,7 +312,7 @@ async def test_a_view_larger_than_the_sample_reports_counts_unknown(
     async with harness(tmp_path, wrap=wrap) as h:
         result = await MassUpdateDriver().run(h.context(job))
         jobs = await sim_jobs(h)
-    run = RunResult("r", 0.0, 1.0, Target("zoho", "x", ORG), jobs=(result,))
+    run = RunResult("r", 0.0, 1.0, RunTarget("zoho", "x", ORG), jobs=(result,))
     assert len(jobs) == 1
     assert result.counts_unknown
     assert "total" not in result.counts  # the job's total is unknown too

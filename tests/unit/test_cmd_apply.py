@@ -202,12 +202,12 @@ def test_a_plan_whose_run_crashed_is_refused_naming_resume(example: Path) -> Non
     from runner.execute.journal import Journal
     from runner.plan.codec import plan_identity
     from runner.plan.file import load_plan
-    from runner.results import Target
+    from runner.results import RunTarget
 
     plan = _saved_plan(example)
     mark = {"id": plan_identity(load_plan(plan)), "path": str(plan)}
     with Journal(example.parent / ".zcrm") as journal:
-        target = Target("zoho", "https://www.zohoapis.com", "554023000000046001")
+        target = RunTarget("zoho", "https://www.zohoapis.com", "554023000000046001")
         journal.start_run("20260101-000000-dead", target=target, options={"plan": mark})
     with pytest.raises(StalePlanError) as caught:
         cli._command("apply")(files=[], plan_file=plan, sim=True)

@@ -11,7 +11,7 @@ from runner.execute.executor import Execution
 from runner.execute.poll import Backoff
 from runner.execute.progress import NullProgress
 from runner.manifest.model import AnyJob, MassDeleteJob, MassUpdateJob
-from runner.results import JobError, Target
+from runner.results import JobError, RunTarget
 from runner.zoho.errors import ZohoError
 from tests.unit.exec_fixtures import Harness, harness
 
@@ -21,7 +21,7 @@ ORG = "554023000000046001"
 
 
 def execution(h: Harness, run_id: str, **kw: object) -> Execution:
-    h.journal.start_run(run_id, target=Target("zoho", "http://sim.local", ORG))
+    h.journal.start_run(run_id, target=RunTarget("zoho", "http://sim.local", ORG))
     return Execution(
         run_id=run_id, client=h.client, journal=h.journal, clock=h.clock,
         progress=NullProgress(), work_dir=h.work_dir, org_id=ORG, zgid=h.zgid,

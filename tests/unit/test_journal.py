@@ -17,9 +17,9 @@ from runner.errors import RunnerError
 from runner.execute.journal import Journal, RequestSummary
 from runner.execute.journal_read import JournalReader
 from runner.execute.journal_schema import MIGRATIONS, REDACTED, SCHEMA_VERSION
-from runner.results import JobError, ManifestRef, RecordOutcome, Target
+from runner.results import JobError, ManifestRef, RecordOutcome, RunTarget
 
-SIM = Target(kind="sim", api_domain="http://127.0.0.1:8030", org_id="org1", dc="us")
+SIM = RunTarget(kind="sim", api_domain="http://127.0.0.1:8030", org_id="org1", dc="us")
 TOKEN = "1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210"
 REQ = RequestSummary.of("POST", "/crm/v8/Deals/actions/mass_update", b'{"ids":[]}', 500)
 
@@ -34,7 +34,7 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
 ROOT = Path(__file__).resolve().parents[2]  # the checkout, so `runner` imports
 
 
-def started(j: Journal, run_id: str = "r1", target: Target = SIM) -> str:
+def started(j: Journal, run_id: str = "r1", target: RunTarget = SIM) -> str:
     """Start a run with one job and return its id."""
     j.start_run(run_id, target=target, manifests=[ManifestRef("jobs.yaml", "ab" * 32)])
     j.record_job(
@@ -68,9 +68,9 @@ def test_pending_intent_survives_a_killed_process(tmp_path: Path) -> None:
         import os, signal
         from pathlib import Path
         from runner.execute.journal import Journal, RequestSummary
-        from runner.results import Target
+        from runner.results import RunTarget
         j = Journal(Path({str(tmp_path)!r}))
-        j.start_run("r1", target=Target("sim", "http://sim", "org1"))
+        j.start_run("r1", target=RunTarget("sim", "http://sim", "org1"))
         j.record_job("r1", "c", kind="mass_delete", module="Leads", fingerprint="f",
                      status="RUNNING")
         j.record_intent("r1", "c", "schedule", RequestSummary.of("POST", "/x", b"{{}}"))
@@ -245,7 +245,7 @@ def test_apply_once_history_is_per_org_and_ledger_only(journal: Journal) -> None
     started(journal, "r2")
     journal.update_job("r2", "deals", status="COMPLETED", zoho_job_ids=["77"], ended_at=5.0,
                        ledger="APPLIED")  # fmt: skip
-    started(journal, "r3", Target("zoho", "https://www.zohoapis.eu", "org2", "eu"))
+    started(journal, "r3", RunTarget("zoho", "https://www.zohoapis.eu", "org2", "eu"))
     journal.update_job("r3", "deals", status="COMPLETED", ledger="APPLIED")
     history = journal.job_history("org1", "f1")
     assert [(j.run_id, j.ledger) for j in history] == [("r2", "APPLIED"), ("r1", None)]

@@ -153,11 +153,11 @@ def _ledger(state_dir: Path, manifest: Path, name: str, run_id: str, ledger: str
     from runner.execute.fingerprint import job_fingerprint
     from runner.execute.journal import Journal
     from runner.manifest.validate import load_manifests
-    from runner.results import Target
+    from runner.results import RunTarget
 
     job = next(j for m in load_manifests([manifest]).manifests for j in m.jobs if j.name == name)
     with Journal(state_dir) as journal:
-        journal.start_run(run_id, target=Target("zoho", "https://www.zohoapis.com", "org1"))
+        journal.start_run(run_id, target=RunTarget("zoho", "https://www.zohoapis.com", "org1"))
         journal.record_job(run_id, name, kind=job.kind, module=job.module,
                            fingerprint=job_fingerprint(job, file_hashes(job)),
                            status="COMPLETED")  # fmt: skip

@@ -21,7 +21,7 @@ from runner.results import (
     ManifestRef,
     RecordOutcome,
     RunResult,
-    Target,
+    RunTarget,
     exit_code_for,
 )
 
@@ -72,7 +72,7 @@ def sample_run(**changes: Any) -> RunResult:
         run_id="20260101T000000-abcd",
         started_at=T0,
         ended_at=T0 + 7201,
-        target=Target("sim", "http://127.0.0.1:8030", "org1", "us"),
+        target=RunTarget("sim", "http://127.0.0.1:8030", "org1", "us"),
         manifests=(ManifestRef("jobs.yaml", "0" * 64),),
         jobs=jobs,
         exit_code=1,

@@ -69,7 +69,7 @@ def test_csv_file_name_is_safe() -> None:
 def test_bulk_write_result_is_copied_with_safe_cells(tmp_path: Path) -> None:
     """Zoho's result CSV lands in the report folder, formula-looking cells escaped."""
     from runner.report.write import write_reports
-    from runner.results import FileRef, JobResult, RunResult, Target
+    from runner.results import FileRef, JobResult, RunResult, RunTarget
 
     source = tmp_path / "work" / "imp.result.csv"
     source.parent.mkdir()
@@ -81,7 +81,7 @@ def test_bulk_write_result_is_copied_with_safe_cells(tmp_path: Path) -> None:
         status="COMPLETED",
         files=(FileRef("bulk_write_result", str(source), 1),),
     )
-    run = RunResult("r1", 0.0, 1.0, Target("sim", "http://sim.local"), jobs=(job,))
+    run = RunResult("r1", 0.0, 1.0, RunTarget("sim", "http://sim.local"), jobs=(job,))
     paths = write_reports(run, tmp_path / "reports")
     copied = (paths.folder / "imp.result.csv").read_text()
     assert copied.splitlines()[1].startswith("'=cmd")
