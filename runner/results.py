@@ -30,6 +30,7 @@ from typing import Any, Literal
 # Defined beside the client, which builds them; re-exported for the reports.
 from runner.outcome import OutcomeStatus as OutcomeStatus
 from runner.outcome import RecordOutcome as RecordOutcome
+from runner.refs import ManifestRef
 from runner.zoho.errors import ZohoError
 
 JobStatus = Literal["COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "RUNNING", "UNCHANGED"]
@@ -126,14 +127,6 @@ class RunTarget:
     api_domain: str
     org_id: str | None = None
     dc: str | None = None
-
-
-@dataclass(frozen=True)
-class ManifestRef:
-    """A manifest a run applied, by path and content hash."""
-
-    path: str
-    sha256: str
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,8 @@ from runner.execute.journal_schema import (
     scrub,
     scrub_path,
 )
-from runner.results import JobError, ManifestRef, RecordOutcome, RunTarget
+from runner.refs import ManifestRef
+from runner.results import JobError, RecordOutcome, RunTarget
 
 __all__ = ["DB_NAME", "Journal", "RequestSummary", "job_fingerprint"]
 

@@ -28,8 +28,9 @@ from runner.execute.progress import BarsProgress, PlainProgress, Progress
 from runner.execute.target import Connection, limited
 from runner.execute.unfinished import Mine, resume_command, settle_unfinished
 from runner.manifest.model import AnyJob, Manifest
+from runner.refs import ManifestRef
 from runner.report.write import ReportPaths, summary_lines, write_reports
-from runner.results import ManifestRef, RunResult, RunTarget, exit_code_for
+from runner.results import RunResult, RunTarget, exit_code_for
 from runner.zoho import metadata
 from runner.zoho.client import ZohoClient
 

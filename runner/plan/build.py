@@ -11,9 +11,10 @@ from pathlib import Path
 from runner.errors import ManifestError
 from runner.manifest.model import AnyJob, BulkWriteJob, Manifest
 from runner.manifest.problems import Problem
-from runner.plan.model import JobPlan, ManifestRef, OrgFacts, Plan
+from runner.plan.model import JobPlan, OrgFacts, Plan
 from runner.plan.scopes import job_scopes
 from runner.plan.steps import job_steps
+from runner.refs import ManifestRef
 from runner.zoho.limits import MASS_MAX_RECORDS
 
 

@@ -14,7 +14,8 @@ from dataclasses import asdict
 from typing import Any
 
 from runner.manifest.problems import Problem
-from runner.plan.model import JobPlan, ManifestRef, Plan, Step
+from runner.plan.model import JobPlan, Plan, Step
+from runner.refs import ManifestRef
 
 
 def _job_to_dict(job: JobPlan) -> dict[str, Any]:

@@ -12,19 +12,12 @@ from typing import Literal
 
 from runner import __version__
 from runner.manifest.problems import Problem
+from runner.refs import ManifestRef
 
 FORMAT_VERSION = 1
 
 Selector = Literal["ids", "cvid", "query", "file"]
 Host = Literal["api", "upload", "download"]
-
-
-@dataclass(frozen=True)
-class ManifestRef:
-    """A file the plan was built from, and the sha256 of its bytes at plan time."""
-
-    path: str
-    sha256: str
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from runner.errors import RunnerError
 from runner.execute.journal import Journal, RequestSummary
 from runner.execute.journal_read import JournalReader
 from runner.execute.journal_schema import MIGRATIONS, REDACTED, SCHEMA_VERSION
-from runner.results import JobError, ManifestRef, RecordOutcome, RunTarget
+from runner.refs import ManifestRef
+from runner.results import JobError, RecordOutcome, RunTarget
 
 SIM = RunTarget(kind="sim", api_domain="http://127.0.0.1:8030", org_id="org1", dc="us")
 TOKEN = "1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210"

@@ -12,13 +12,13 @@ import jsonschema
 import pytest
 
 from runner import atomic
+from runner.refs import ManifestRef
 from runner.report.build import iso, report_dict
 from runner.report.write import write_reports
 from runner.results import (
     FileRef,
     JobError,
     JobResult,
-    ManifestRef,
     RecordOutcome,
     RunResult,
     RunTarget,
