@@ -30,8 +30,9 @@ def normalise_state(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class JobError:
-    """Why a bulk job failed (`result.error_message`, API_NOTES §3.2)."""
+class BulkReadFailure:
+    """Why Zoho says a bulk read job failed (`result.error_message`, API_NOTES §3.2), as
+    sent; the executor words it into the run's `runner.results.JobError`."""
 
     code: str
     message: str
@@ -49,7 +50,7 @@ class BulkReadStatus:
     more_records: bool = False
     next_page_token: str | None = None
     download_url: str | None = None
-    error: JobError | None = None
+    error: BulkReadFailure | None = None
 
     @property
     def completed(self) -> bool:
@@ -127,7 +128,7 @@ async def bulk_read_status(client: ZohoClient, job_id: str) -> BulkReadStatus:
     raw_error = result.get("error_message")
     if isinstance(raw_error, Mapping):
         details = raw_error.get("details")
-        error = JobError(
+        error = BulkReadFailure(
             code=str(raw_error.get("code") or ""),
             message=str(raw_error.get("message") or ""),
             details=dict(details) if isinstance(details, Mapping) else {},

@@ -151,7 +151,7 @@ async def test_failed_bulk_read_carries_its_error() -> None:
         status = await bulk_read.bulk_read_status(zc, "1")
     assert status.failed
     assert status.finished
-    assert status.error == bulk_read.JobError(
+    assert status.error == bulk_read.BulkReadFailure(
         "INTERNAL_SERVER_ERROR", "Internal server error occurred."
     )
 
