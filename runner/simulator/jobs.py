@@ -47,8 +47,8 @@ class Timing:
 
 
 @dataclass
-class Job:
-    """One Zoho job; subclasses say what reaching an item does."""
+class SimJob:
+    """One Zoho job as the simulator runs it; subclasses say what reaching an item does."""
 
     id: str
     kind: str

@@ -14,7 +14,7 @@ from itertools import islice
 from typing import Any
 
 from runner.simulator import exceptions as e
-from runner.simulator.jobs import Job
+from runner.simulator.jobs import SimJob
 from runner.simulator.models.criteria import SYSTEM_FIELDS, compile_criteria
 from runner.simulator.models.org import Org
 from runner.simulator.models.schema import ModuleDef
@@ -32,7 +32,7 @@ ICS_MODULES = {"Meetings"}  # API_NOTES §3.1: ICS only for Events/Meetings
 
 
 @dataclass
-class BulkReadJob(Job):
+class SimBulkReadJob(SimJob):
     query: dict[str, Any] = field(default_factory=dict)
     columns: list[str] = field(default_factory=list)
     numbers: array[int] = field(default_factory=lambda: array("q"))
@@ -99,7 +99,7 @@ def module_of(org: Org, body: Any) -> ModuleDef:
     return org.module(_module_name(query))
 
 
-def create(org: Org, user: User, body: Any, now: float) -> BulkReadJob:
+def create(org: Org, user: User, body: Any, now: float) -> SimBulkReadJob:
     query, page = _resolve(org, body)
     mod = org.module(_module_name(query))
     file_type = body.get("file_type") or query.get("file_type") or "csv"
@@ -129,7 +129,7 @@ def create(org: Org, user: User, body: Any, now: float) -> BulkReadJob:
     echo: dict[str, Any] = {**query, "module": {"api_name": mod.api_name, "id": mod.id}}
     if cvid is not None:
         echo["cvid"] = cvid
-    job = BulkReadJob(
+    job = SimBulkReadJob(
         id=org.new_id(), kind="bulk_read", module=mod.api_name, created_at=now,
         total=len(chosen), rate=org.timing.read_rate, dwell=org.timing.dwell, user_id=user.id,
         query={**echo, "page": page}, columns=columns, numbers=chosen, page=page, more=more,
@@ -151,14 +151,14 @@ def _check_callback(callback: Any) -> None:
         raise e.InvalidCallbackMethod(details={"supported_callback_methods": ["post"]})
 
 
-def find(org: Org, job_id: str) -> BulkReadJob:
+def find(org: Org, job_id: str) -> SimBulkReadJob:
     job = org.jobs.get(job_id)
-    if not isinstance(job, BulkReadJob):
+    if not isinstance(job, SimBulkReadJob):
         raise e.ResourceNotFound(details={"resource": "job_id", "id": job_id})
     return job
 
 
-def start_download(org: Org, job_id: str, now: float) -> BulkReadJob:
+def start_download(org: Org, job_id: str, now: float) -> SimBulkReadJob:
     """Check the job is ready and the 10-a-minute budget (API_NOTES §3.3) on the clock."""
     job = find(org, job_id)
     window = org.downloads
@@ -206,7 +206,7 @@ def _follow(org: Org, store: RecordStore, ref: dict[str, Any], sub: str) -> Any:
     return None
 
 
-def rows(org: Org, job: BulkReadJob) -> Iterator[list[str]]:
+def rows(org: Org, job: SimBulkReadJob) -> Iterator[list[str]]:
     """Header, then one row per record of the page, built as it is consumed."""
     store = org.stores[job.module]
     mod = store.mod
@@ -215,7 +215,7 @@ def rows(org: Org, job: BulkReadJob) -> Iterator[list[str]]:
         yield [mod.record_id(n), *(cell(org, store, n, c) for c in job.columns)]
 
 
-def ics_lines(org: Org, job: BulkReadJob) -> Iterator[str]:
+def ics_lines(org: Org, job: SimBulkReadJob) -> Iterator[str]:
     store = org.stores[job.module]
     yield "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//zcrm-sim//EN\r\n"
     for n in job.numbers:

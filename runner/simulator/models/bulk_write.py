@@ -11,7 +11,7 @@ from typing import Any
 
 from runner.simulator import exceptions as e
 from runner.simulator.csvzip import BadZip, read_csvs
-from runner.simulator.jobs import Job
+from runner.simulator.jobs import SimJob
 from runner.simulator.models.bulk_rows import Resource, import_row
 from runner.simulator.models.org import Org, UploadedFile
 from runner.simulator.models.views import User
@@ -41,7 +41,7 @@ def upload(org: Org, filename: str, data: bytes, now: float) -> UploadedFile:
 
 
 @dataclass
-class BulkWriteJob(Job):
+class SimBulkWriteJob(SimJob):
     operation: str = "insert"
     resources: list[Resource] = field(default_factory=list)
     callback: dict[str, Any] | None = None
@@ -62,7 +62,7 @@ class BulkWriteJob(Job):
         return status != "SKIPPED"
 
 
-def create(org: Org, user: User, body: Any, now: float) -> BulkWriteJob:
+def create(org: Org, user: User, body: Any, now: float) -> SimBulkWriteJob:
     if not isinstance(body, dict):
         raise e.InvalidRequest(details={})
     operation = body.get("operation")
@@ -84,7 +84,7 @@ def create(org: Org, user: User, body: Any, now: float) -> BulkWriteJob:
         Resource.parse(org, spec, operation, i, body.get("ignore_empty", False))
         for i, spec in enumerate(specs)
     ]
-    job = BulkWriteJob(
+    job = SimBulkWriteJob(
         id=org.new_id(), kind="bulk_write", module=resources[0].mod.api_name, created_at=now,
         total=sum(len(r.rows) for r in resources), rate=org.timing.write_rate,
         dwell=org.timing.dwell, user_id=user.id, operation=operation, resources=resources,
@@ -95,8 +95,8 @@ def create(org: Org, user: User, body: Any, now: float) -> BulkWriteJob:
     return job
 
 
-def find(org: Org, job_id: str) -> BulkWriteJob:
+def find(org: Org, job_id: str) -> SimBulkWriteJob:
     job = org.jobs.get(job_id)
-    if not isinstance(job, BulkWriteJob):
+    if not isinstance(job, SimBulkWriteJob):
         raise e.ResourceNotFound(details={"resource": "job_id", "id": job_id})
     return job

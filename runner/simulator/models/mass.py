@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner.simulator import exceptions as e
-from runner.simulator.jobs import Job
+from runner.simulator.jobs import SimJob
 from runner.simulator.models.org import Org
 from runner.simulator.models.schema import Field, ModuleDef
 from runner.simulator.models.store import RecordStore
@@ -181,7 +181,7 @@ def delete_by_ids(
 
 
 @dataclass
-class MassUpdateJob(Job):
+class SimMassUpdateJob(SimJob):
     targets: list[int] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
     over_write: bool = False
@@ -200,7 +200,7 @@ class MassUpdateJob(Job):
 
 
 @dataclass
-class MassDeleteJob(Job):
+class SimMassDeleteJob(SimJob):
     targets: list[int] = field(default_factory=list)
     cvid: str = ""
     org: Org | None = field(default=None, repr=False, compare=False)
@@ -238,13 +238,13 @@ def _targets(org: Org, mod: ModuleDef, cvid: str, territory: Any, invalid_cvid: 
 def schedule_update(
     org: Org, mod: ModuleDef, user: User, values: dict[str, Any], over_write: bool,
     cvid: str, territory: Any, now: float,
-) -> Job:  # fmt: skip
+) -> SimJob:  # fmt: skip
     org.view(mod, cvid, INVALID_ID)
     if any(j.extra.get("cvid") == cvid for j in org.running("mass_update")):
         # seed 002: ALREADY_SCHEDULED is HTTP 202 for mass update, per custom view.
         raise e.AlreadyScheduled(details={"api_name": "cvid"})
     targets = _targets(org, mod, cvid, territory, INVALID_ID)
-    job = MassUpdateJob(
+    job = SimMassUpdateJob(
         id=org.new_id(), kind="mass_update", module=mod.api_name, created_at=now,
         total=len(targets), rate=org.timing.mass_rate, dwell=org.timing.dwell,
         user_id=user.id, targets=targets, values=values, over_write=over_write, cvid=cvid,
@@ -255,7 +255,7 @@ def schedule_update(
 
 def schedule_delete(
     org: Org, mod: ModuleDef, user: User, cvid: str, territory: Any, now: float
-) -> Job:
+) -> SimJob:
     message = "the cvid given seems to be invalid"  # API_NOTES §2.2
     org.view(mod, cvid, message)
     if org.running("mass_delete"):
@@ -264,7 +264,7 @@ def schedule_delete(
             "a mass delete job is already running", {"api_name": "cvid"}, http_status=400
         )
     targets = _targets(org, mod, cvid, territory, message)
-    job = MassDeleteJob(
+    job = SimMassDeleteJob(
         id=org.new_id(), kind="mass_delete", module=mod.api_name, created_at=now,
         total=len(targets), rate=org.timing.mass_rate, dwell=org.timing.dwell,
         user_id=user.id, targets=targets, cvid=cvid, org=org, extra={"cvid": cvid},
@@ -272,7 +272,7 @@ def schedule_delete(
     return org.add_job(job)
 
 
-def status(org: Org, mod: ModuleDef, kind: str, job_id: str) -> Job:
+def status(org: Org, mod: ModuleDef, kind: str, job_id: str) -> SimJob:
     job = org.jobs.get(job_id)
     if job is None or job.kind != kind or job.module != mod.api_name:
         raise e.NotFound(details={"api_name": "job_id"})  # seed 000: NOT_FOUND 404

@@ -12,7 +12,7 @@ from itertools import islice
 from typing import Any
 
 from runner.simulator import exceptions as e
-from runner.simulator.jobs import Job, Timing
+from runner.simulator.jobs import SimJob, Timing
 from runner.simulator.models.catalog import UNSUPPORTED_IN_API
 from runner.simulator.models.schema import ORG_PREFIX, ModuleDef
 from runner.simulator.models.store import RecordStore
@@ -64,8 +64,8 @@ class Org:
         self.stores = {
             name: RecordStore(mod, self.gen, self.records) for name, mod in self.modules.items()
         }
-        self.jobs: dict[str, Job] = {}
-        self._active: list[Job] = []
+        self.jobs: dict[str, SimJob] = {}
+        self._active: list[SimJob] = []
         self.files: dict[str, UploadedFile] = {}
         self.page_tokens: dict[str, dict[str, Any]] = {}
         self.downloads: deque[float] = deque()
@@ -106,7 +106,7 @@ class Org:
         return next(u for u in self.users.values() if u.admin)
 
     # -- jobs ------------------------------------------------------------------------------
-    def add_job(self, job: Job) -> Job:
+    def add_job(self, job: SimJob) -> SimJob:
         if job.kind in self.fail_next:
             self.fail_next.discard(job.kind)
             job.fail = True
@@ -117,14 +117,14 @@ class Org:
 
     def advance(self, now: float) -> None:
         """Move every unfinished job to `now`, oldest first, applying what each reached."""
-        still: list[Job] = []
+        still: list[SimJob] = []
         for job in self._active:
             job.advance(now)
             if not job.terminal():
                 still.append(job)
         self._active = still
 
-    def running(self, kind: str) -> list[Job]:
+    def running(self, kind: str) -> list[SimJob]:
         return [j for j in self._active if j.kind == kind and not j.terminal()]
 
     # -- records ---------------------------------------------------------------------------

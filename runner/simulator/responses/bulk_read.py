@@ -37,7 +37,7 @@ async def create(ctx: Ctx) -> Response:
     return json_response({"data": [entry], "info": {}}, 201)  # API_NOTES §3.1: HTTP 201
 
 
-def describe(ctx: Ctx, job: model.BulkReadJob) -> dict[str, Any]:
+def describe(ctx: Ctx, job: model.SimBulkReadJob) -> dict[str, Any]:
     """The job as seed 004 shows it; `result` only once COMPLETED (or FAILURE)."""
     body: dict[str, Any] = {
         "id": job.id,

@@ -80,7 +80,7 @@ async def create(ctx: Ctx) -> Response:
     )
 
 
-def _resource(job: model.BulkWriteJob, res: Resource, state: str, done: int) -> dict[str, Any]:
+def _resource(job: model.SimBulkWriteJob, res: Resource, state: str, done: int) -> dict[str, Any]:
     if state == "ADDED":
         status = "ADDED"
     elif state == "FAILED":
