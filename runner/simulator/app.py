@@ -87,9 +87,9 @@ def resolve(method: str, path: str) -> tuple[Handler, dict[str, str]]:
             continue
         handler = route.handlers.get("GET" if method == "HEAD" else method)
         if handler is None:
-            raise e.InvalidRequestMethod()
+            raise e.SimInvalidRequestMethod()
         return handler, {k: v for k, v in match.groupdict().items() if v is not None}
-    raise e.InvalidUrlPattern()
+    raise e.SimInvalidUrlPattern()
 
 
 async def dispatch(request: Request) -> Response:

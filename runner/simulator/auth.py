@@ -80,10 +80,10 @@ class Tokens:
     def check(self, header: str | None, now: float) -> Token:
         """The token of an Authorization header; INVALID_TOKEN 401 if missing/unknown/expired."""
         if not header or not header.startswith(PREFIX):
-            raise e.InvalidToken(details={})
+            raise e.SimInvalidToken(details={})
         token = self.by_value.get(header[len(PREFIX) :].strip())
         if token is None or (token.expires_at is not None and now >= token.expires_at):
-            raise e.InvalidToken(details={})
+            raise e.SimInvalidToken(details={})
         return token
 
 
@@ -92,7 +92,7 @@ def require(token: Token, *alternatives: str) -> None:
     for required in alternatives:
         if any(covers(g, required) for g in token.scopes):
             return
-    raise e.OAuthScopeMismatch(details={"required_scopes": list(alternatives)})
+    raise e.SimOAuthScopeMismatch(details={"required_scopes": list(alternatives)})
 
 
 def default_token(seed: int) -> str:

@@ -37,8 +37,8 @@ _WINDOW = 60.0  # API_NOTES §3.3: "10 download requests per minute"
 
 # Zoho's envelope (API_NOTES §5.1), written from the simulator's own error classes so a
 # faulted answer and a modelled one cannot drift apart. TOO_MANY_REQUESTS: API_NOTES §5.3.
-INTERNAL_ERROR = e.InternalError()
-TOO_MANY_REQUESTS = e.TooManyRequests()
+INTERNAL_ERROR = e.SimInternalError()
+TOO_MANY_REQUESTS = e.SimTooManyRequests()
 
 
 class ConnectionDropped(httpx.RemoteProtocolError):

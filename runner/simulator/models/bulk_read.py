@@ -54,7 +54,7 @@ def _module_name(query: dict[str, Any]) -> str:
     spec = query.get("module")
     name = spec.get("api_name") if isinstance(spec, dict) else spec
     if not isinstance(name, str) or not name:
-        raise e.MandatoryNotFound(details={"api_name": "module", "json_path": "$.query.module"})
+        raise e.SimMandatoryNotFound(details={"api_name": "module", "json_path": "$.query.module"})
     return name
 
 
@@ -62,7 +62,9 @@ def _check_columns(org: Org, mod: ModuleDef, fields: Any) -> list[str]:
     if fields is None:
         return [f.api_name for f in mod.fields if f.data_type != "subform"]
     if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
-        raise e.InvalidData("invalid data", {"api_name": "fields", "json_path": "$.query.fields"})
+        raise e.SimInvalidData(
+            "invalid data", {"api_name": "fields", "json_path": "$.query.fields"}
+        )
     for name in fields:
         base, _, sub = name.partition(".")
         f = mod.field(base)
@@ -70,26 +72,26 @@ def _check_columns(org: Org, mod: ModuleDef, fields: Any) -> list[str]:
         if f is not None and f.data_type != "subform":
             ok = not sub or f.data_type in ("lookup", "ownerlookup")
         if not ok:
-            raise e.FieldNotAvailable(details={"api_name": name})
+            raise e.SimFieldNotAvailable(details={"api_name": name})
     return [f for f in fields if f.lower() != "id"]
 
 
 def _resolve(org: Org, body: Any) -> tuple[dict[str, Any], int]:
     """The effective query and page, following a continuation `page_token`."""
     if not isinstance(body, dict) or not isinstance(body.get("query"), dict):
-        raise e.MandatoryNotFound(details={"api_name": "query", "json_path": "$.query"})
+        raise e.SimMandatoryNotFound(details={"api_name": "query", "json_path": "$.query"})
     query: dict[str, Any] = body["query"]
     token = query.get("page_token")
     if token is not None:
         saved = org.page_tokens.get(str(token))
         if saved is None or "page" not in saved:  # unknown, or a records page_token
-            raise e.InvalidData("invalid data", {"api_name": "page_token"})
+            raise e.SimInvalidData("invalid data", {"api_name": "page_token"})
         return dict(saved["query"]), int(saved["page"])
     page = query.get("page", 1)
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise e.InvalidData("invalid data", {"api_name": "page", "json_path": "$.query.page"})
+        raise e.SimInvalidData("invalid data", {"api_name": "page", "json_path": "$.query.page"})
     if page > BULK_READ_MAX_PAGE:
-        raise e.PageRangeExceeded(details={"max_limit": BULK_READ_MAX_PAGE})
+        raise e.SimPageRangeExceeded(details={"max_limit": BULK_READ_MAX_PAGE})
     return {k: v for k, v in query.items() if k not in ("page", "page_token")}, page
 
 
@@ -104,11 +106,11 @@ def create(org: Org, user: User, body: Any, now: float) -> SimBulkReadJob:
     mod = org.module(_module_name(query))
     file_type = body.get("file_type") or query.get("file_type") or "csv"
     if file_type not in ("csv", "ics"):
-        raise e.InvalidData("invalid data", {"api_name": "file_type"})
+        raise e.SimInvalidData("invalid data", {"api_name": "file_type"})
     if file_type == "ics" and mod.api_name not in ICS_MODULES:
-        raise e.ModuleNotSupported(details={"api_name": "file_type"})
+        raise e.SimModuleNotSupported(details={"api_name": "file_type"})
     if file_type == "ics" and query.get("fields") is not None:
-        raise e.InvalidData("fields are not allowed for ics", {"api_name": "fields"})
+        raise e.SimInvalidData("fields are not allowed for ics", {"api_name": "fields"})
     columns = _check_columns(org, mod, query.get("fields"))
     store = org.stores[mod.api_name]
     members: Iterator[int] = store.numbers()
@@ -146,15 +148,15 @@ def _check_callback(callback: Any) -> None:
     if callback is None:
         return
     if not isinstance(callback, dict) or not str(callback.get("url", "")).startswith("http"):
-        raise e.InvalidCallbackUrl(details={"api_name": "callback.url"})
+        raise e.SimInvalidCallbackUrl(details={"api_name": "callback.url"})
     if str(callback.get("method", "post")).lower() != "post":
-        raise e.InvalidCallbackMethod(details={"supported_callback_methods": ["post"]})
+        raise e.SimInvalidCallbackMethod(details={"supported_callback_methods": ["post"]})
 
 
 def find(org: Org, job_id: str) -> SimBulkReadJob:
     job = org.jobs.get(job_id)
     if not isinstance(job, SimBulkReadJob):
-        raise e.ResourceNotFound(details={"resource": "job_id", "id": job_id})
+        raise e.SimResourceNotFound(details={"resource": "job_id", "id": job_id})
     return job
 
 
@@ -165,12 +167,12 @@ def start_download(org: Org, job_id: str, now: float) -> SimBulkReadJob:
     while window and window[0] <= now - BULK_READ_DOWNLOAD_WINDOW:
         window.popleft()
     if len(window) >= BULK_READ_DOWNLOADS_PER_WINDOW:
-        raise e.TooManyRequests(
+        raise e.SimTooManyRequests(
             f"download limit of {BULK_READ_DOWNLOADS_PER_WINDOW} per minute exceeded",
             {"limit": BULK_READ_DOWNLOADS_PER_WINDOW},
         )
     if job.state() != "COMPLETED":
-        raise e.ResourceNotFound(details={"resource": "result", "id": job_id})
+        raise e.SimResourceNotFound(details={"resource": "result", "id": job_id})
     window.append(now)
     return job
 

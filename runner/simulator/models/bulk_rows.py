@@ -48,42 +48,42 @@ class Resource:
     @classmethod
     def parse(cls, org: Org, spec: Any, operation: str, i: int, ignore: Any) -> Resource:
         if not isinstance(spec, dict):
-            raise e.InvalidData("invalid data", {"api_name": "resource", "index": i})
+            raise e.SimInvalidData("invalid data", {"api_name": "resource", "index": i})
         if spec.get("type", "data") != "data":
-            raise e.InvalidData("invalid data", {"api_name": "type"})
+            raise e.SimInvalidData("invalid data", {"api_name": "type"})
         name = spec.get("module", {})
         name = name.get("api_name") if isinstance(name, dict) else name
         try:
             mod = org.module(str(name))
         except e.SimError:
-            raise e.ModuleNotAvailable(
+            raise e.SimModuleNotAvailable(
                 f"Requested module '{name}' is not available.", {"api_name": "module"}
             ) from None
         up = org.files.get(str(spec.get("file_id", "")))
         if up is None:
-            raise e.InvalidFileId(details={"api_name": "file_id"})
+            raise e.SimInvalidFileId(details={"api_name": "file_id"})
         wanted = spec.get("file_names") or list(up.csvs)[:1]
         file_name = str(wanted[0])
         if file_name not in up.csvs:
-            raise e.InvalidFileId("file not found in the upload", {"api_name": "file_names"})
+            raise e.SimInvalidFileId("file not found in the upload", {"api_name": "file_names"})
         header, rows = up.csvs[file_name]
         find_by = spec.get("find_by")
         if operation != "insert" and not find_by:
-            raise e.MandatoryNotFound(
+            raise e.SimMandatoryNotFound(
                 "Required key find_by is not available", {"api_name": "find_by"}
             )
         if find_by and find_by != "id":
             f = mod.field(str(find_by))
             if f is None or not f.unique:
-                raise e.InvalidData("invalid find_by", {"api_name": "find_by"})
+                raise e.SimInvalidData("invalid find_by", {"api_name": "find_by"})
         mappings = _mappings(mod, spec.get("field_mappings"), header)
         mapped = {m.api_name for m in mappings}
         if find_by and find_by not in mapped:
-            raise e.MandatoryNotFound("the find_by field is not mapped", {"api_name": find_by})
+            raise e.SimMandatoryNotFound("the find_by field is not mapped", {"api_name": find_by})
         if operation == "insert":
             missing = [f.api_name for f in mod.fields if f.mandatory and f.api_name not in mapped]
             if missing:
-                raise e.MandatoryFieldsNotMapped(details={"api_names": missing})
+                raise e.SimMandatoryFieldsNotMapped(details={"api_names": missing})
         ignore_empty = bool(spec.get("ignore_empty", ignore))
         res = cls(mod, spec, file_name, header, rows, mappings, find_by, ignore_empty)
         res.build_index(org)
@@ -117,24 +117,24 @@ def _mappings(mod: ModuleDef, raw: Any, header: list[str]) -> list[Mapping]:
     if raw is None:  # API_NOTES §4.3: omitted = auto-map by header name
         raw = [{"api_name": h, "index": i} for i, h in enumerate(header)]
     if not isinstance(raw, list):
-        raise e.InvalidData("invalid data", {"api_name": "field_mappings"})
+        raise e.SimInvalidData("invalid data", {"api_name": "field_mappings"})
     if len(raw) > BULK_WRITE_MAX_MAPPINGS:
-        raise e.HeaderLimitExceeded(details={"max_limit": BULK_WRITE_MAX_MAPPINGS})
+        raise e.SimHeaderLimitExceeded(details={"max_limit": BULK_WRITE_MAX_MAPPINGS})
     out = []
     for m in raw:
         name = m.get("api_name") if isinstance(m, dict) else None
         f = mod.field(str(name)) if name else None
         if name != "id" and (f is None or f.read_only):
-            raise e.InvalidField(f"invalid mapping. invalid api_name {name}", {"api_name": name})
+            raise e.SimInvalidField(f"invalid mapping. invalid api_name {name}", {"api_name": name})
         index, default = m.get("index"), m.get("default_value")
         if index is None and not isinstance(default, dict):
-            raise e.MandatoryNotFound(
+            raise e.SimMandatoryNotFound(
                 f"required key index for field {name} is not available", {"api_name": name}
             )
         if index is not None and (
             isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(header)
         ):
-            raise e.ColumnIndexNotFound(details={"api_name": name, "index": index})
+            raise e.SimColumnIndexNotFound(details={"api_name": name, "index": index})
         out.append(Mapping(str(name), index, default.get("value") if default else None))
     return out
 

@@ -22,16 +22,18 @@ OPERATIONS = ("insert", "update", "upsert")
 
 def upload(org: Org, filename: str, data: bytes, now: float) -> UploadedFile:
     if len(data) > BULK_WRITE_MAX_ZIP_BYTES:
-        raise e.FileTooLarge(details={"max_size": BULK_WRITE_MAX_ZIP_BYTES})
+        raise e.SimFileTooLarge(details={"max_size": BULK_WRITE_MAX_ZIP_BYTES})
     try:
         csvs = read_csvs(data)
     except BadZip:
-        raise e.InvalidFileFormat(details={"api_name": "file"}) from None
+        raise e.SimInvalidFileFormat(details={"api_name": "file"}) from None
     for name, (header, rows) in csvs.items():
         if len(header) > BULK_WRITE_MAX_COLUMNS:
-            raise e.HeaderLimitExceeded(details={"max_limit": BULK_WRITE_MAX_COLUMNS, "file": name})
+            raise e.SimHeaderLimitExceeded(
+                details={"max_limit": BULK_WRITE_MAX_COLUMNS, "file": name}
+            )
         if len(rows) > BULK_WRITE_MAX_ROWS:
-            raise e.LimitExceeded(
+            raise e.SimLimitExceeded(
                 f"the file has more than {BULK_WRITE_MAX_ROWS} rows",
                 {"max_limit": BULK_WRITE_MAX_ROWS, "file": name},
             )
@@ -64,22 +66,22 @@ class SimBulkWriteJob(SimJob):
 
 def create(org: Org, user: User, body: Any, now: float) -> SimBulkWriteJob:
     if not isinstance(body, dict):
-        raise e.InvalidRequest(details={})
+        raise e.SimInvalidRequest(details={})
     operation = body.get("operation")
     if operation is None:
-        raise e.MandatoryNotFound(
+        raise e.SimMandatoryNotFound(
             "required key operation is not found in request body.", {"api_name": "operation"}
         )
     if operation not in OPERATIONS:
-        raise e.InvalidData("invalid operation", {"api_name": "operation"})
+        raise e.SimInvalidData("invalid operation", {"api_name": "operation"})
     specs = body.get("resource")
     if not isinstance(specs, list) or not specs:
-        raise e.MandatoryNotFound(details={"api_name": "resource", "json_path": "$.resource"})
+        raise e.SimMandatoryNotFound(details={"api_name": "resource", "json_path": "$.resource"})
     callback = body.get("callback")
     if callback is not None and (
         not isinstance(callback, dict) or str(callback.get("method", "post")).lower() != "post"
     ):
-        raise e.InvalidCallbackMethod(details={"supported_callback_methods": ["post"]})
+        raise e.SimInvalidCallbackMethod(details={"supported_callback_methods": ["post"]})
     resources = [
         Resource.parse(org, spec, operation, i, body.get("ignore_empty", False))
         for i, spec in enumerate(specs)
@@ -98,5 +100,5 @@ def create(org: Org, user: User, body: Any, now: float) -> SimBulkWriteJob:
 def find(org: Org, job_id: str) -> SimBulkWriteJob:
     job = org.jobs.get(job_id)
     if not isinstance(job, SimBulkWriteJob):
-        raise e.ResourceNotFound(details={"resource": "job_id", "id": job_id})
+        raise e.SimResourceNotFound(details={"resource": "job_id", "id": job_id})
     return job

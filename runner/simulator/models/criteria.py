@@ -45,22 +45,22 @@ def compile_criteria(mod: ModuleDef, criteria: Any) -> Predicate:
     count = [0]
     pred = _node(mod, criteria, count)
     if count[0] > CRITERIA_MAX_CONDITIONS:
-        raise e.CriteriaLimitExceeded(details={"max_limit": CRITERIA_MAX_CONDITIONS})
+        raise e.SimCriteriaLimitExceeded(details={"max_limit": CRITERIA_MAX_CONDITIONS})
     return pred
 
 
 def _node(mod: ModuleDef, node: Any, count: list[int]) -> Predicate:
     if not isinstance(node, dict):
-        raise e.InvalidCriteria(details={"api_name": "criteria"})
+        raise e.SimInvalidCriteria(details={"api_name": "criteria"})
     if "group" in node and ("field" in node or "comparator" in node):
-        raise e.AmbiguousCriteria(details={"api_name": "criteria"})
+        raise e.SimAmbiguousCriteria(details={"api_name": "criteria"})
     if "group" in node:
         op = str(node.get("group_operator", "")).lower()
         group = node["group"]
         if op not in ("and", "or"):
-            raise e.GroupOperatorNotSupported(details={"supported": ["and", "or"]})
+            raise e.SimGroupOperatorNotSupported(details={"supported": ["and", "or"]})
         if not isinstance(group, list) or not group:
-            raise e.InvalidCriteria(details={"api_name": "group"})
+            raise e.SimInvalidCriteria(details={"api_name": "group"})
         parts = [_node(mod, child, count) for child in group]
         if op == "and":
             return lambda s, n: all(p(s, n) for p in parts)
@@ -74,31 +74,31 @@ def _leaf(mod: ModuleDef, node: dict[str, Any]) -> Predicate:
     api_name = spec.get("api_name") if isinstance(spec, dict) else spec
     comparator = node.get("comparator")
     if not isinstance(api_name, str) or "value" not in node or comparator is None:
-        raise e.InvalidCriteria(details={"api_name": "criteria"})
+        raise e.SimInvalidCriteria(details={"api_name": "criteria"})
     if comparator not in COMPARATORS:
-        raise e.InvalidCriteria(f"invalid comparator {comparator!r}", {"api_name": api_name})
+        raise e.SimInvalidCriteria(f"invalid comparator {comparator!r}", {"api_name": api_name})
     value = node["value"]
     if api_name in SYSTEM_FIELDS:
         data_type = "boolean"
     else:
         f = mod.field(api_name)
         if f is None:
-            raise e.FieldInCriteriaNotAvailable(details={"api_name": api_name})
+            raise e.SimFieldInCriteriaNotAvailable(details={"api_name": api_name})
         data_type = f.data_type
     supported = SUPPORTED.get(data_type, ())
     if comparator not in supported:
-        raise e.FieldComparatorInCriteriaNotSupported(
+        raise e.SimFieldComparatorInCriteriaNotSupported(
             details={"api_name": api_name, "supported": list(supported)}
         )
     many = comparator in ("in", "not_in", "between", "not_between")
     if many != isinstance(value, list) or (
         comparator in ("between", "not_between") and len(value) != 2
     ):
-        raise e.ComparatorAndValueInCriteriaNotCompatible(
+        raise e.SimComparatorAndValueInCriteriaNotCompatible(
             details={"api_name": api_name, "comparator": comparator}
         )
     if isinstance(value, list) and len(value) > CRITERIA_MAX_VALUES:
-        raise e.ValueLimitExceededInCriteria(details={"max_limit": CRITERIA_MAX_VALUES})
+        raise e.SimValueLimitExceededInCriteria(details={"max_limit": CRITERIA_MAX_VALUES})
     test = _test(data_type, comparator, value)
     if api_name in SYSTEM_FIELDS:
         return lambda s, n: test(_system(s, n, api_name))

@@ -35,14 +35,14 @@ def check_values(org: Org, mod: ModuleDef, data: Any) -> dict[str, Any]:
     """The request-level checks of seed 002's INVALID_DATA list, in its order."""
     values = data[0] if isinstance(data, list) and data else None
     if not isinstance(values, dict) or not values:
-        raise e.InvalidData("No field found", {"api_name": "data"})
+        raise e.SimInvalidData("No field found", {"api_name": "data"})
     limit = 3 if mod.api_name == "Deals" else 1  # seed 002 note: three in Deals, else one
     if len(values) > limit:
-        raise e.InvalidData("Max field limit exceeded", {"max_limit": limit})
+        raise e.SimInvalidData("Max field limit exceeded", {"max_limit": limit})
     for name, value in values.items():
         f = mod.field(name)
         if f is None or not f.mass_updatable:
-            raise e.InvalidData(
+            raise e.SimInvalidData(
                 "This field cannot be updated in the Mass Update", {"api_name": name}
             )
         _check_value(org, f, value)
@@ -54,7 +54,9 @@ def _check_value(org: Org, f: Field, value: Any) -> None:
         return
     if _valid(org, f, value):
         return
-    raise e.InvalidData("invalid data", {"api_name": f.api_name, "expected_data_type": f.data_type})
+    raise e.SimInvalidData(
+        "invalid data", {"api_name": f.api_name, "expected_data_type": f.data_type}
+    )
 
 
 def _valid(org: Org, f: Field, value: Any) -> bool:
@@ -92,15 +94,15 @@ def record_error(
         return None
     details = {"id": rid}
     if state == "locked":
-        return e.RecordLocked(details=details)
+        return e.SimRecordLocked(details=details)
     if state == "not_approved":
-        return e.NotApproved(details=details)
+        return e.SimNotApproved(details=details)
     if delete:
         return None
     if state == "blueprint" and store.mod.blueprint_field in fields:
-        return e.RecordInBlueprint(details=details)
+        return e.SimRecordInBlueprint(details=details)
     if state == "stop_processing":
-        return e.CannotProcess(details=details)
+        return e.SimCannotProcess(details=details)
     return None
 
 
@@ -148,7 +150,7 @@ def update_by_ids(
     stamp = iso(now)
     for rid, n in zip(ids, mod.record_numbers(ids), strict=True):
         if n is None or not exists(n):
-            append(Outcome(rid, e.InvalidData(INVALID_ID, {"id": rid})))
+            append(Outcome(rid, e.SimInvalidData(INVALID_ID, {"id": rid})))
             continue
         err = None if state(n) is None else record_error(store, n, rid, fields)
         if err is None:
@@ -171,7 +173,7 @@ def delete_by_ids(
     for rid in ids:
         n = mod.record_n(rid)
         if n is None or not store.exists(n):
-            out.append(Outcome(rid, e.InvalidData(INVALID_ID, {"id": rid})))
+            out.append(Outcome(rid, e.SimInvalidData(INVALID_ID, {"id": rid})))
             continue
         err = record_error(store, n, rid, set(), delete=True)
         if err is None:
@@ -223,15 +225,15 @@ def _targets(org: Org, mod: ModuleDef, cvid: str, territory: Any, invalid_cvid: 
     if territory is not None:
         tid = str(territory.get("id")) if isinstance(territory, dict) else None
         if tid is None or tid not in org.territories:
-            raise e.InvalidData(
+            raise e.SimInvalidData(
                 INVALID_ID, {"api_name": "territory", "json_path": "$.territory.id", "id": tid}
             )
         children = bool(territory.get("include_child", False))
     found = org.targets(mod, view, tid, children, MASS_MAX_RECORDS)
     if not found:
-        raise e.NoRecordsFound()  # seed 002 / API_NOTES §2.2: "no record found to update"
+        raise e.SimNoRecordsFound()  # seed 002 / API_NOTES §2.2: "no record found to update"
     if len(found) > MASS_MAX_RECORDS:
-        raise e.LimitExceeded(details={"max_limit": MASS_MAX_RECORDS})
+        raise e.SimLimitExceeded(details={"max_limit": MASS_MAX_RECORDS})
     return found
 
 
@@ -242,7 +244,7 @@ def schedule_update(
     org.view(mod, cvid, INVALID_ID)
     if any(j.extra.get("cvid") == cvid for j in org.running("mass_update")):
         # seed 002: ALREADY_SCHEDULED is HTTP 202 for mass update, per custom view.
-        raise e.AlreadyScheduled(details={"api_name": "cvid"})
+        raise e.SimAlreadyScheduled(details={"api_name": "cvid"})
     targets = _targets(org, mod, cvid, territory, INVALID_ID)
     job = SimMassUpdateJob(
         id=org.new_id(), kind="mass_update", module=mod.api_name, created_at=now,
@@ -260,7 +262,7 @@ def schedule_delete(
     org.view(mod, cvid, message)
     if org.running("mass_delete"):
         # API_NOTES §2.2/§8: only one mass delete job at a time, HTTP 400.
-        raise e.AlreadyScheduled(
+        raise e.SimAlreadyScheduled(
             "a mass delete job is already running", {"api_name": "cvid"}, http_status=400
         )
     targets = _targets(org, mod, cvid, territory, message)
@@ -275,5 +277,5 @@ def schedule_delete(
 def status(org: Org, mod: ModuleDef, kind: str, job_id: str) -> SimJob:
     job = org.jobs.get(job_id)
     if job is None or job.kind != kind or job.module != mod.api_name:
-        raise e.NotFound(details={"api_name": "job_id"})  # seed 000: NOT_FOUND 404
+        raise e.SimNotFound(details={"api_name": "job_id"})  # seed 000: NOT_FOUND 404
     return job

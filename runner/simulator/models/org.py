@@ -84,10 +84,10 @@ class Org:
         if mod is not None:
             return mod
         if name.lower() in UNSUPPORTED_IN_API:
-            raise e.InvalidModule(
+            raise e.SimInvalidModule(
                 "The given module is not supported in API", {"resource_path_index": 0}
             )
-        raise e.InvalidModule(details={"resource_path_index": 0})
+        raise e.SimInvalidModule(details={"resource_path_index": 0})
 
     def store(self, module: str) -> RecordStore:
         return self.stores[self.module(module).api_name]
@@ -95,7 +95,7 @@ class Org:
     def view(self, mod: ModuleDef, cvid: str, message: str, path: str = "$.cvid") -> CustomView:
         view = self.views.get(cvid)
         if view is None or view.module != mod.api_name:
-            raise e.InvalidData(message, {"api_name": "cvid", "json_path": path, "id": cvid})
+            raise e.SimInvalidData(message, {"api_name": "cvid", "json_path": path, "id": cvid})
         return view
 
     def user(self, user_id: str) -> User:
@@ -160,6 +160,6 @@ class Org:
     def check_fields(self, mod: ModuleDef, fields: list[str]) -> None:
         for name in fields:
             if name != "id" and mod.field(name) is None:
-                raise e.InvalidData(
+                raise e.SimInvalidData(
                     "invalid field name", {"api_name": name, "param_name": "fields"}
                 )

@@ -55,7 +55,7 @@ def check_cvid(org: Org, mod: ModuleDef, cvid: str) -> None:
     """A view of this module, else INVALID_DATA naming the parameter (API_NOTES §13)."""
     view = org.views.get(cvid)
     if view is None or view.module != mod.api_name:
-        raise e.InvalidData("the cvid given seems to be invalid", {"param_name": "cvid"})
+        raise e.SimInvalidData("the cvid given seems to be invalid", {"param_name": "cvid"})
 
 
 def _members(org: Org, mod: ModuleDef, query: ReadQuery) -> Iterator[int]:
@@ -99,16 +99,18 @@ def resume(org: Org, token: str, user_id: str, query: ReadQuery, now: float) -> 
     saved = org.page_tokens.get(token)
     if saved is None or saved.get("kind") != "records" or saved["user_id"] != user_id:
         # API_NOTES §13: a token is user-specific; another user's is INVALID_DATA.
-        raise e.InvalidData(
+        raise e.SimInvalidData(
             "the page_token given seems to be invalid", {"param_name": "page_token"}
         )
     if now >= saved["expires_at"]:
-        raise e.ExpiredValue(details={"api_name": "page_token", "json_path": "$.query.page_token"})
+        raise e.SimExpiredValue(
+            details={"api_name": "page_token", "json_path": "$.query.page_token"}
+        )
     if saved["query"] != query:
-        raise e.TokenBoundDataMismatch(details={"param_name": "page_token"})
+        raise e.SimTokenBoundDataMismatch(details={"param_name": "page_token"})
     offset = int(saved["offset"])
     if offset >= PAGE_TOKEN_REACH:
-        raise e.PaginationLimitExceeded(details={"limit": PAGE_TOKEN_REACH})
+        raise e.SimPaginationLimitExceeded(details={"limit": PAGE_TOKEN_REACH})
     return offset
 
 

@@ -43,7 +43,7 @@ class Ctx:
             self._body = await self.request.body()
         return self._body
 
-    async def json(self, *, invalid: type[e.SimError] = e.InvalidData) -> Any:
+    async def json(self, *, invalid: type[e.SimError] = e.SimInvalidData) -> Any:
         """The body as JSON whatever the Content-Type (wire/README: the SDK sends none on
         mass POSTs); big integers stay exact because Python ints are unbounded."""
         raw = await self.body()
@@ -120,4 +120,4 @@ def require_json_content(ctx: Ctx) -> None:
     """Bulk creates need `Content-Type: application/json` (API_NOTES §1.2), else 415."""
     content_type = (ctx.header("content-type") or "").split(";")[0].strip().lower()
     if content_type != "application/json":
-        raise e.MediaTypeNotSupported(details={"content_type": content_type or None})
+        raise e.SimMediaTypeNotSupported(details={"content_type": content_type or None})

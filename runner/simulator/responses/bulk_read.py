@@ -20,7 +20,7 @@ READ_SCOPE = "ZohoCRM.bulk.read"  # API_NOTES §3.1 (also .READ / .ALL)
 async def create(ctx: Ctx) -> Response:
     ctx.token()
     require_json_content(ctx)  # API_NOTES §1.2: 415 MEDIA_TYPE_NOT_SUPPORTED without it
-    body = await ctx.json(invalid=e.InvalidRequest)
+    body = await ctx.json(invalid=e.SimInvalidRequest)
     user = ctx.auth(READ_SCOPE)
     mod = model.module_of(ctx.org, body)
     ctx.auth(f"ZohoCRM.modules.{module_scope_name(mod.api_name)}.READ")
@@ -64,7 +64,7 @@ def describe(ctx: Ctx, job: model.SimBulkReadJob) -> dict[str, Any]:
             result["next_page_token"] = job.next_token
         body["result"] = result
     elif body["state"] == "FAILURE":  # API_NOTES §3.2 "Sample callback for job failed"
-        failure = e.InternalError("Internal server error occurred.").body()
+        failure = e.SimInternalError("Internal server error occurred.").body()
         body["result"] = {"error_message": {**failure, "code": "INTERNAL_SERVER_ERROR"}}
     return body
 

@@ -27,7 +27,7 @@ def _file_part(content_type: str, body: bytes) -> tuple[str, bytes]:
     """The multipart part named `file` as (filename, bytes); no python-multipart needed."""
     marker = "boundary="
     if not content_type.lower().startswith("multipart/form-data") or marker not in content_type:
-        raise e.MandatoryNotFound(details={"api_name": "file"})
+        raise e.SimMandatoryNotFound(details={"api_name": "file"})
     boundary = content_type.split(marker, 1)[1].split(";")[0].strip().strip('"')
     for part in body.split(b"--" + boundary.encode()):
         head, sep, data = part.partition(b"\r\n\r\n")
@@ -41,16 +41,16 @@ def _file_part(content_type: str, body: bytes) -> tuple[str, bytes]:
             original.split('filename="', 1)[1].split('"', 1)[0] if "filename=" in original else ""
         )
         return name, data[:-2] if data.endswith(b"\r\n") else data
-    raise e.MandatoryNotFound(details={"api_name": "file"})
+    raise e.SimMandatoryNotFound(details={"api_name": "file"})
 
 
 async def upload(ctx: Ctx) -> Response:
     ctx.auth(UPLOAD_SCOPE)
     if ctx.header("feature") != "bulk-write" or ctx.header("x-crm-org") != ctx.org.zgid:
-        raise e.UploadHeadersInvalid()  # API_NOTES §4.1: headers feature, X-CRM-ORG
+        raise e.SimUploadHeadersInvalid()  # API_NOTES §4.1: headers feature, X-CRM-ORG
     body = await ctx.body()
     if len(body) > BULK_WRITE_MAX_ZIP_BYTES + 64 * 1024:
-        raise e.FileTooLarge(details={"max_size": BULK_WRITE_MAX_ZIP_BYTES})
+        raise e.SimFileTooLarge(details={"max_size": BULK_WRITE_MAX_ZIP_BYTES})
     name, data = _file_part(ctx.header("content-type") or "", body)
     up = model.upload(ctx.org, name, data, ctx.now)
     return json_response(
@@ -66,7 +66,7 @@ async def upload(ctx: Ctx) -> Response:
 async def create(ctx: Ctx) -> Response:
     ctx.token()
     require_json_content(ctx)
-    body = await ctx.json(invalid=e.InvalidRequest)
+    body = await ctx.json(invalid=e.SimInvalidRequest)
     user = ctx.auth(CREATE_SCOPE)
     job = model.create(ctx.org, user, body, ctx.now)
     return json_response(
@@ -157,10 +157,10 @@ async def download(ctx: Ctx) -> Response:
     """The result zip: one CSV per resource, `<module>-<file>` (API_NOTES §4.5)."""
     ctx.auth(CREATE_SCOPE)
     if ctx.params["zgid"] != ctx.org.zgid:
-        raise e.InvalidUrlPattern()
+        raise e.SimInvalidUrlPattern()
     job = model.find(ctx.org, ctx.params["job_id"])
     if job.state() != "COMPLETED":
-        raise e.ResourceNotFound(details={"resource": "result", "id": job.id})
+        raise e.SimResourceNotFound(details={"resource": "result", "id": job.id})
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for res in job.resources:

@@ -21,7 +21,7 @@ def module_for(ctx: Ctx, supported: frozenset[str], action: str) -> ModuleDef:
     mod = ctx.org.module(ctx.params["module"])
     if mod.api_name not in supported:
         # API_NOTES §2.2: "Mass delete is not supported for this module"; same for update.
-        raise e.NotSupported(
+        raise e.SimNotSupported(
             f"{action} is not supported for this module", {"resource_path_index": 0}
         )
     return mod
@@ -30,13 +30,13 @@ def module_for(ctx: Ctx, supported: frozenset[str], action: str) -> ModuleDef:
 def must_manage(user: User) -> None:
     """DEMO_ORG: the read-only user has no mass update/delete permission (seed 002)."""
     if not user.admin:
-        raise e.NoPermission(details={"permissions": ["Crm_Implied_Mass_Actions"]})
+        raise e.SimNoPermission(details={"permissions": ["Crm_Implied_Mass_Actions"]})
 
 
 def must_read_status(user: User) -> None:
     """seed 000/001: AUTHORIZATION_FAILED when the user may not read mass job status."""
     if not user.admin:
-        raise e.AuthorizationFailed(
+        raise e.SimAuthorizationFailed(
             "User does not have sufficient privilege to read records", {"api_name": "job_id"}
         )
 
@@ -45,27 +45,27 @@ def job_id(ctx: Ctx) -> str:
     """seed 000/001: MANDATORY_NOT_FOUND without `job_id`."""
     raw = (ctx.query("job_id") or "").strip()
     if not raw:
-        raise e.MandatoryNotFound("mandatory param missing", {"param_name": "job_id"})
+        raise e.SimMandatoryNotFound("mandatory param missing", {"param_name": "job_id"})
     return raw
 
 
 def ids_list(raw: Any) -> list[str]:
     """`ids` as strings or big JSON numbers (API_NOTES §1.3), at most 500 per call."""
     if not isinstance(raw, list) or not raw:
-        raise e.InvalidData(
+        raise e.SimInvalidData(
             "invalid data",
             {"api_name": "ids", "json_path": "$.ids", "expected_data_type": "jsonarray"},
         )
     if len(raw) > MASS_IDS_PER_CALL:
         # seed 002 note / API_NOTES §2.1: at most 500 ids per call; code as seed 002's limit.
-        raise e.LimitExceeded(details={"api_name": "ids", "max_limit": MASS_IDS_PER_CALL})
+        raise e.SimLimitExceeded(details={"api_name": "ids", "max_limit": MASS_IDS_PER_CALL})
     if all(type(v) is str and v.isascii() and v.isdigit() for v in raw):  # the usual body
         return list(raw)
     out = []
     for i, value in enumerate(raw):
         rid = as_id(value)
         if rid is None:
-            raise e.InvalidData(
+            raise e.SimInvalidData(
                 "invalid data", {"api_name": "ids", "json_path": f"$.ids[{i}]", "id": str(value)}
             )
         out.append(rid)
@@ -75,7 +75,7 @@ def ids_list(raw: Any) -> list[str]:
 def cvid_of(raw: Any, message: str) -> str:
     cvid = as_id(raw)
     if cvid is None:
-        raise e.InvalidData(message, {"api_name": "cvid", "json_path": "$.cvid", "id": str(raw)})
+        raise e.SimInvalidData(message, {"api_name": "cvid", "json_path": "$.cvid", "id": str(raw)})
     return cvid
 
 
@@ -83,11 +83,11 @@ def check_mode(body: dict[str, Any]) -> None:
     """Exactly one of ids / cvid; territory only with cvid (seed 002 notes, API_NOTES §2.1)."""
     has_ids, has_cvid = body.get("ids") is not None, body.get("cvid") is not None
     if not has_ids and not has_cvid:
-        raise e.MandatoryNotFound(details={"api_name": "ids", "expected_data_type": "jsonarray"})
+        raise e.SimMandatoryNotFound(details={"api_name": "ids", "expected_data_type": "jsonarray"})
     if body.get("territory") is not None and not has_cvid:
-        raise e.MandatoryNotFound(details={"api_name": "cvid", "json_path": "$.cvid"})
+        raise e.SimMandatoryNotFound(details={"api_name": "cvid", "json_path": "$.cvid"})
     if has_ids and has_cvid:
-        raise e.InvalidData("give either ids or cvid, not both", {"api_name": "ids"})
+        raise e.SimInvalidData("give either ids or cvid, not both", {"api_name": "ids"})
 
 
 def per_record(outcomes: list[Outcome], success: Callable[[Outcome], str]) -> Response:
@@ -119,5 +119,5 @@ def scheduled(job_id_: str, message: str) -> Response:
 
 def body_dict(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise e.InvalidData("invalid data", {"api_name": "body"})
+        raise e.SimInvalidData("invalid data", {"api_name": "body"})
     return body

@@ -45,7 +45,7 @@ async def modules(ctx: Ctx) -> Response:
 def _module_param(ctx: Ctx) -> str:
     name = ctx.query("module")
     if not name:
-        raise e.RequiredParamMissing(details={"param": "module"})
+        raise e.SimRequiredParamMissing(details={"param": "module"})
     return name
 
 

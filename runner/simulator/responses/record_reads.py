@@ -23,15 +23,15 @@ def _query(ctx: Ctx, mod: ModuleDef, fields: list[str] | None) -> rr.ReadQuery:
     """The listing's parameters, checked in API_NOTES §13's terms."""
     cvid, sort_by, sort_order = ctx.query("cvid"), ctx.query("sort_by"), ctx.query("sort_order")
     if ctx.query("page_token") is not None and ctx.query("page") is not None:
-        raise e.AmbiguityDuringProcessing(details={"param_name": "page_token"})
+        raise e.SimAmbiguityDuringProcessing(details={"param_name": "page_token"})
     if cvid is not None and sort_by is not None:
-        raise e.AmbiguityDuringProcessing(details={"param_name": "sort_by"})
+        raise e.SimAmbiguityDuringProcessing(details={"param_name": "sort_by"})
     if sort_by is not None and sort_by not in SORT_FIELDS:
-        raise e.InvalidData(
+        raise e.SimInvalidData(
             "invalid data", {"param_name": "sort_by", "supported_values": list(SORT_FIELDS)}
         )
     if sort_order is not None and sort_order not in SORT_ORDERS:
-        raise e.InvalidData(
+        raise e.SimInvalidData(
             "invalid data", {"param_name": "sort_order", "supported_values": list(SORT_ORDERS)}
         )
     per_page = int_param(ctx, "per_page", RECORDS_PER_PAGE, RECORDS_PER_PAGE)
@@ -62,7 +62,7 @@ async def list_records(ctx: Ctx) -> Response:
     else:
         page = int_param(ctx, "page", 1, 10**9)
         if page * per_page > PAGE_REACH:
-            raise e.DiscretePaginationLimitExceeded(details={"limit": PAGE_REACH})
+            raise e.SimDiscretePaginationLimitExceeded(details={"limit": PAGE_REACH})
         offset = (page - 1) * per_page
     found = rr.select(ctx.org, mod, query, offset)
     if not found.rows:
@@ -92,7 +92,7 @@ async def deleted_records(ctx: Ctx) -> Response:
     kind = ctx.query("type")
     kind = "all" if kind is None else kind
     if kind not in rr.DELETED_TYPES:
-        raise e.PatternNotMatched(details={"param_name": "type"})
+        raise e.SimPatternNotMatched(details={"param_name": "type"})
     page = int_param(ctx, "page", 1, 10**9)
     per_page = int_param(ctx, "per_page", RECORDS_PER_PAGE, RECORDS_PER_PAGE)
     rows, more = rr.deleted_page(ctx.org, mod, kind, page, per_page, ctx.now)

@@ -29,7 +29,7 @@ def int_param(ctx: Ctx, name: str, default: int, top: int) -> int:
     if raw is None:
         return default
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= top:
-        raise e.InvalidData("invalid data", {"param_name": name})
+        raise e.SimInvalidData("invalid data", {"param_name": name})
     return int(raw)
 
 
@@ -63,7 +63,9 @@ def by_ids(ctx: Ctx, mod: ModuleDef, fields: list[str] | None, raw_ids: str) -> 
     """`GET /{module}?ids=`: those records that exist, in the order asked."""
     ids = [i.strip() for i in raw_ids.split(",") if i.strip()]
     if len(ids) > GET_IDS_PER_CALL:
-        raise e.LimitExceeded("too many ids", {"param_name": "ids", "max_limit": GET_IDS_PER_CALL})
+        raise e.SimLimitExceeded(
+            "too many ids", {"param_name": "ids", "max_limit": GET_IDS_PER_CALL}
+        )
     rows = ctx.org.by_ids(mod, [as_id(i) or i for i in ids], fields)
     if not rows:
         return Response(status_code=204)  # API_NOTES §5.2: 204 for empty reads
