@@ -23,7 +23,7 @@ from runner.clock import Clock, SystemClock
 from runner.simulator import control
 from runner.simulator import exceptions as e
 from runner.simulator.auth import Tokens, default_token
-from runner.simulator.models.org import Org
+from runner.simulator.models.org import SimOrg
 from runner.simulator.responses import (
     bulk_read,
     bulk_write,
@@ -159,7 +159,7 @@ class SimApp(Starlette):
 
 
 def create_app(
-    org: Org | None = None,
+    org: SimOrg | None = None,
     *,
     clock: Clock | None = None,
     faults: Any | None = None,

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from runner.clock import Clock
 from runner.simulator import exceptions as e
 from runner.simulator.auth import FULL_SCOPES, TOKEN_LIFETIME, Tokens
-from runner.simulator.models.org import Org
+from runner.simulator.models.org import SimOrg
 from runner.simulator.models.values import iso
 
 MAX_CALLS = 100_000
@@ -34,7 +34,7 @@ class Forced:
 class SimState:
     """Everything one app instance holds besides the org itself."""
 
-    org: Org
+    org: SimOrg
     tokens: Tokens
     clock: Clock
     calls: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MAX_CALLS))

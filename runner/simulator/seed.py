@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from runner.simulator.models.catalog import MODULES
 from runner.simulator.models.criteria import compile_criteria
-from runner.simulator.models.org import Org
+from runner.simulator.models.org import SimOrg
 from runner.simulator.models.values import ADMIN_EMAIL, ADMIN_ID, ADMIN_NAME
-from runner.simulator.models.views import CustomView, Territory, User
+from runner.simulator.models.views import SimCustomView, SimTerritory, SimUser
 
 ORG_ID = "554023000000046001"
 ZGID = "673573045"
@@ -43,24 +43,26 @@ _VIEWS: list[tuple[str, str, str, dict[str, object] | None, bool]] = [
 ]  # fmt: skip
 
 TERRITORIES = (
-    Territory("554023000000430401", "World"),
-    Territory("554023000000430409", "Americas", "554023000000430401"),
-    Territory("554023000000430411", "North America", "554023000000430409"),
-    Territory("554023000000430412", "South America", "554023000000430409"),
-    Territory("554023000000430410", "EMEA", "554023000000430401"),
+    SimTerritory("554023000000430401", "World"),
+    SimTerritory("554023000000430409", "Americas", "554023000000430401"),
+    SimTerritory("554023000000430411", "North America", "554023000000430409"),
+    SimTerritory("554023000000430412", "South America", "554023000000430409"),
+    SimTerritory("554023000000430410", "EMEA", "554023000000430401"),
 )
 
 USERS = (
-    User(ADMIN_ID, ADMIN_NAME, ADMIN_EMAIL, "Administrator", "CEO", admin=True),
-    User(READONLY_ID, "Read Only", "read.only@zylker.example", "Standard", "Manager", admin=False),
+    SimUser(ADMIN_ID, ADMIN_NAME, ADMIN_EMAIL, "Administrator", "CEO", admin=True),
+    SimUser(
+        READONLY_ID, "Read Only", "read.only@zylker.example", "Standard", "Manager", admin=False
+    ),
 )
 
 
-def build_demo_org(*, seed: int = 1, records: int = 300) -> Org:
+def build_demo_org(*, seed: int = 1, records: int = 300) -> SimOrg:
     """The demo org; `records` per module (up to millions: values are computed on read)."""
     by_name = {m.api_name: m for m in MODULES}
     views = [
-        CustomView(
+        SimCustomView(
             cvid,
             module,
             name,
@@ -70,7 +72,7 @@ def build_demo_org(*, seed: int = 1, records: int = 300) -> Org:
         )
         for cvid, module, name, criteria, empty in _VIEWS
     ]
-    return Org(
+    return SimOrg(
         seed=seed,
         records=records,
         modules=MODULES,

@@ -14,7 +14,7 @@ import httpx
 
 from runner.clock import ManualClock
 from runner.simulator.app import create_app
-from runner.simulator.models.org import Org
+from runner.simulator.models.org import SimOrg
 from runner.simulator.seed import READONLY_ID, ZGID, build_demo_org
 
 BASE = "http://sim.test"
@@ -25,7 +25,7 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 class Sim:
     """The app, its clock, a client and the admin token's header."""
 
-    org: Org
+    org: SimOrg
     clock: ManualClock
     client: httpx.AsyncClient
     token: str
@@ -71,7 +71,7 @@ class Sim:
 
 
 @asynccontextmanager
-async def open_sim(org: Org | None = None, **kwargs: Any) -> AsyncIterator[Sim]:
+async def open_sim(org: SimOrg | None = None, **kwargs: Any) -> AsyncIterator[Sim]:
     org = org or build_demo_org()
     clock = ManualClock()
     app = create_app(org, clock=clock, **kwargs)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from runner.simulator.models.views import User
+from runner.simulator.models.views import SimUser
 from runner.simulator.seed import build_demo_org
 from tests.unit.sim_fixtures import Sim, error, open_sim
 
@@ -17,7 +17,7 @@ MD = "/crm/v8/{}/actions/mass_delete"
 JUNK = "554023000000091999"  # DEMO_ORG: Leads with n % 10 == 0
 DAY = 86_400
 ADMIN = {"name": "Patricia Boyle", "id": "554023000000235011"}
-OTHER = User(
+OTHER = SimUser(
     id="554023000000235099",
     full_name="Second Admin",
     email="second@zylker.example",

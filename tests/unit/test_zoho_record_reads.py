@@ -17,7 +17,7 @@ import pytest
 from runner.clock import ManualClock
 from runner.simulator.app import create_app
 from runner.simulator.models import record_reads as rr
-from runner.simulator.models.org import Org
+from runner.simulator.models.org import SimOrg
 from runner.simulator.seed import build_demo_org
 from runner.zoho import endpoints
 from runner.zoho import errors as ze
@@ -51,7 +51,7 @@ class Live:
     """A real client talking to an in-process simulator on the same clock."""
 
     zc: ZohoClient
-    org: Org
+    org: SimOrg
     clock: ManualClock
     app: Any
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from runner.simulator.models.org import Org
+from runner.simulator.models.org import SimOrg
 
-__all__ = ["Org"]
+__all__ = ["SimOrg"]

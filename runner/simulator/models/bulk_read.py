@@ -16,10 +16,10 @@ from typing import Any
 from runner.simulator import exceptions as e
 from runner.simulator.jobs import SimJob
 from runner.simulator.models.criteria import SYSTEM_FIELDS, compile_criteria
-from runner.simulator.models.org import Org
+from runner.simulator.models.org import SimOrg
 from runner.simulator.models.schema import ModuleDef
 from runner.simulator.models.store import RecordStore
-from runner.simulator.models.views import User
+from runner.simulator.models.views import SimUser
 from runner.zoho.limits import (
     BULK_READ_DOWNLOAD_WINDOW,
     BULK_READ_DOWNLOADS_PER_WINDOW,
@@ -58,7 +58,7 @@ def _module_name(query: dict[str, Any]) -> str:
     return name
 
 
-def _check_columns(org: Org, mod: ModuleDef, fields: Any) -> list[str]:
+def _check_columns(org: SimOrg, mod: ModuleDef, fields: Any) -> list[str]:
     if fields is None:
         return [f.api_name for f in mod.fields if f.data_type != "subform"]
     if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
@@ -76,7 +76,7 @@ def _check_columns(org: Org, mod: ModuleDef, fields: Any) -> list[str]:
     return [f for f in fields if f.lower() != "id"]
 
 
-def _resolve(org: Org, body: Any) -> tuple[dict[str, Any], int]:
+def _resolve(org: SimOrg, body: Any) -> tuple[dict[str, Any], int]:
     """The effective query and page, following a continuation `page_token`."""
     if not isinstance(body, dict) or not isinstance(body.get("query"), dict):
         raise e.SimMandatoryNotFound(details={"api_name": "query", "json_path": "$.query"})
@@ -95,13 +95,13 @@ def _resolve(org: Org, body: Any) -> tuple[dict[str, Any], int]:
     return {k: v for k, v in query.items() if k not in ("page", "page_token")}, page
 
 
-def module_of(org: Org, body: Any) -> ModuleDef:
+def module_of(org: SimOrg, body: Any) -> ModuleDef:
     """The module a create request names (for the module scope check before creating)."""
     query, _ = _resolve(org, body)
     return org.module(_module_name(query))
 
 
-def create(org: Org, user: User, body: Any, now: float) -> SimBulkReadJob:
+def create(org: SimOrg, user: SimUser, body: Any, now: float) -> SimBulkReadJob:
     query, page = _resolve(org, body)
     mod = org.module(_module_name(query))
     file_type = body.get("file_type") or query.get("file_type") or "csv"
@@ -153,14 +153,14 @@ def _check_callback(callback: Any) -> None:
         raise e.SimInvalidCallbackMethod(details={"supported_callback_methods": ["post"]})
 
 
-def find(org: Org, job_id: str) -> SimBulkReadJob:
+def find(org: SimOrg, job_id: str) -> SimBulkReadJob:
     job = org.jobs.get(job_id)
     if not isinstance(job, SimBulkReadJob):
         raise e.SimResourceNotFound(details={"resource": "job_id", "id": job_id})
     return job
 
 
-def start_download(org: Org, job_id: str, now: float) -> SimBulkReadJob:
+def start_download(org: SimOrg, job_id: str, now: float) -> SimBulkReadJob:
     """Check the job is ready and the 10-a-minute budget (API_NOTES §3.3) on the clock."""
     job = find(org, job_id)
     window = org.downloads
@@ -177,7 +177,7 @@ def start_download(org: Org, job_id: str, now: float) -> SimBulkReadJob:
     return job
 
 
-def cell(org: Org, store: RecordStore, n: int, column: str) -> str:
+def cell(org: SimOrg, store: RecordStore, n: int, column: str) -> str:
     """One CSV cell: lookups flattened to ids, booleans as true/false (API_NOTES §3.3)."""
     if column in SYSTEM_FIELDS:
         return "true" if column == "$approved" and store.state(n) != "not_approved" else "false"
@@ -196,7 +196,7 @@ def cell(org: Org, store: RecordStore, n: int, column: str) -> str:
     return str(value)
 
 
-def _follow(org: Org, store: RecordStore, ref: dict[str, Any], sub: str) -> Any:
+def _follow(org: SimOrg, store: RecordStore, ref: dict[str, Any], sub: str) -> Any:
     rid = str(ref.get("id", ""))
     user = org.users.get(rid)
     if user is not None:
@@ -208,7 +208,7 @@ def _follow(org: Org, store: RecordStore, ref: dict[str, Any], sub: str) -> Any:
     return None
 
 
-def rows(org: Org, job: SimBulkReadJob) -> Iterator[list[str]]:
+def rows(org: SimOrg, job: SimBulkReadJob) -> Iterator[list[str]]:
     """Header, then one row per record of the page, built as it is consumed."""
     store = org.stores[job.module]
     mod = store.mod
@@ -217,7 +217,7 @@ def rows(org: Org, job: SimBulkReadJob) -> Iterator[list[str]]:
         yield [mod.record_id(n), *(cell(org, store, n, c) for c in job.columns)]
 
 
-def ics_lines(org: Org, job: SimBulkReadJob) -> Iterator[str]:
+def ics_lines(org: SimOrg, job: SimBulkReadJob) -> Iterator[str]:
     store = org.stores[job.module]
     yield "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//zcrm-sim//EN\r\n"
     for n in job.numbers:

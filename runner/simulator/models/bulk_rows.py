@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner.simulator import exceptions as e
-from runner.simulator.models.org import Org
-from runner.simulator.models.schema import Field, ModuleDef
+from runner.simulator.models.org import SimOrg
+from runner.simulator.models.schema import ModuleDef, SimField
 from runner.simulator.models.store import RecordStore
 from runner.zoho.limits import BULK_WRITE_MAX_MAPPINGS
 
@@ -46,7 +46,7 @@ class Resource:
     skipped: int = 0
 
     @classmethod
-    def parse(cls, org: Org, spec: Any, operation: str, i: int, ignore: Any) -> Resource:
+    def parse(cls, org: SimOrg, spec: Any, operation: str, i: int, ignore: Any) -> Resource:
         if not isinstance(spec, dict):
             raise e.SimInvalidData("invalid data", {"api_name": "resource", "index": i})
         if spec.get("type", "data") != "data":
@@ -89,7 +89,7 @@ class Resource:
         res.build_index(org)
         return res
 
-    def build_index(self, org: Org) -> None:
+    def build_index(self, org: SimOrg) -> None:
         """Value → record number for find_by and unique fields (DUPLICATE_DATA)."""
         store = org.stores[self.mod.api_name]
         names = {
@@ -139,7 +139,7 @@ def _mappings(mod: ModuleDef, raw: Any, header: list[str]) -> list[Mapping]:
     return out
 
 
-def _convert(org: Org, f: Field, raw: str) -> Any:
+def _convert(org: SimOrg, f: SimField, raw: str) -> Any:
     """The stored value for a CSV cell; ValueError means INVALID_DATA."""
     t = f.data_type
     if t == "picklist":
@@ -188,7 +188,7 @@ def _find(res: Resource, store: RecordStore, key: str) -> int | None:
 
 
 def import_row(
-    org: Org, res: Resource, operation: str, i: int, at: float, by: str | None = None
+    org: SimOrg, res: Resource, operation: str, i: int, at: float, by: str | None = None
 ) -> str:
     """Import CSV row `i` at clock time `at` for user `by`; records its (STATUS, RECORD_ID,
     ERRORS) and returns STATUS. Inserts and updates stamp Modified_Time with `at`."""

@@ -13,14 +13,14 @@ from runner.simulator import exceptions as e
 from runner.simulator.csvzip import BadZip, read_csvs
 from runner.simulator.jobs import SimJob
 from runner.simulator.models.bulk_rows import Resource, import_row
-from runner.simulator.models.org import Org, UploadedFile
-from runner.simulator.models.views import User
+from runner.simulator.models.org import SimOrg, UploadedFile
+from runner.simulator.models.views import SimUser
 from runner.zoho.limits import BULK_WRITE_MAX_COLUMNS, BULK_WRITE_MAX_ROWS, BULK_WRITE_MAX_ZIP_BYTES
 
 OPERATIONS = ("insert", "update", "upsert")
 
 
-def upload(org: Org, filename: str, data: bytes, now: float) -> UploadedFile:
+def upload(org: SimOrg, filename: str, data: bytes, now: float) -> UploadedFile:
     if len(data) > BULK_WRITE_MAX_ZIP_BYTES:
         raise e.SimFileTooLarge(details={"max_size": BULK_WRITE_MAX_ZIP_BYTES})
     try:
@@ -48,7 +48,7 @@ class SimBulkWriteJob(SimJob):
     resources: list[Resource] = field(default_factory=list)
     callback: dict[str, Any] | None = None
     character_encoding: str = "UTF-8"
-    org: Org | None = field(default=None, repr=False, compare=False)
+    org: SimOrg | None = field(default=None, repr=False, compare=False)
 
     def locate(self, index: int) -> tuple[Resource, int]:
         for res in self.resources:
@@ -64,7 +64,7 @@ class SimBulkWriteJob(SimJob):
         return status != "SKIPPED"
 
 
-def create(org: Org, user: User, body: Any, now: float) -> SimBulkWriteJob:
+def create(org: SimOrg, user: SimUser, body: Any, now: float) -> SimBulkWriteJob:
     if not isinstance(body, dict):
         raise e.SimInvalidRequest(details={})
     operation = body.get("operation")
@@ -97,7 +97,7 @@ def create(org: Org, user: User, body: Any, now: float) -> SimBulkWriteJob:
     return job
 
 
-def find(org: Org, job_id: str) -> SimBulkWriteJob:
+def find(org: SimOrg, job_id: str) -> SimBulkWriteJob:
     job = org.jobs.get(job_id)
     if not isinstance(job, SimBulkWriteJob):
         raise e.SimResourceNotFound(details={"resource": "job_id", "id": job_id})

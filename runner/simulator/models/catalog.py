@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runner.simulator.models.schema import Field, ModuleDef
+from runner.simulator.models.schema import ModuleDef, SimField
 
 LEAD_SOURCE = ("-None-", "Advertisement", "Cold Call", "Web Download")
 LEAD_STATUS = ("-None-", "Not Contacted", "Contacted", "Junk Lead", "Qualified")
@@ -292,7 +292,7 @@ def _module(
     specs: list[tuple[str, str, dict[str, object]]],
 ) -> ModuleDef:
     fields = tuple(
-        Field(api_name, data_type, seq=i + 1, **kw)  # type: ignore[arg-type]
+        SimField(api_name, data_type, seq=i + 1, **kw)  # type: ignore[arg-type]
         for i, (api_name, data_type, kw) in enumerate([*specs, *_COMMON])
     )
     return ModuleDef(

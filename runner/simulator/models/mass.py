@@ -11,11 +11,11 @@ from typing import Any
 
 from runner.simulator import exceptions as e
 from runner.simulator.jobs import SimJob
-from runner.simulator.models.org import Org
-from runner.simulator.models.schema import Field, ModuleDef
+from runner.simulator.models.org import SimOrg
+from runner.simulator.models.schema import ModuleDef, SimField
 from runner.simulator.models.store import RecordStore
 from runner.simulator.models.values import iso
-from runner.simulator.models.views import User
+from runner.simulator.models.views import SimUser
 from runner.zoho.limits import MASS_MAX_RECORDS
 
 INVALID_ID = "the id given seems to be invalid"  # seed 002 sample response
@@ -31,7 +31,7 @@ class Outcome:
     n: int | None = None
 
 
-def check_values(org: Org, mod: ModuleDef, data: Any) -> dict[str, Any]:
+def check_values(org: SimOrg, mod: ModuleDef, data: Any) -> dict[str, Any]:
     """The request-level checks of seed 002's INVALID_DATA list, in its order."""
     values = data[0] if isinstance(data, list) and data else None
     if not isinstance(values, dict) or not values:
@@ -49,7 +49,7 @@ def check_values(org: Org, mod: ModuleDef, data: Any) -> dict[str, Any]:
     return values
 
 
-def _check_value(org: Org, f: Field, value: Any) -> None:
+def _check_value(org: SimOrg, f: SimField, value: Any) -> None:
     if value is None and not f.mandatory:
         return
     if _valid(org, f, value):
@@ -59,7 +59,7 @@ def _check_value(org: Org, f: Field, value: Any) -> None:
     )
 
 
-def _valid(org: Org, f: Field, value: Any) -> bool:
+def _valid(org: SimOrg, f: SimField, value: Any) -> bool:
     t = f.data_type
     if t == "picklist":
         return value in f.picklist
@@ -107,13 +107,13 @@ def record_error(
 
 
 def _apply(
-    org: Org, store: RecordStore, n: int, values: dict[str, Any], over_write: bool, at: float
+    org: SimOrg, store: RecordStore, n: int, values: dict[str, Any], over_write: bool, at: float
 ) -> None:
     store.update(n, _change(org, store, n, values, over_write), at)
 
 
 def _change(
-    org: Org, store: RecordStore, n: int, values: dict[str, Any], over_write: bool
+    org: SimOrg, store: RecordStore, n: int, values: dict[str, Any], over_write: bool
 ) -> dict[str, Any]:
     """The field values record `n` gets (a multi-select adds to its current values)."""
     change: dict[str, Any] = {}
@@ -134,7 +134,12 @@ def _change(
 
 
 def update_by_ids(
-    org: Org, mod: ModuleDef, values: dict[str, Any], ids: list[str], over_write: bool, now: float
+    org: SimOrg,
+    mod: ModuleDef,
+    values: dict[str, Any],
+    ids: list[str],
+    over_write: bool,
+    now: float,
 ) -> list[Outcome]:
     store = org.stores[mod.api_name]
     fields = set(values)
@@ -165,7 +170,7 @@ def update_by_ids(
 
 
 def delete_by_ids(
-    org: Org, mod: ModuleDef, user: User, ids: list[str], now: float
+    org: SimOrg, mod: ModuleDef, user: SimUser, ids: list[str], now: float
 ) -> list[Outcome]:
     """Delete at once; each record remembers when and by whom (API_NOTES §13 deleted)."""
     store = org.stores[mod.api_name]
@@ -188,7 +193,7 @@ class SimMassUpdateJob(SimJob):
     values: dict[str, Any] = field(default_factory=dict)
     over_write: bool = False
     cvid: str = ""
-    org: Org | None = field(default=None, repr=False, compare=False)
+    org: SimOrg | None = field(default=None, repr=False, compare=False)
 
     def step(self, index: int, at: float) -> bool:
         assert self.org is not None
@@ -205,7 +210,7 @@ class SimMassUpdateJob(SimJob):
 class SimMassDeleteJob(SimJob):
     targets: list[int] = field(default_factory=list)
     cvid: str = ""
-    org: Org | None = field(default=None, repr=False, compare=False)
+    org: SimOrg | None = field(default=None, repr=False, compare=False)
 
     def step(self, index: int, at: float) -> bool:
         assert self.org is not None
@@ -218,7 +223,9 @@ class SimMassDeleteJob(SimJob):
         return True
 
 
-def _targets(org: Org, mod: ModuleDef, cvid: str, territory: Any, invalid_cvid: str) -> list[int]:
+def _targets(
+    org: SimOrg, mod: ModuleDef, cvid: str, territory: Any, invalid_cvid: str
+) -> list[int]:
     view = org.view(mod, cvid, invalid_cvid)
     tid: str | None = None
     children = False
@@ -238,7 +245,7 @@ def _targets(org: Org, mod: ModuleDef, cvid: str, territory: Any, invalid_cvid: 
 
 
 def schedule_update(
-    org: Org, mod: ModuleDef, user: User, values: dict[str, Any], over_write: bool,
+    org: SimOrg, mod: ModuleDef, user: SimUser, values: dict[str, Any], over_write: bool,
     cvid: str, territory: Any, now: float,
 ) -> SimJob:  # fmt: skip
     org.view(mod, cvid, INVALID_ID)
@@ -256,7 +263,7 @@ def schedule_update(
 
 
 def schedule_delete(
-    org: Org, mod: ModuleDef, user: User, cvid: str, territory: Any, now: float
+    org: SimOrg, mod: ModuleDef, user: SimUser, cvid: str, territory: Any, now: float
 ) -> SimJob:
     message = "the cvid given seems to be invalid"  # API_NOTES §2.2
     org.view(mod, cvid, message)
@@ -274,7 +281,7 @@ def schedule_delete(
     return org.add_job(job)
 
 
-def status(org: Org, mod: ModuleDef, kind: str, job_id: str) -> SimJob:
+def status(org: SimOrg, mod: ModuleDef, kind: str, job_id: str) -> SimJob:
     job = org.jobs.get(job_id)
     if job is None or job.kind != kind or job.module != mod.api_name:
         raise e.SimNotFound(details={"api_name": "job_id"})  # seed 000: NOT_FOUND 404

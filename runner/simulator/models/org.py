@@ -17,7 +17,7 @@ from runner.simulator.models.catalog import UNSUPPORTED_IN_API
 from runner.simulator.models.schema import ORG_PREFIX, ModuleDef
 from runner.simulator.models.store import RecordStore
 from runner.simulator.models.values import ValueGen
-from runner.simulator.models.views import CustomView, Territory, User, territory_closure
+from runner.simulator.models.views import SimCustomView, SimTerritory, SimUser, territory_closure
 
 
 @dataclass
@@ -30,7 +30,7 @@ class UploadedFile:
     csvs: dict[str, tuple[list[str], list[list[str]]]] = field(default_factory=dict)
 
 
-class Org:
+class SimOrg:
     """A whole fake org; `reset()` brings back the seeded state."""
 
     def __init__(
@@ -39,9 +39,9 @@ class Org:
         seed: int,
         records: int,
         modules: Iterable[ModuleDef],
-        views: Iterable[CustomView],
-        territories: Iterable[Territory],
-        users: Iterable[User],
+        views: Iterable[SimCustomView],
+        territories: Iterable[SimTerritory],
+        users: Iterable[SimUser],
         org_id: str,
         zgid: str,
         company: str,
@@ -92,17 +92,17 @@ class Org:
     def store(self, module: str) -> RecordStore:
         return self.stores[self.module(module).api_name]
 
-    def view(self, mod: ModuleDef, cvid: str, message: str, path: str = "$.cvid") -> CustomView:
+    def view(self, mod: ModuleDef, cvid: str, message: str, path: str = "$.cvid") -> SimCustomView:
         view = self.views.get(cvid)
         if view is None or view.module != mod.api_name:
             raise e.SimInvalidData(message, {"api_name": "cvid", "json_path": path, "id": cvid})
         return view
 
-    def user(self, user_id: str) -> User:
+    def user(self, user_id: str) -> SimUser:
         return self.users[user_id]
 
     @property
-    def admin(self) -> User:
+    def admin(self) -> SimUser:
         return next(u for u in self.users.values() if u.admin)
 
     # -- jobs ------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ class Org:
 
     # -- records ---------------------------------------------------------------------------
     def targets(
-        self, mod: ModuleDef, view: CustomView, territory: str | None, children: bool, limit: int
+        self, mod: ModuleDef, view: SimCustomView, territory: str | None, children: bool, limit: int
     ) -> list[int]:
         """Records of a view (and territory), in record order; at most `limit` + 1."""
         store = self.stores[mod.api_name]

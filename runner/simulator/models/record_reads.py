@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Any
 
 from runner.simulator import exceptions as e
-from runner.simulator.models.org import Org
+from runner.simulator.models.org import SimOrg
 from runner.simulator.models.record_order import ordered
 from runner.simulator.models.schema import ModuleDef
 from runner.simulator.models.values import iso
@@ -51,14 +51,14 @@ class Page:
     offset: int
 
 
-def check_cvid(org: Org, mod: ModuleDef, cvid: str) -> None:
+def check_cvid(org: SimOrg, mod: ModuleDef, cvid: str) -> None:
     """A view of this module, else INVALID_DATA naming the parameter (API_NOTES §13)."""
     view = org.views.get(cvid)
     if view is None or view.module != mod.api_name:
         raise e.SimInvalidData("the cvid given seems to be invalid", {"param_name": "cvid"})
 
 
-def _members(org: Org, mod: ModuleDef, query: ReadQuery) -> Iterator[int]:
+def _members(org: SimOrg, mod: ModuleDef, query: ReadQuery) -> Iterator[int]:
     store = org.stores[mod.api_name]
     descending = query.sort_order == "desc"
     if query.cvid is None:
@@ -67,7 +67,7 @@ def _members(org: Org, mod: ModuleDef, query: ReadQuery) -> Iterator[int]:
     return reversed(list(members)) if descending else members
 
 
-def select(org: Org, mod: ModuleDef, query: ReadQuery, offset: int) -> Page:
+def select(org: SimOrg, mod: ModuleDef, query: ReadQuery, offset: int) -> Page:
     """The page starting at record `offset` (0-based), never past PAGE_TOKEN_REACH."""
     store = org.stores[mod.api_name]
     end = min(offset + query.per_page, PAGE_TOKEN_REACH)
@@ -77,7 +77,7 @@ def select(org: Org, mod: ModuleDef, query: ReadQuery, offset: int) -> Page:
     return Page(rows, len(chosen) > end - offset, offset)
 
 
-def issue_token(org: Org, user_id: str, query: ReadQuery, offset: int, now: float) -> str:
+def issue_token(org: SimOrg, user_id: str, query: ReadQuery, offset: int, now: float) -> str:
     """A page_token for the page starting at `offset`, valid for 24 h of clock time."""
     token = hashlib.sha256(f"{org.seed}:{user_id}:{query}:{offset}:{now}".encode()).hexdigest()
     org.page_tokens[token] = {
@@ -90,11 +90,11 @@ def issue_token(org: Org, user_id: str, query: ReadQuery, offset: int, now: floa
     return token
 
 
-def token_expiry(org: Org, token: str) -> str:
+def token_expiry(org: SimOrg, token: str) -> str:
     return iso(float(org.page_tokens[token]["expires_at"]))
 
 
-def resume(org: Org, token: str, user_id: str, query: ReadQuery, now: float) -> int:
+def resume(org: SimOrg, token: str, user_id: str, query: ReadQuery, now: float) -> int:
     """Where a page_token's page starts; its refusals in API_NOTES §13's terms."""
     saved = org.page_tokens.get(token)
     if saved is None or saved.get("kind") != "records" or saved["user_id"] != user_id:
@@ -115,7 +115,7 @@ def resume(org: Org, token: str, user_id: str, query: ReadQuery, now: float) -> 
 
 
 def deleted_page(
-    org: Org, mod: ModuleDef, kind: str, page: int, per_page: int, now: float
+    org: SimOrg, mod: ModuleDef, kind: str, page: int, per_page: int, now: float
 ) -> tuple[list[dict[str, Any]], bool]:
     """Entries of `GET /{module}/deleted`, newest deletion first (API_NOTES §13).
 
@@ -140,12 +140,12 @@ def deleted_page(
     return rows, len(found) > start + per_page
 
 
-def _user(org: Org, user_id: str) -> dict[str, str]:
+def _user(org: SimOrg, user_id: str) -> dict[str, str]:
     user = org.users.get(user_id)
     return {"name": user.full_name if user else user_id, "id": user_id}
 
 
-def _deleted_entry(org: Org, mod: ModuleDef, n: int, state: str) -> dict[str, Any]:
+def _deleted_entry(org: SimOrg, mod: ModuleDef, n: int, state: str) -> dict[str, Any]:
     store = org.stores[mod.api_name]
     gone = store.deleted[n]
     recycled = state == "recycle"

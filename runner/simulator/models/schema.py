@@ -26,7 +26,7 @@ JSON_TYPES = {
 
 
 @dataclass(frozen=True)
-class Field:
+class SimField:
     """One field of a module, with Zoho's data type."""
 
     api_name: str
@@ -86,10 +86,10 @@ class ModuleDef:
     k: int
     api_name: str
     name_field: str
-    fields: tuple[Field, ...]
+    fields: tuple[SimField, ...]
     custom: bool = False
     blueprint_field: str | None = None
-    by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
+    by_name: dict[str, SimField] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.by_name.update({f.api_name: f for f in self.fields})
@@ -106,7 +106,7 @@ class ModuleDef:
     def id(self) -> str:
         return f"{ORG_PREFIX}000000006{44 + self.k:03d}"
 
-    def field(self, api_name: str) -> Field | None:
+    def field(self, api_name: str) -> SimField | None:
         return self.by_name.get(api_name)
 
     def record_id(self, n: int) -> str:

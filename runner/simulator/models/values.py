@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from runner.simulator.models.schema import ORG_PREFIX, Field, ModuleDef
+from runner.simulator.models.schema import ORG_PREFIX, ModuleDef, SimField
 
 ADMIN_ID = f"{ORG_PREFIX}000000235011"
 ADMIN_NAME = "Patricia Boyle"
@@ -101,7 +101,7 @@ class ValueGen:
             ("Accounts", "Industry"): self._industry,
         }
 
-    def value(self, mod: ModuleDef, n: int, f: Field) -> Any:
+    def value(self, mod: ModuleDef, n: int, f: SimField) -> Any:
         h = mix(self.seed, mod.k, n, f.seq)
         special = self._special.get((mod.api_name, f.api_name))
         if special is not None:
@@ -122,7 +122,7 @@ class ValueGen:
             return "Education"
         return ("Government", "Manufacturing", "Technology", "Retail")[h % 4]
 
-    def _by_type(self, mod: ModuleDef, n: int, f: Field, h: int) -> Any:
+    def _by_type(self, mod: ModuleDef, n: int, f: SimField, h: int) -> Any:
         t = f.data_type
         if f.api_name == mod.name_field:
             return self._name(mod, n, h)

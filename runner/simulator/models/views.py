@@ -11,7 +11,7 @@ from runner.simulator.models.store import RecordStore
 
 
 @dataclass(frozen=True)
-class CustomView:
+class SimCustomView:
     """A view: `criteria` in bulk-read grammar; None means every record, `empty` none."""
 
     cvid: str
@@ -45,14 +45,14 @@ class CustomView:
 
 
 @dataclass(frozen=True)
-class Territory:
+class SimTerritory:
     id: str
     name: str
     parent: str | None = None
 
 
 @dataclass(frozen=True)
-class User:
+class SimUser:
     """A CRM user; `admin` has every permission, others cannot mass update or delete."""
 
     id: str
@@ -80,7 +80,7 @@ class User:
         return {"id": self.id, "name": self.full_name}
 
 
-def territory_closure(territories: dict[str, Territory], root: str, children: bool) -> set[str]:
+def territory_closure(territories: dict[str, SimTerritory], root: str, children: bool) -> set[str]:
     """The territory, plus every descendant when `include_child` (seed 002)."""
     found = {root}
     if not children:

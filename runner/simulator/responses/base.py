@@ -14,8 +14,8 @@ from starlette.responses import Response
 from runner.clock import Clock
 from runner.simulator import exceptions as e
 from runner.simulator.auth import Token, Tokens, require
-from runner.simulator.models.org import Org
-from runner.simulator.models.views import User
+from runner.simulator.models.org import SimOrg
+from runner.simulator.models.views import SimUser
 
 JSON_TYPE = "application/json;charset=UTF-8"  # wire/*: every JSON reply's Content-Type
 
@@ -25,7 +25,7 @@ class Ctx:
     """One request, with the org, the tokens and the clock reading taken for it."""
 
     request: Request
-    org: Org
+    org: SimOrg
     tokens: Tokens
     clock: Clock
     now: float
@@ -55,7 +55,7 @@ class Ctx:
     def token(self) -> Token:
         return self.tokens.check(self.header("authorization"), self.now)
 
-    def auth(self, *scopes: str) -> User:
+    def auth(self, *scopes: str) -> SimUser:
         """INVALID_TOKEN, then OAUTH_SCOPE_MISMATCH unless one of `scopes` is granted."""
         token = self.token()
         require(token, *scopes)

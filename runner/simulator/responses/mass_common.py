@@ -10,7 +10,7 @@ from starlette.responses import Response
 from runner.simulator import exceptions as e
 from runner.simulator.models.mass import Outcome
 from runner.simulator.models.schema import ModuleDef
-from runner.simulator.models.views import User
+from runner.simulator.models.views import SimUser
 from runner.simulator.responses.base import Ctx, as_id, encode, json_response, text_response
 from runner.zoho.limits import MASS_IDS_PER_CALL
 
@@ -27,13 +27,13 @@ def module_for(ctx: Ctx, supported: frozenset[str], action: str) -> ModuleDef:
     return mod
 
 
-def must_manage(user: User) -> None:
+def must_manage(user: SimUser) -> None:
     """DEMO_ORG: the read-only user has no mass update/delete permission (seed 002)."""
     if not user.admin:
         raise e.SimNoPermission(details={"permissions": ["Crm_Implied_Mass_Actions"]})
 
 
-def must_read_status(user: User) -> None:
+def must_read_status(user: SimUser) -> None:
     """seed 000/001: AUTHORIZATION_FAILED when the user may not read mass job status."""
     if not user.admin:
         raise e.SimAuthorizationFailed(

@@ -10,12 +10,12 @@ from starlette.responses import Response
 from runner.simulator import exceptions as e
 from runner.simulator.auth import module_scope_name
 from runner.simulator.models.schema import ModuleDef
-from runner.simulator.models.views import User
+from runner.simulator.models.views import SimUser
 from runner.simulator.responses.base import Ctx, as_id, json_response
 from runner.zoho.limits import GET_IDS_PER_CALL
 
 
-def read_module(ctx: Ctx) -> tuple[ModuleDef, User]:
+def read_module(ctx: Ctx) -> tuple[ModuleDef, SimUser]:
     """The module of the path, and the user, once READ scope of it is checked (§13)."""
     ctx.token()
     mod = ctx.org.module(ctx.params["module"])
