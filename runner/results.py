@@ -25,13 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 # Defined beside the client, which builds them; re-exported for the reports.
 from runner.outcome import OutcomeStatus as OutcomeStatus
 from runner.outcome import RecordOutcome as RecordOutcome
 from runner.refs import ManifestRef
-from runner.zoho.errors import ZohoError
 
 JobStatus = Literal["COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "RUNNING", "UNCHANGED"]
 JOB_STATUSES: tuple[JobStatus, ...] = (
@@ -48,6 +47,20 @@ TargetKind = Literal["sim", "zoho"]
 COUNT_KEYS = ("total", "succeeded", "failed", "not_processed")
 
 
+class CodedError(Protocol):
+    """What `JobError.from_error` reads of an error: `runner.zoho.errors.ZohoError` fits
+    (named by shape, so this neutral module imports nothing of `runner.zoho`)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def details(self) -> Mapping[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class JobError:
     """A request-level error that stopped (part of) a job, e.g. ALREADY_SCHEDULED, NO_PERMISSION."""
@@ -58,7 +71,7 @@ class JobError:
 
     @classmethod
     def from_error(
-        cls, error: ZohoError, context: str | None = None, *, advice: str | None = None
+        cls, error: CodedError, context: str | None = None, *, advice: str | None = None
     ) -> JobError:
         """Zoho's refusal as a job error: its code and details, its message after `context`
         (`part 3: ...`) and before `advice` (`...; resume after fixing it`) when given."""
