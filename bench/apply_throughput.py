@@ -35,6 +35,7 @@ from pathlib import Path
 import httpx
 
 from runner.clock import SystemClock
+from runner.commands._reports import write_and_summarise
 from runner.execute.drivers.mass import MassUpdateDriver
 from runner.execute.poll import Backoff, ideal_polls
 from runner.execute.session import SessionOptions, run_session
@@ -132,7 +133,8 @@ async def _apply(folder: Path, connection: Connection) -> tuple[float, float]:
     manifests = load_manifests([_manifest(folder)]).manifests
     options = SessionOptions(folder / "reports", folder / "state", concurrency=LIMIT)
     started = time.perf_counter()
-    run, _ = await run_session(manifests, connection, SystemClock(), options, stream=io.StringIO())
+    run = await run_session(manifests, connection, SystemClock(), options, stream=io.StringIO())
+    write_and_summarise(run, options.report_dir, out=io.StringIO())
     took = time.perf_counter() - started
     assert run.jobs[0].counts["succeeded"] + run.jobs[0].counts["failed"] == IDS, run.jobs[0]
     if timeline is not None:

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from runner.commands._preflight import preflight
+from runner.commands._reports import write_and_summarise
 from runner.commands._target import confirm, connect
 from runner.errors import ManifestError, UsageError
 from runner.execute.journal import DB_NAME
@@ -138,7 +139,6 @@ def run(
         retry_failed=frozenset(retry_failed or ()), abandon=abandon, plan=use,
     )  # fmt: skip
     precheck = _prechecks(plan, manifests)
-    run_result, _ = asyncio.run(
-        run_session(manifests, connection, clock, options, precheck=precheck)
-    )
+    run_result = asyncio.run(run_session(manifests, connection, clock, options, precheck=precheck))
+    write_and_summarise(run_result, report_dir)
     return run_result.exit_code

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from runner.clock import SystemClock
 from runner.commands._preflight import existing_dir_problem, preflight
+from runner.commands._reports import write_and_summarise
 from runner.commands._target import confirm
 from runner.errors import StalePlanError, TargetError, UsageError
 from runner.execute.journal import Journal
@@ -82,7 +83,8 @@ def run(
         deadline=deadline or float(used.get("deadline", 7200.0)),
         retry_failed=frozenset(str(n) for n in used.get("retry_failed", ())),
     )
-    result, _ = asyncio.run(
+    result = asyncio.run(
         run_session(list(checked.manifests), connection, SystemClock(), options, run_id=row.run_id)
     )
+    write_and_summarise(result, reports)
     return result.exit_code

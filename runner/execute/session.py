@@ -1,7 +1,9 @@
-"""One apply or resume from start to report: lock, journal, client, DAG, reports.
+"""One apply or resume from start to result: lock, journal, client, DAG.
 
 `apply` and `resume` differ only in where the jobs and the run id come from; everything
-between taking the state lock and printing the summary is here, once.
+between taking the state lock and finishing the run in the journal is here, once. The
+command then writes the reports from the `RunResult` (runner/commands/_reports.py):
+runner.execute never imports runner.report.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from pathlib import Path
 from typing import TextIO
 
 from runner.clock import Clock
-from runner.errors import UsageError
 from runner.execute.executor import Execution, file_hashes
 from runner.execute.fingerprint import job_fingerprint
 from runner.execute.heap import run_gc
@@ -29,7 +30,6 @@ from runner.execute.target import Connection, limited
 from runner.execute.unfinished import Mine, resume_command, settle_unfinished
 from runner.manifest.model import AnyJob, Manifest
 from runner.refs import ManifestRef
-from runner.report.write import ReportPaths, summary_lines, write_reports
 from runner.results import RunResult, RunTarget, exit_code_for
 from runner.zoho import metadata
 from runner.zoho.client import ZohoClient
@@ -91,8 +91,9 @@ async def run_session(
     run_id: str | None = None,
     stream: TextIO | None = None,
     precheck: Callable[[ZohoClient], Awaitable[None]] | None = None,
-) -> tuple[RunResult, ReportPaths]:
-    """Apply (run_id None) or resume (run_id given) the manifests' jobs; write reports.
+) -> RunResult:
+    """Apply (run_id None) or resume (run_id given) the manifests' jobs; the caller writes
+    the reports from the result.
 
     `precheck` runs once the org answers and before anything is recorded or sent: a
     saved plan checks there that the org and its views are still what was reviewed.
@@ -174,15 +175,4 @@ async def run_session(
         run = RunResult(run_id, started, clock.now(), target, refs, results)
         run = replace(run, exit_code=exit_code_for(run), resume=resume)
         journal.finish_run(run_id, status=run_status(run), exit_code=run.exit_code)
-    try:
-        paths = write_reports(run, options.report_dir)
-    except OSError as exc:  # the preflight proved the folder writable; a full disk, say
-        raise UsageError(
-            f"run {run.run_id} ended with exit {run.exit_code}, but its report could not be "
-            f"written in {options.report_dir}: {exc.strerror or type(exc).__name__}; "
-            f"`zcrm-runner runs {run.run_id}` shows its jobs"
-        ) from exc
-    for line in summary_lines(run):
-        print(line, file=out)
-    print(f"report: {paths.markdown}", file=out)
-    return run, paths
+    return run

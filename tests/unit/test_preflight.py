@@ -12,6 +12,7 @@ import pytest
 
 from runner import cli
 from runner.commands import _preflight as preflight
+from runner.commands import _reports
 from runner.errors import ManifestError, UsageError
 from runner.execute import session
 from runner.execute.drivers import bulk_read
@@ -169,7 +170,7 @@ def test_a_report_that_cannot_be_written_is_a_clear_error(
     def full(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(session, "write_reports", full)
+    monkeypatch.setattr(_reports, "write_reports", full)
     assert cli.main(["apply", str(manifest()), "--sim"]) == 1
     err = capsys.readouterr().err
     assert "its report could not be written in reports: No space left on device" in err
