@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
 
     p = verbs.add_parser("plan", help="preview every call without writing anything")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE")
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     p.add_argument("--out", type=Path, metavar="PLAN.json", help="save the plan for apply --plan")
     p.add_argument(
@@ -92,6 +92,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--state-dir", type=Path, default=Path(".zcrm"),
         help="the journal whose apply-once ledger marks jobs already applied",
     )  # fmt: skip
+    p.add_argument(
+        "--show",
+        type=Path,
+        metavar="PLAN.json",
+        help="print a plan saved with --out instead of making one (no FILE)",
+    )
+    p.add_argument(
+        "--comment-marker",
+        metavar="TARGET",
+        help="markdown: open with <!-- zcrm-runner plan: TARGET --> and a heading, so a CI "
+        "job finds and updates its one comment",
+    )
+    p.add_argument(
+        "--max-bytes",
+        type=_positive_int,
+        metavar="N",
+        help="markdown: cut to N bytes of UTF-8 (default 60000, under GitHub's comment limit)",
+    )
+    p.add_argument(
+        "--details-url",
+        metavar="URL",
+        help="markdown: where the note of a cut plan sends readers for the whole plan",
+    )
 
     p = verbs.add_parser("apply", help="run the plan, poll jobs to completion, write a report")
     p.add_argument("files", nargs="*", type=Path, metavar="FILE")

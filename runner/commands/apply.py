@@ -70,6 +70,9 @@ def _manifests(
     ensure_recent(plan, plan_file, max_age=age)
     checked = load_manifests([Path(ref.path) for ref in plan.manifests], dirs=dirs)
     ensure_fresh(plan, checked.manifests)
+    # The sha256 the plan's Markdown carries: the log shows that the reviewed plan is the
+    # one applied (docs/GITOPS.md).
+    print(f"{plan_file}: plan sha256 {use.identity}, made {plan.created_at}", file=sys.stderr)
     return list(checked.manifests), plan, use
 
 

@@ -4,15 +4,19 @@ Exit codes: 0 on success; with --detailed-exitcode 0 when there is nothing to do
 when there are changes: a job the apply-once ledger (the state dir) has applied is no
 change, nor is a bulk read (it changes nothing on the org, though apply runs it).
 Errors raise (ManifestError, RunnerError) and cli.py maps them to 1.
+
+`--show PLAN.json` renders a saved plan instead of making one, so one plan can become a
+pull-request comment and a longer step summary with the same sha256 (docs/GITOPS.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -32,15 +36,19 @@ from runner.manifest.rules_paths import RunDirs
 from runner.manifest.validate import load_manifests
 from runner.plan.build import build_plan
 from runner.plan.facts import gather_facts
-from runner.plan.file import save_plan
+from runner.plan.file import load_plan, save_plan
 from runner.plan.model import OrgFacts, Plan
 from runner.plan.online_rules import check_fields_online
 from runner.plan.render_json import render_json
-from runner.plan.render_markdown import render_markdown
+from runner.plan.render_markdown import LIMIT_BYTES, MIN_BYTES, render_markdown
 from runner.plan.render_text import render_text, text_renderables
 from runner.zoho.client import ZohoClient
 
 FORMATS = ("text", "json", "markdown")
+# A marker sits inside an HTML comment and a shell variable: nothing that could end either.
+MARKER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
+# A link target in Markdown: no spaces, quotes, parentheses or angle brackets.
+DETAILS_URL = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&*+,;=%-]{1,300}")
 
 
 def _online_facts(manifests: Sequence[Manifest], *, sim: bool) -> OrgFacts:
@@ -62,11 +70,58 @@ def _online_facts(manifests: Sequence[Manifest], *, sim: bool) -> OrgFacts:
     return facts
 
 
-def _emit(plan: Plan, format: str) -> None:
+def _check_markdown_options(
+    format: str, comment_marker: str | None, max_bytes: int | None, details_url: str | None
+) -> None:
+    """The Markdown-only options: given with --format markdown, and well formed."""
+    given = [
+        flag
+        for flag, value in (
+            ("--comment-marker", comment_marker),
+            ("--max-bytes", max_bytes),
+            ("--details-url", details_url),
+        )
+        if value is not None
+    ]
+    if given and format != "markdown":
+        raise UsageError(f"{', '.join(given)} shape(s) the Markdown plan; add --format markdown")
+    if comment_marker is not None and not MARKER.fullmatch(comment_marker):
+        raise UsageError(
+            f"--comment-marker {comment_marker!r}: use 1 to 64 letters, digits, '.', '_', '-' "
+            "or '/', starting with a letter or digit (a target's name, such as production)"
+        )
+    if max_bytes is not None and max_bytes < MIN_BYTES:
+        raise UsageError(
+            f"--max-bytes {max_bytes}: at least {MIN_BYTES:,}, room for the summary and totals"
+        )
+    if details_url is not None and not DETAILS_URL.fullmatch(details_url):
+        raise UsageError(
+            f"--details-url {details_url!r}: give an http(s) URL of at most 300 characters, "
+            "without spaces, quotes, parentheses or angle brackets"
+        )
+
+
+@dataclass(frozen=True)
+class MarkdownOptions:
+    """How --format markdown frames the plan: its comment marker, size and cut note's link."""
+
+    marker: str | None = None
+    max_bytes: int = LIMIT_BYTES
+    details_url: str | None = None
+
+
+def _emit(plan: Plan, format: str, markdown: MarkdownOptions) -> None:
     if format == "json":
         sys.stdout.write(render_json(plan))
     elif format == "markdown":
-        sys.stdout.write(render_markdown(plan))
+        sys.stdout.write(
+            render_markdown(
+                plan,
+                limit=markdown.max_bytes,
+                marker=markdown.marker,
+                details_url=markdown.details_url,
+            )
+        )
     elif sys.stdout.isatty():
         console = Console()
         for part in text_renderables(plan):
@@ -84,10 +139,27 @@ def run(
     online: bool = False,
     sim: bool = False,
     state_dir: Path = Path(".zcrm"),
+    show: Path | None = None,
+    comment_marker: str | None = None,
+    max_bytes: int | None = None,
+    details_url: str | None = None,
 ) -> int:
-    """Load and validate the manifests, plan them, print the plan, optionally save it."""
+    """Load and validate the manifests, plan them, print the plan, optionally save it;
+    or, with `show`, print a saved plan."""
     if format not in FORMATS:
         raise UsageError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    _check_markdown_options(format, comment_marker, max_bytes, details_url)
+    markdown = MarkdownOptions(comment_marker, max_bytes or LIMIT_BYTES, details_url)
+    if show is not None:
+        if files or out is not None or online or sim:
+            raise UsageError(
+                "--show prints a saved plan: give no manifest files, --out, --online or --sim"
+            )
+        plan = load_plan(show)
+        _emit(plan, format, markdown)
+        return _exit_code(plan, detailed_exitcode)
+    if not files:
+        raise UsageError("give the manifest files to plan, or --show PLAN.json")
     if sim and not online:
         raise UsageError("--sim only chooses the org for --online; add --online or drop --sim")
     why = existing_dir_problem(state_dir)  # plan only reads the journal, if there is one
@@ -102,13 +174,17 @@ def run(
     plan = build_plan(checked.manifests, warnings=checked.warnings, facts=facts)
     if not sim:
         plan = _with_ledger(plan, checked.manifests, state_dir, facts)
-    _emit(plan, format)
+    _emit(plan, format, markdown)
     if out is not None:
         try:
             save_plan(plan, out)
         except OSError as exc:
             raise UsageError(f"--out {out}: cannot write the plan: {exc.strerror}") from exc
         print(f"plan saved to {out}", file=sys.stderr)
+    return _exit_code(plan, detailed_exitcode)
+
+
+def _exit_code(plan: Plan, detailed_exitcode: bool) -> int:
     if detailed_exitcode:
         return 2 if any(job.changes for job in plan.jobs) else 0
     return 0

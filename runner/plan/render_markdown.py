@@ -2,7 +2,12 @@
 
 GitHub caps a comment at 65,536 characters; we keep a margin. When everything does not
 fit, each job's step list is cut to the same number of rows ("… N more batches"), and if
-even that is too much, later jobs' details are left out; the summary always stays.
+even that is too much, later jobs' details are left out; the summary always stays, and a
+note under the totals says the comment was cut and where the whole plan is.
+
+Two hidden lines open every rendering: the plan's sha256 (its identity, the one the
+journal records when `apply --plan` runs it), and with a marker, the line a CI job looks
+for to update its one comment instead of adding another (docs/GITOPS.md).
 """
 
 from __future__ import annotations
@@ -10,9 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from runner.plan import summary
+from runner.plan.codec import plan_identity
 from runner.plan.model import JobPlan, Plan, Step
 
-LIMIT_BYTES = 60_000
+LIMIT_BYTES = 60_000  # under GitHub's 65,536 characters for a comment, with a margin
+MIN_BYTES = 8_000  # room for the hidden lines, the totals and 20 destructive job names
+MARKER_PREFIX = "<!-- zcrm-runner plan: "
+HASH_PREFIX = "<!-- zcrm-runner plan sha256: "
+_CUT_NOTE_ROOM = 600  # the note's size, reserved before we know whether it is needed
 _STEP_HEADERS = ("step", "method", "path", "batch", "size", "purpose", "body")
 
 
@@ -35,8 +45,9 @@ def _size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def _summary(plan: Plan, budget: int) -> str:
-    """The summary table, cut with a last row saying how many jobs it leaves out."""
+def _summary(plan: Plan, budget: int) -> tuple[str, bool]:
+    """The summary table, cut with a last row saying how many jobs it leaves out; and
+    whether it was cut."""
     out = _table_head(summary.SUMMARY_HEADERS)
     for n, job in enumerate(plan.jobs):
         cells = list(summary.summary_cells(job))
@@ -44,10 +55,9 @@ def _summary(plan: Plan, budget: int) -> str:
         cells[9] = "**DESTRUCTIVE**" if job.destructive else ""
         row = _row([_cell(c) if i != 1 else c for i, c in enumerate(cells)])
         if _size(out) + _size(row) > budget:
-            out += _row([f"… {len(plan.jobs) - n:,} more jobs", *[""] * 9])
-            break
+            return out + _row([f"… {len(plan.jobs) - n:,} more jobs", *[""] * 9]), True
         out += row
-    return out
+    return out, False
 
 
 def _head(plan: Plan) -> str:
@@ -65,9 +75,9 @@ def _head(plan: Plan) -> str:
     return text
 
 
-def _tail(plan: Plan, budget: int) -> str:
-    """Warnings and scopes, each list cut to the budget."""
-    text = ""
+def _tail(plan: Plan, budget: int) -> tuple[str, bool]:
+    """Warnings and scopes, each list cut to the budget; and whether one was cut."""
+    text, cut = "", False
     for title, lines, fmt in (
         ("Warnings", summary.job_warnings(plan), "- {}\n"),
         ("OAuth scopes", summary.scope_lines(plan), "- `{}`\n"),
@@ -79,9 +89,10 @@ def _tail(plan: Plan, budget: int) -> str:
             item = fmt.format(_cell(line))
             if _size(text) + _size(item) > budget:
                 text += f"- … {len(lines) - n} more\n"
+                cut = True
                 break
             text += item
-    return text
+    return text, cut
 
 
 def _step_row(step: Step) -> str:
@@ -135,10 +146,12 @@ class _Details:
         return self.open + "".join(self.rows[:cap]) + self._more(cap) + self.close
 
 
-def _details(plan: Plan, budget: int) -> str:
+def _details(plan: Plan, budget: int) -> tuple[str, bool]:
+    """Each job's folded steps, as many rows per job as the budget allows; and whether
+    any row or job was left out."""
     blocks = [_Details(j) for j in plan.jobs]
     if not blocks:
-        return ""
+        return "", False
     longest = max(len(b.rows) for b in blocks)
 
     def total(cap: int) -> int:
@@ -153,17 +166,54 @@ def _details(plan: Plan, budget: int) -> str:
     for n, block in enumerate(blocks):
         part = block.render(cap)
         if used + _size(part) > budget - 200:
-            out += f"\n… details of {len(blocks) - n:,} more jobs left out; see --format json\n"
-            break
+            out += f"\n… details of {len(blocks) - n:,} more jobs left out\n"
+            return out, True
         out, used = out + part, used + _size(part)
-    return out
+    return out, cap < longest
 
 
-def render_markdown(plan: Plan, *, limit: int = LIMIT_BYTES) -> str:
-    """Summary table, totals, warnings, scopes, then each job's steps in <details>."""
-    table = _summary(plan, limit // 3)
+def _hidden(plan: Plan, marker: str | None) -> str:
+    """The hidden lines (marker, then sha256) and, with a marker, a heading naming it."""
+    lines = "" if marker is None else f"{MARKER_PREFIX}{marker} -->\n"
+    lines += f"{HASH_PREFIX}{plan_identity(plan)} -->\n"
+    if marker is not None:
+        lines += f"\n### zcrm-runner plan for `{_cell(marker)}`\n"
+    return lines + "\n"
+
+
+def _cut_note(limit: int, details_url: str | None) -> str:
+    """Said when anything was left out: how much room there was, and where the rest is."""
+    where = (
+        f"in the step summary and the plan artifact of [this run]({details_url})"
+        if details_url
+        else "in `zcrm-runner plan --format json`, or the file saved with `--out`"
+    )
+    return (
+        f"\n> [!NOTE]\n> This plan was cut to fit {limit:,} bytes: every job is counted "
+        f"above, and the whole plan is {where}.\n"
+    )
+
+
+def render_markdown(
+    plan: Plan,
+    *,
+    limit: int = LIMIT_BYTES,
+    marker: str | None = None,
+    details_url: str | None = None,
+) -> str:
+    """Hidden lines, summary table, totals, warnings, scopes, then each job's steps in
+    <details>; at most `limit` bytes (≥ MIN_BYTES) of UTF-8.
+
+    `marker` names the comment (`<!-- zcrm-runner plan: MARKER -->`); `details_url`,
+    where the cut note sends a reader for the whole plan. Both come checked by the caller.
+    """
+    top = _hidden(plan, marker)
+    room = limit - _size(top) - _CUT_NOTE_ROOM
+    table, cut_table = _summary(plan, room // 3)
     head = _head(plan)
-    tail = _tail(plan, limit // 6)
+    tail, cut_tail = _tail(plan, room // 6)
     used = _size(table) + _size(head) + _size(tail)
-    details = _details(plan, limit - used - 400)
-    return table + head + tail + ("\n#### Steps\n\n" + details if details else "")
+    details, cut_details = _details(plan, room - used - 400)
+    note = _cut_note(limit, details_url) if cut_table or cut_tail or cut_details else ""
+    steps = "\n#### Steps\n\n" + details if details else ""
+    return top + table + head + note + tail + steps

@@ -103,9 +103,110 @@ def test_json_format_and_out_save_the_same_plan(
 def test_markdown_format_starts_with_the_table(
     manifest: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--format markdown prints the PR comment, summary table first."""
+    """--format markdown prints the PR comment: the plan's sha256 hidden, then the table."""
     assert _run([manifest], format="markdown") == 0
-    assert capsys.readouterr().out.startswith("| # | job | kind |")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("<!-- zcrm-runner plan sha256: ")
+    assert lines[2].startswith("| # | job | kind |")
+
+
+def test_comment_marker_max_bytes_and_details_url_frame_the_comment(
+    manifest: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The comment options reach the Markdown: marker line first, heading, size bound."""
+    code = cli.main(
+        [
+            "plan", str(manifest), "--format", "markdown", "--comment-marker", "prod/eu-1",
+            "--max-bytes", "8000", "--details-url", "https://github.example/o/r/actions/runs/7",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("<!-- zcrm-runner plan: prod/eu-1 -->\n<!-- zcrm-runner plan sha256: ")
+    assert "### zcrm-runner plan for `prod/eu-1`" in out
+    assert len(out.encode()) <= 8000
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--comment-marker", "prod"],
+            "--comment-marker shape(s) the Markdown plan; add --format markdown",
+        ),
+        (
+            ["--format", "markdown", "--comment-marker", "prod -->"],
+            "--comment-marker 'prod -->': use 1 to 64 letters, digits, '.', '_', '-' or '/', "
+            "starting with a letter or digit (a target's name, such as production)",
+        ),
+        (
+            ["--format", "markdown", "--max-bytes", "7999"],
+            "--max-bytes 7999: at least 8,000, room for the summary and totals",
+        ),
+        (
+            ["--format", "markdown", "--details-url", "javascript:alert(1)"],
+            "--details-url 'javascript:alert(1)': give an http(s) URL of at most 300 "
+            "characters, without spaces, quotes, parentheses or angle brackets",
+        ),
+        (
+            ["--format", "markdown", "--details-url", "https://x.test/a)b"],
+            "--details-url 'https://x.test/a)b': give an http(s) URL of at most 300 "
+            "characters, without spaces, quotes, parentheses or angle brackets",
+        ),
+    ],
+)
+def test_comment_options_are_checked(manifest: Path, args: list[str], message: str) -> None:
+    """Markdown-only options need --format markdown; a marker, size or URL that could break
+    the comment is refused with what to give instead."""
+    with pytest.raises(UsageError) as caught:
+        cli._dispatch(cli.build_parser().parse_args(["plan", str(manifest), *args]))
+    assert str(caught.value) == message
+
+
+def test_show_prints_a_saved_plan_with_the_same_sha256(
+    manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--show renders the saved plan: its Markdown carries the sha256 of the comment made
+    with --out, however large a budget it is given."""
+    out = tmp_path / "plan.json"
+    assert _run([manifest], format="markdown", out=out) == 0
+    comment = capsys.readouterr().out
+    assert (
+        cli.main(["plan", "--show", str(out), "--format", "markdown", "--max-bytes", "900000"]) == 0
+    )
+    shown = capsys.readouterr().out
+    assert shown.splitlines()[0] == comment.splitlines()[0]
+    assert shown == comment
+    assert cli.main(["plan", "--show", str(out), "--detailed-exitcode"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give the manifest files to plan, or --show PLAN.json"),
+        (
+            ["--show", "plan.json", "jobs.yaml"],
+            "--show prints a saved plan: give no manifest files, --out, --online or --sim",
+        ),
+        (
+            ["--show", "plan.json", "--online"],
+            "--show prints a saved plan: give no manifest files, --out, --online or --sim",
+        ),
+    ],
+)
+def test_show_and_files_exclude_each_other(args: list[str], message: str) -> None:
+    """plan needs manifest files or --show, never both."""
+    with pytest.raises(UsageError) as caught:
+        cli._dispatch(cli.build_parser().parse_args(["plan", *args]))
+    assert str(caught.value) == message
+
+
+def test_show_refuses_a_file_that_is_not_a_plan(
+    manifest: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--show of a manifest (not a plan) exits 1 naming the file."""
+    assert cli.main(["plan", "--show", str(manifest)]) == 1
+    assert f"zcrm-runner: {manifest}: cannot read the plan" in capsys.readouterr().err
 
 
 def test_warnings_go_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,10 +16,11 @@ from runner.manifest.problems import Problem
 from runner.manifest.schema import load_schema, validator
 from runner.manifest.validate import check_files
 from runner.plan.build import build_plan
-from runner.plan.file import save_plan
+from runner.plan.codec import plan_identity
+from runner.plan.file import load_plan, save_plan
 from runner.plan.model import Plan
 from runner.plan.render_json import render_json
-from runner.plan.render_markdown import LIMIT_BYTES, render_markdown
+from runner.plan.render_markdown import LIMIT_BYTES, MIN_BYTES, render_markdown
 from runner.plan.render_text import render_text
 
 WARNING = Problem(
@@ -119,15 +120,20 @@ def test_schema_refuses_an_unknown_format_version(tmp_path: Path) -> None:
 
 
 def test_markdown_starts_with_the_summary_table(tmp_path: Path) -> None:
-    """The comment opens with the summary table; steps are folded in <details>."""
-    text = render_markdown(_mixed(tmp_path))
+    """The comment opens with the plan's sha256 in a hidden line, then the summary table;
+    steps are folded in <details>."""
+    plan = _mixed(tmp_path)
+    text = render_markdown(plan)
     lines = text.splitlines()
-    assert lines[0] == (
+    assert lines[0] == f"<!-- zcrm-runner plan sha256: {plan_identity(plan)} -->"
+    assert lines[1] == ""
+    assert lines[2] == (
         "| # | job | kind | module | selector | records | calls | polls | credits | destructive |"
     )
-    assert lines[3].startswith("| 2 | `export-leads` | bulk_read |")
+    assert lines[5].startswith("| 2 | `export-leads` | bulk_read |")
     assert "| 3 | `junk-leads` | mass_delete | Leads | cvid | unknown offline |" in text
-    assert "**DESTRUCTIVE**" in lines[4]
+    assert "**DESTRUCTIVE**" in lines[6]
+    assert "> [!NOTE]" not in text
     assert text.count("<details>") == 4
     assert text.index("<details>") > text.index("#### OAuth scopes")
     assert "- `ZohoCRM.modules.leads.CREATE (probable)`" in text
@@ -145,7 +151,7 @@ def test_markdown_stays_under_60kb_for_a_huge_plan() -> None:
     """200 jobs × 100 batches are cut to fit 60 kB, saying how many batches are hidden."""
     text = render_markdown(_big(200, 50_000))
     assert len(text.encode()) <= LIMIT_BYTES
-    assert text.startswith("| # | job |")
+    assert "\n\n| # | job |" in text
     assert "more batches" in text
     assert "| 200 | `job-0199` |" in text or "more jobs" in text
 
@@ -155,6 +161,85 @@ def test_markdown_stays_under_60kb_with_thousands_of_jobs() -> None:
     text = render_markdown(_big(3_000, 1))
     assert len(text.encode()) <= LIMIT_BYTES
     assert "more jobs" in text
+
+
+def test_markdown_marker_opens_the_comment_and_names_it(tmp_path: Path) -> None:
+    """With a marker the first line is the one a CI job looks for, then the sha256, then a
+    heading naming the target."""
+    plan = _mixed(tmp_path)
+    lines = render_markdown(plan, marker="production").splitlines()
+    assert lines[:5] == [
+        "<!-- zcrm-runner plan: production -->",
+        f"<!-- zcrm-runner plan sha256: {plan_identity(plan)} -->",
+        "",
+        "### zcrm-runner plan for `production`",
+        "",
+    ]
+
+
+def test_markdown_sha256_is_the_saved_plans_identity(tmp_path: Path) -> None:
+    """The hidden sha256 is the identity `apply --plan` records for the file saved from the
+    same plan, so a reviewer's comment and the applied plan can be matched."""
+    plan = _mixed(tmp_path)
+    save_plan(plan, tmp_path / "plan.json")
+    shown = render_markdown(plan).splitlines()[0]
+    assert (
+        shown
+        == f"<!-- zcrm-runner plan sha256: {plan_identity(load_plan(tmp_path / 'plan.json'))} -->"
+    )
+
+
+def test_markdown_cut_note_points_to_the_run(tmp_path: Path) -> None:
+    """A cut plan says so under the totals, with the room it had and where the whole plan
+    is; an uncut one has no note."""
+    url = "https://github.com/o/r/actions/runs/42"
+    plan = _big(200, 50_000)
+    text = render_markdown(plan, details_url=url)
+    note = (
+        "> [!NOTE]\n> This plan was cut to fit 60,000 bytes: every job is counted above, and "
+        f"the whole plan is in the step summary and the plan artifact of [this run]({url}).\n"
+    )
+    assert note in text
+    assert text.index(note) < text.index("#### Steps")
+    offline = render_markdown(plan)
+    assert "the whole plan is in `zcrm-runner plan --format json`, or the file saved" in offline
+    assert "[!NOTE]" not in render_markdown(_big(1, 50_000), details_url=url)
+
+
+def test_markdown_with_a_large_budget_shows_every_batch() -> None:
+    """The step summary's budget (1 MB) holds 20 jobs × 100 batches whole, with no note."""
+    text = render_markdown(_big(20, 50_000), limit=1_000_000)
+    assert "more batches" not in text
+    assert "[!NOTE]" not in text
+    assert text.count("| POST | /crm/v8/Deals/actions/mass_update |") == 2_000
+
+
+def _destructive_long_names(jobs: int) -> Plan:
+    job_list = tuple(
+        MassDeleteJob(name=f"{n:03d}-" + "x" * 96, module="Leads", ids=_ids(1_000))
+        for n in range(jobs)
+    )
+    manifest = Manifest(path=Path("d.yaml"), sha256="d" * 64, version=1, jobs=job_list)
+    return build_plan([manifest])
+
+
+@pytest.fixture(scope="module", params=["200x100-batches", "3000-jobs", "300-long-destructive"])
+def awkward_plan(request: pytest.FixtureRequest) -> Plan:
+    """Plans that press on each part of the budget: steps, summary rows, the totals' list."""
+    if request.param == "200x100-batches":
+        return _big(200, 50_000)
+    if request.param == "3000-jobs":
+        return _big(3_000, 1)
+    return _destructive_long_names(300)
+
+
+@pytest.mark.parametrize("limit", [MIN_BYTES, 9_000, 20_000, LIMIT_BYTES])
+def test_markdown_never_exceeds_its_budget(awkward_plan: Plan, limit: int) -> None:
+    """Whatever the plan, the Markdown with marker, sha256 and cut note fits `limit` bytes."""
+    url = "https://github.com/o/r/actions/runs/" + "9" * 250
+    text = render_markdown(awkward_plan, limit=limit, marker="p" * 64, details_url=url)
+    assert len(text.encode()) <= limit
+    assert "[!NOTE]" in text
 
 
 def test_markdown_escapes_untrusted_text(tmp_path: Path) -> None:
