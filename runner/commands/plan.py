@@ -157,7 +157,7 @@ def run(
             )
         plan = load_plan(show)
         _emit(plan, format, markdown)
-        return _exit_code(plan, detailed_exitcode)
+        return 2 if detailed_exitcode and _changes(plan) else 0
     if not files:
         raise UsageError("give the manifest files to plan, or --show PLAN.json")
     if sim and not online:
@@ -181,13 +181,12 @@ def run(
         except OSError as exc:
             raise UsageError(f"--out {out}: cannot write the plan: {exc.strerror}") from exc
         print(f"plan saved to {out}", file=sys.stderr)
-    return _exit_code(plan, detailed_exitcode)
+    return 2 if detailed_exitcode and _changes(plan) else 0
 
 
-def _exit_code(plan: Plan, detailed_exitcode: bool) -> int:
-    if detailed_exitcode:
-        return 2 if any(job.changes for job in plan.jobs) else 0
-    return 0
+def _changes(plan: Plan) -> bool:
+    """Whether a job would send something (--detailed-exitcode's 2)."""
+    return any(job.changes for job in plan.jobs)
 
 
 def _with_ledger(

@@ -227,7 +227,7 @@ def test_a_pull_request_without_manifests_is_neither_planned_nor_applied(
 def test_a_plan_too_long_for_a_comment_is_cut_and_whole_in_the_summary(
     tmp_path: Path, sim: SimProcess
 ) -> None:
-    """12 jobs × 100 batches: the comment stays under 60,000 bytes with a note linking the
+    """8 jobs × 100 batches: the comment stays under 60,000 bytes with a note linking the
     run; the step summary holds every batch; both carry the artifact's sha256."""
     github = _github(tmp_path)
     pr = tmp_path / "pr"
@@ -237,7 +237,7 @@ def test_a_plan_too_long_for_a_comment_is_cut_and_whole_in_the_summary(
     jobs = "".join(
         f"  - name: deals-{n:02d}\n    kind: mass_update\n    module: Deals\n"
         f"    ids_file: data/ids.csv\n    values: {{Stage: Closed Won}}\n"
-        for n in range(12)
+        for n in range(8)
     )
     (pr / "jobs.yaml").write_text(f"version: 1\njobs:\n{jobs}")
     github.open_pull(7, "a1", ["jobs.yaml", "data/ids.csv"])
@@ -246,7 +246,7 @@ def test_a_plan_too_long_for_a_comment_is_cut_and_whole_in_the_summary(
     (comment,) = github.comments(7)
     body = comment["body"]
     assert len(body.encode()) <= 60_000
-    assert "| 12 | `deals-11` | mass_update | Deals | ids | 50,000 | 100 |" in body
+    assert "| 8 | `deals-07` | mass_update | Deals | ids | 50,000 | 100 |" in body
     assert "more batches" in body
     assert (
         "> This plan was cut to fit 60,000 bytes: every job is counted above, and the whole "
@@ -254,7 +254,7 @@ def test_a_plan_too_long_for_a_comment_is_cut_and_whole_in_the_summary(
         f"[this run](https://github.com/{REPO}/actions/runs/{run.run_id})." in body
     )
     summary = run.jobs["plan"].summary
-    assert summary.count("| POST | /crm/v8/Deals/actions/mass_update |") == 1_200
+    assert summary.count("| POST | /crm/v8/Deals/actions/mass_update |") == 800
     assert "[!NOTE]" not in summary
     saved = load_plan(run.artifacts["zcrm-plan-production"] / "plan.json")
     assert _hash(body) == _hash(summary) == plan_identity(saved)

@@ -206,7 +206,7 @@ def test_show_refuses_a_file_that_is_not_a_plan(
 ) -> None:
     """--show of a manifest (not a plan) exits 1 naming the file."""
     assert cli.main(["plan", "--show", str(manifest)]) == 1
-    assert f"zcrm-runner: {manifest}: cannot read the plan" in capsys.readouterr().err
+    assert f"zcrm-runner: {manifest}: not a saved plan (not JSON" in capsys.readouterr().err
 
 
 def test_warnings_go_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
