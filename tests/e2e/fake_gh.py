@@ -9,7 +9,7 @@ example workflows call, answered from one JSON file that the test also reads.
     gh run view ID --json jobs [--jq EXPR]
     gh run download ID --name NAME --dir DIR
 
-Every call is appended to the file's "calls". `--jq` is handed to the real `jq -r`
+Every call is appended to the file's "calls". `--jq` is run by the jq wheel, printing as `jq -r`
 (gh prints strings raw, as `jq -r` does). Like gh, it needs GH_TOKEN, answers an unknown
 path with HTTP 404 and exit 1, and the `run` commands need a repository (GH_REPO).
 
@@ -25,11 +25,12 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
+
+import jq as pyjq
 
 STATE_ENV = "FAKE_GH_STATE"
 BOT = "github-actions[bot]"
@@ -45,10 +46,12 @@ def _print(data: Any, jq: str | None) -> None:
     if jq is None:
         print(text)
         return
-    done = subprocess.run(["jq", "-r", jq], input=text, text=True, capture_output=True)
-    if done.returncode != 0:
-        _fail(f"jq: {done.stderr.strip()}")
-    sys.stdout.write(done.stdout)
+    try:  # gh embeds its own jq (gojq), so no jq binary is needed: the jq wheel stands in
+        values = pyjq.compile(jq).input_text(text).all()
+    except ValueError as exc:
+        _fail(f"jq: {exc}")
+    for value in values:  # as `jq -r`: strings raw, anything else as JSON
+        print(value if isinstance(value, str) else json.dumps(value))
 
 
 def _fields(raw: list[str]) -> dict[str, str]:
