@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("validate", help="check manifests offline; 0 valid, 1 invalid")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument(
+        "--each", action="store_true",
+        help="check each file as a run of its own: job names and outputs may repeat across "
+        "files (the pre-commit hook's way)",
+    )  # fmt: skip
 
     p = verbs.add_parser("plan", help="preview every call without writing anything")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
