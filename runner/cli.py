@@ -1,5 +1,10 @@
 """Command line: argparse only. Parses, calls runner.commands.<verb>.run(), maps errors to
-exit codes. Tracebacks of unexpected errors go to a log file, never to the screen."""
+exit codes. Tracebacks of unexpected errors go to a log file, never to the screen.
+
+Imports stay light: `validate` runs as a pre-commit hook on every commit, so each command
+module is imported only when its verb runs, and what only a crash needs, when it crashes
+(`bench/validate_cli.py` checks what validate imports; docs/BENCHMARKS.md).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,7 @@ import argparse
 import importlib
 import io
 import os
-import secrets
 import sys
-import tempfile
-import time
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -76,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("validate", help="check manifests offline; 0 valid, 1 invalid")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument(
+        "--each", action="store_true",
+        help="check each file as a run of its own: job names and outputs may repeat across "
+        "files (the pre-commit hook's way)",
+    )  # fmt: skip
 
     p = verbs.add_parser("plan", help="preview every call without writing anything")
     p.add_argument("files", nargs="*", type=Path, metavar="FILE")
@@ -192,6 +198,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _log_crash(state_dir: Path) -> Path | None:
     """Write the traceback to a new owner-only (0600) file named for this crash, in the
     state dir; a private temp file only if the state dir cannot take it. None: no file."""
+    import secrets  # only a crash needs these: validate's start stays light (issue 11)
+    import tempfile
+    import time
+    import traceback
+
     text = traceback.format_exc().encode("utf-8", "replace")
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     name = f"crash-{stamp}-{secrets.token_hex(4)}.log"

@@ -29,6 +29,8 @@ MAX_ALIAS_NODES = 10_000
 _T = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = _T + "str", _T + "int", _T + "float", _T + "bool", _T + "null"
 _TIMESTAMP, _MERGE = _T + "timestamp", _T + "merge"
+_COLLECTIONS = (_T + "seq", _T + "map")  # `!!set`, `!!omap`, `!If [...]`: refused
+_TAG_FIX = "remove the tag; manifests hold plain strings, numbers, booleans, lists and maps"
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 PathPart = str | int
@@ -110,6 +112,21 @@ def load_file(path: Path) -> tuple[Loaded | None, list[Problem]]:
     return Loaded(path, display, sha, data, root), builder.problems
 
 
+def not_a_manifest(loaded: Loaded) -> Problem | None:
+    """One problem for a YAML file that is no manifest at all (a CI workflow, a Kubernetes
+    object: what a pre-commit `files` pattern may catch), instead of a line per key."""
+    data = loaded.data
+    if data.get("version") == 1 or isinstance(data.get("jobs"), list):
+        return None
+    mark = loaded.root.start_mark
+    msg = "not a zcrm-runner manifest: no `version: 1` and no `jobs:` list"
+    fix = (
+        "a manifest starts with `version: 1` and `jobs:`; if a pre-commit `files` pattern "
+        "picked this file, narrow the pattern or add `exclude`"
+    )
+    return _problem(loaded.display, mark.line + 1, mark.column + 1, msg, "not-a-manifest", fix)
+
+
 def _compose(text: str, display: str, problems: list[Problem]) -> Node | None:
     try:
         node: Node | None = yaml.compose(text, Loader=_Loader)
@@ -157,6 +174,8 @@ class _Builder:
                 self.seen.add(key)
         if isinstance(node, ScalarNode):
             return self.scalar(node)
+        if node.tag not in _COLLECTIONS:
+            self._note(node, f"YAML tag {node.tag} is not supported", "yaml-tag", _TAG_FIX)
         if isinstance(node, SequenceNode):
             if not self.aliases:  # the common long list: plain strings, no call per item
                 items = node.value
@@ -181,8 +200,7 @@ class _Builder:
             return _CONSTRUCTOR.construct_yaml_bool(node)
         if tag == _FLOAT:
             return _CONSTRUCTOR.construct_yaml_float(node)
-        fix = "remove the tag; manifests hold plain strings, numbers, booleans, lists and maps"
-        self._note(node, f"YAML tag {tag} is not supported", "yaml-tag", fix)
+        self._note(node, f"YAML tag {tag} is not supported", "yaml-tag", _TAG_FIX)
         return value
 
     def mapping(self, node: MappingNode) -> dict[str, Any]:

@@ -6,95 +6,26 @@ read the environment, directly or through a var built from it, is recorded in `f
 with the names it read: plans and messages show those names, never the value. Such a
 string may only be record data (`values`, a mapping's `default_value`, a criteria
 `value`): a masked job name, module, id or path could not be reviewed. Errors name the
-key and show the template, never a value.
+key and show the template, never a value. The sandbox itself, and the wording of each
+failure, are in sandbox.py, imported at the first template (Jinja2 is ~20 ms to import).
 """
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Mapping
-from typing import Any
-
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, nodes
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
+from typing import TYPE_CHECKING, Any
 
 from runner.manifest.load import PathPart
 from runner.manifest.rules import Reporter
-from runner.manifest.template_env import (
-    EnvRefused,
-    EnvView,
-    VarsView,
-    dumps,
-    shown_name,
-)
+from runner.manifest.template_env import EnvView, VarsView
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 _MARKERS = ("{{", "{%", "{#")
-_MAX_OUTPUT = 1_000_000  # characters one operator may build; `'a' * 10**9` is refused
-_VIEW_METHODS = frozenset({"get", "items", "keys", "values"})  # env refuses all but get
-_FILE_TAGS: tuple[tuple[type[nodes.Node], str], ...] = (
-    (nodes.Include, "include"),
-    (nodes.Import, "import"),
-    (nodes.FromImport, "import"),
-    (nodes.Extends, "extends"),
-)
 DATA_PLACES = "values, field_mappings[].default_value, criteria values"
 
 KeyPath = tuple[PathPart, ...]
-
-
-class _NoFiles(Exception):
-    """A template used a tag that loads another template: there is no file to load."""
-
-    def __init__(self, tag: str) -> None:
-        self.tag = tag
-        super().__init__(tag)
-
-
-class _Sandbox(SandboxedEnvironment):
-    """No globals at all, a cap on what `*` and `**` may build, and `env`/`vars` looked up
-    through their views (so a missing name says which ones exist)."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
-        if operator_name == "**" and isinstance(right, int) and abs(right) > 100:
-            raise SecurityError("exponent too large")
-        if operator_name == "*":
-            for seq, times in ((left, right), (right, left)):
-                sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
-                if sized and len(seq) * times > _MAX_OUTPUT:
-                    raise SecurityError("result too large")
-            return operator.mul(left, right)
-        return super().call_binop(context, operator_name, left, right)
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if isinstance(obj, EnvView | VarsView):
-            if attribute in _VIEW_METHODS:
-                return getattr(obj, attribute)  # as a dict's: `vars.items` is the method
-            return self.getitem(obj, attribute)
-        return super().getattr(obj, attribute)
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        if isinstance(obj, EnvView):
-            value = obj.lookup(argument)
-            if value is None:
-                hint = f"{shown_name(argument)} is not set ({obj.readable})"
-                return self.undefined(hint=hint, obj=obj, name=argument)
-            return value
-        if isinstance(obj, VarsView) and isinstance(argument, str):
-            if argument in obj:
-                return obj[argument]
-            hint = f"'dict object' has no attribute {argument!r}"
-            return self.undefined(hint=hint, obj=obj, name=argument)
-        return super().getitem(obj, argument)
-
-
-def _environment() -> SandboxedEnvironment:
-    env = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-    env.globals.clear()  # no range, lipsum, cycler...: only vars and env reach a template
-    env.policies["json.dumps_function"] = dumps  # `env | tojson` is refused by name
-    return env
 
 
 def _describe(template: str) -> str:
@@ -124,7 +55,7 @@ class Renderer:
 
     def __init__(self, reporter: Reporter, environ: Mapping[str, str]) -> None:
         self.reporter = reporter
-        self.env = _environment()
+        self._sandbox: SandboxedEnvironment | None = None  # built at the first template
         self.environ = EnvView(environ)
         self.from_env: dict[KeyPath, tuple[str, ...]] = {}
         self.masks: dict[str, set[str]] = {}  # text to mask → the names it came from
@@ -177,17 +108,17 @@ class Renderer:
         return value
 
     def render(self, template: str, parts: list[PathPart], context: dict[str, Any]) -> str:
+        from runner.manifest import sandbox  # Jinja2, only for a manifest with templates
+
         views = [v for v in context.values() if isinstance(v, EnvView | VarsView)]
         for view in views:
             view.reads.clear()
+        if self._sandbox is None:
+            self._sandbox = sandbox.environment()
         try:
-            tree = self.env.parse(template)
-            for node_type, tag in _FILE_TAGS:
-                if tree.find(node_type) is not None:
-                    raise _NoFiles(tag)
-            text = self.env.from_string(tree).render(context)
+            text = sandbox.render(self._sandbox, template, context)
         except Exception as exc:  # every failure, a filter's own too, is a located problem
-            self.reporter.add(parts, *_problem(exc, _describe(template)))
+            self.reporter.add(parts, *sandbox.problem(exc, _describe(template)))
             return template
         names = tuple(sorted({n for view in views for n in view.reads}))
         if not names:
@@ -202,36 +133,3 @@ class Renderer:
             return template
         self._record(parts, text, names)
         return text
-
-
-def _problem(exc: Exception, shown: str) -> tuple[str, str, str]:
-    """(message, rule, fix) for a template that failed; never a value in the text."""
-    if isinstance(exc, EnvRefused) and exc.credential is not None:
-        msg = f"template {shown} reads {exc.credential}: ZOHO_* variables are the runner's "
-        return msg + "credentials", "template-secret", exc.fix
-    if isinstance(exc, EnvRefused):
-        return f"template {shown}: {exc.message}", "template-env", exc.fix
-    if isinstance(exc, _NoFiles):
-        msg = f"template {shown}: {exc.tag} is not available in manifests: "
-        return (
-            msg + "templates cannot read files",
-            "template-no-files",
-            "write the text here, or share it through vars",
-        )
-    if isinstance(exc, UndefinedError):
-        fix = "define it under vars, or set that environment variable"
-        return f"template {shown}: {exc.message}", "template-undefined", fix
-    if isinstance(exc, SecurityError):
-        fix = "use only vars and env with plain filters"
-        return f"template {shown}: {exc.message}", "template-sandbox", fix
-    if isinstance(exc, TemplateSyntaxError):
-        fix = "fix the template: see jinja.palletsprojects.com"
-        return f"template {shown}: {exc.message}", "template-syntax", fix
-    if isinstance(exc, TemplateError):
-        return f"template {shown}: {exc.message}", "template-error", "fix the template"
-    # a filter raised; its text may quote a value, so omit it
-    return (
-        f"template {shown} failed with {type(exc).__name__}",
-        "template-error",
-        "fix the template",
-    )

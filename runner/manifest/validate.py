@@ -2,7 +2,8 @@
 
 load (YAML + marks) → render (sandboxed templates) → schema → Python rules (ids, files,
 names and needs, modules and fields) → model. Every stage reports into one Reporter per
-file, so a user sees all errors at once; a file with any error yields no Manifest.
+file, so a user sees all errors at once; a file with any error yields no Manifest. A YAML
+file that is no manifest at all (`not_a_manifest`) stops after load, with one problem.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import ManifestError
-from runner.manifest.load import Loaded, Locator, load_file
+from runner.manifest.load import Loaded, Locator, load_file, not_a_manifest
 from runner.manifest.model import (
     AnyJob,
     BulkReadJob,
@@ -95,6 +96,9 @@ def _check_one(
     loaded, problems = load_file(path)
     if loaded is None:
         return None, problems
+    stranger = not_a_manifest(loaded)
+    if stranger is not None:  # its keys are not ours: one problem says it all
+        return None, [stranger]
     r = Reporter(loaded.display, path.parent, Locator(loaded.root), loaded.data, problems)
     renderer = Renderer(r, environ)
     data = renderer.render_manifest(loaded.data)

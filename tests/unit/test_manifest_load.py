@@ -136,6 +136,22 @@ def test_dates_stay_text_and_tags_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("jobs: !If [a, b, c]\n", ":1:7:"),  # CloudFormation's short form
+        ("jobs:\n  - !!python/object:os.system {}\n", ":2:5:"),
+        ("vars: !!set {a}\n", ":1:7:"),
+    ],
+)
+def test_tags_on_lists_and_mappings_refused(tmp_path: Path, text: str, where: str) -> None:
+    """A tag on a list or a mapping is refused at the node, as on a scalar."""
+    loaded, problems = load_file(_write(tmp_path, text))
+    assert loaded is not None
+    assert [p.rule for p in problems] == ["yaml-tag"]
+    assert where in str(problems[0])
+
+
+@pytest.mark.parametrize(
     ("written", "reading"),
     [
         ("0x7B", "the number 123 (hexadecimal)"),

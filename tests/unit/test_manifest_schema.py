@@ -49,6 +49,12 @@ def test_schema_is_draft_07_with_an_id() -> None:
     jsonschema.Draft7Validator.check_schema(jobs)
 
 
+@pytest.mark.parametrize("name", schema.SCHEMA_NAMES)
+def test_every_schema_is_a_valid_draft_07_schema(name: str) -> None:
+    """Each shipped schema passes the draft-07 metaschema: the runner trusts them unchecked."""
+    jsonschema.Draft7Validator.check_schema(schema.load_schema(name))
+
+
 def test_only_draft_07_keywords() -> None:
     """No keyword from a later draft (editors that speak draft-07 understand it all)."""
     jobs = schema.load_schema("jobs")

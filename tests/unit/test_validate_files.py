@@ -158,6 +158,19 @@ def test_names_unique_across_files(tmp_path: Path) -> None:
     assert exc.value.problems == checked.errors
 
 
+def test_each_file_is_its_own_run_with_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--each checks every file alone: two files may reuse a name, each error still counts."""
+    job = HEAD + "  - {name: same, kind: mass_delete, module: Leads, ids: [1]}\n"
+    first, second = _write(tmp_path, job, "a.yaml"), _write(tmp_path, job, "b.yaml")
+    bad = _write(tmp_path, HEAD + "  - {name: same, kind: mass_delete, module: Lead, ids: [1]}\n")
+    assert validate.run(files=[first, second], each=True) == 0
+    assert capsys.readouterr().err == "2 files valid\n"
+    assert validate.run(files=[first, bad, second], each=True) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == "1 error in 1 file"
+
+
 def test_summary_and_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Text mode ends with a summary; --format json prints the same problems as objects."""
     good = _write(

@@ -41,6 +41,7 @@ def test_every_rule_family_has_a_failing_case() -> None:
         "ics-module", "operation", "bulk-write-find-by", "csv-column", "csv-columns-max-200",
         "file-exists", "path-inside", "cvid-skips-automation", "over-write-no-multi-select",
         "csv-duplicate-column", "csv-no-rows", "csv-field-count", "csv-quote",
+        "not-a-manifest",
     ):  # fmt: skip
         assert f"({rule})" in text, rule
 
