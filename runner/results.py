@@ -45,6 +45,64 @@ TargetKind = Literal["sim", "zoho"]
 
 #: Count keys the reports know by name; drivers may add others (e.g. "not_updated").
 COUNT_KEYS = ("total", "succeeded", "failed", "not_processed")
+#: How much of Zoho's error details a message line shows (report.json keeps them whole).
+DETAIL_CHARS = 60  # per value
+DETAIL_ITEMS = 5  # per list
+
+
+def _detail_value(value: Any) -> str | None:
+    """One detail as text: a scalar, or a list of scalars; None for anything deeper."""
+    if isinstance(value, (list, tuple)):
+        items = [_detail_value(v) for v in value if not isinstance(v, (list, tuple, Mapping))]
+        shown = [v for v in items[:DETAIL_ITEMS] if v is not None]
+        more = ", …" if len(value) > DETAIL_ITEMS else ""
+        return f"[{', '.join(shown)}{more}]"
+    if isinstance(value, Mapping):
+        return None
+    text = " ".join(str(value).split())
+    return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 1] + "…"
+
+
+def details_text(details: Mapping[str, Any]) -> str:
+    """Zoho's error details in one line: `api_name: Email, expected_data_type: email`.
+
+    Zoho says there which field, type, path or limit the error is about (API_NOTES §5.1);
+    a nested mapping shows its own scalars (`duplicate_record.id: 5`), deeper ones are
+    left to report.json. Empty when there are none."""
+    parts: list[str] = []
+    for key, value in details.items():
+        inner = value.items() if isinstance(value, Mapping) else [(None, value)]
+        for sub, item in inner:
+            text = _detail_value(item)
+            name = " ".join(str(key if sub is None else f"{key}.{sub}").split())
+            if text is not None:
+                parts.append(f"{name}: {text}")
+    return ", ".join(parts)
+
+
+def with_details(message: str, details: Mapping[str, Any]) -> str:
+    """`invalid data (api_name: Email, expected_data_type: email)`; the message alone
+    when there are no details."""
+    shown = details_text(details)
+    if not shown:
+        return message
+    return f"{message} ({shown})" if message else f"({shown})"
+
+
+def error_text(code: str, message: str, details: Mapping[str, Any]) -> str:
+    """`INVALID_DATA: invalid data (api_name: Email, expected_data_type: email)`: an
+    error's code, message and details, as the console, report.md and junit.xml show it."""
+    text = with_details(message, details)
+    return f"{code}: {text}" if text else code
+
+
+def record_details(outcome: RecordOutcome) -> Mapping[str, Any]:
+    """A record's details without its own id, which Zoho repeats in `details.id`
+    (API_NOTES §5.1) and every report already shows beside it."""
+    details = outcome.details
+    if "id" in details and str(details["id"]) == outcome.record_id:
+        return {k: v for k, v in details.items() if k != "id"}
+    return details
 
 
 class CodedError(Protocol):
@@ -79,6 +137,11 @@ class JobError:
         if advice is not None:
             message = f"{message}; {advice}"
         return cls(error.code, message, dict(error.details))
+
+    @property
+    def text(self) -> str:
+        """Code, message and details in one line (`error_text`)."""
+        return error_text(self.code, self.message, self.details)
 
 
 @dataclass(frozen=True)

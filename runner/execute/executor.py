@@ -153,12 +153,14 @@ class Execution:
             work_dir=self.work_dir / job.name, zgid=self.zgid, poll_backoff=self.poll_backoff(),
             concurrency=self.concurrency,
         )  # fmt: skip
-        result = await drive(ctx)
+        result = redacted(await drive(ctx), self.journal.redact)
         if retry is not None:
             outcomes = renumber(result.outcomes, retry.rows) if retry.rows else result.outcomes
             result = replace(result, counts={**result.counts, RETRIED: retry.count},
                              outcomes=outcomes)  # fmt: skip
         detail = ", ".join(f"{k} {v}" for k, v in result.counts.items()) or "-"
+        for error in result.errors:
+            self.progress.note(job.name, error.text)
         self.progress.job_finished(job.name, status=result.status, detail=detail)
         return self._end(job, fingerprint, result)
 
@@ -223,6 +225,19 @@ async def drive(ctx: JobContext) -> JobResult:
             error = JobError(type(exc).__name__, str(exc))
         result = ctx.result("FAILED", zoho_job_ids=accepted_ids(ctx), errors=(error,))
     return replace(result, started_at=started, ended_at=ctx.clock.now())
+
+
+def redacted(result: JobResult, redact: Callable[[Any], Any]) -> JobResult:
+    """`result` with its errors and failed records scrubbed as the journal scrubs them: the
+    console and the reports show what Zoho said, never a secret it echoed (issue 9)."""
+    errors = tuple(
+        JobError(e.code, str(redact(e.message)), redact(dict(e.details))) for e in result.errors
+    )
+    outcomes = tuple(
+        o if o.ok else o._replace(message=str(redact(o.message)), details=redact(dict(o.details)))
+        for o in result.outcomes
+    )
+    return replace(result, errors=errors, outcomes=outcomes)
 
 
 def counted(ctx: JobContext, result: JobResult) -> JobResult:

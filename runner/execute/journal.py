@@ -95,6 +95,11 @@ class Journal(q.JournalReader):
         if value and value not in self._secrets:
             self._secrets.append(value)
 
+    def redact(self, value: Any) -> Any:
+        """`value` as this journal stores it: credential keys, token-shaped strings and the
+        registered values redacted (for what the console and the reports show)."""
+        return scrub(value, self._secrets)
+
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One committed write transaction; BEGIN IMMEDIATE takes the write lock up front."""

@@ -1,7 +1,8 @@
 """Progress of a run: rich bars on a terminal, one plain line per event otherwise.
 
 Drivers report events through the `Progress` protocol and never print. Lines carry no
-secret: only job names, counts, states and Zoho job ids.
+secret: only job names, counts, states, Zoho job ids, and Zoho's errors (code, message,
+details) after the journal's scrub (`executor.redacted`).
 """
 
 from __future__ import annotations

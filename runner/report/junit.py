@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 
 from runner.report.build import iso, resume_command
-from runner.results import JobResult, RunResult
+from runner.results import JobResult, RunResult, record_details, with_details
 
 MAX_RECORDS = 50
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -27,14 +27,17 @@ def xml_text(value: object) -> str:
 def _failure_text(job: JobResult) -> tuple[str, str]:
     """(message, body) for a failed testcase: codes counted, then the first records."""
     codes = Counter(o.code for o in job.failed_outcomes)
-    parts = [f"{e.code}: {e.message}" for e in job.errors]
+    parts = [e.text for e in job.errors]
     if job.records_failed:
         by_code = ", ".join(f"{code} x{n}" for code, n in codes.most_common())
         parts.append(
             f"{job.records_failed} record(s) failed" + (f" ({by_code})" if by_code else "")
         )
     message = "; ".join(parts) or f"job {job.status}"
-    body = [f"{o.record_id} {o.code} {o.message}" for o in job.failed_outcomes[:MAX_RECORDS]]
+    body = [
+        f"{o.record_id} {o.code} {with_details(o.message, record_details(o))}"
+        for o in job.failed_outcomes[:MAX_RECORDS]
+    ]
     if len(job.failed_outcomes) > MAX_RECORDS:
         body.append(f"... {len(job.failed_outcomes) - MAX_RECORDS} more in the outcomes CSV")
     return message, "\n".join(body)

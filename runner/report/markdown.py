@@ -7,12 +7,14 @@ cells are escaped (`|`, newlines, `<`) because codes and messages come from Zoho
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from runner.report.build import EXIT_MEANING, iso, resume_command
-from runner.results import JobResult, RunResult
+from runner.results import JobResult, RunResult, error_text, record_details, with_details
 
 MAX_RECORDS = 50
+MAX_REASONS = 3  # kinds of record failure the terminal summary names per job
 
 
 def cell(value: object) -> str:
@@ -55,7 +57,7 @@ def _errors(run: RunResult) -> Iterable[str]:
         yield ""
         yield f"### {cell(j.name)}"
         for e in j.errors:
-            yield f"- `{cell(e.code)}`: {cell(e.message)}"
+            yield f"- `{cell(e.code)}`: {cell(with_details(e.message, e.details))}"
     yield ""
 
 
@@ -72,7 +74,8 @@ def _failed_records(run: RunResult, cap: int) -> Iterable[str]:
         yield "| Record | Code | Message |"
         yield "|---|---|---|"
         for o in failed[:cap]:
-            yield f"| {cell(o.record_id)} | `{cell(o.code)}` | {cell(o.message)} |"
+            message = with_details(o.message, record_details(o))
+            yield f"| {cell(o.record_id)} | `{cell(o.code)}` | {cell(message)} |"
         if len(failed) > cap:
             where = _outcomes_file(j) or "the job's outcomes CSV"
             yield ""
@@ -135,7 +138,23 @@ def summary_lines(run: RunResult) -> list[str]:
         if j.skipped_reason:
             parts.append(j.skipped_reason)
         lines.append("  " + "  ".join(parts).rstrip())
+        lines += [f"    {reason}" for reason in _reasons(j)]
     resume = resume_command(run)
     if resume:
         lines.append(f"Jobs still running on Zoho. Resume with: {resume}")
     return lines
+
+
+def _reasons(job: JobResult) -> list[str]:
+    """Why a job failed, a line each: its errors, then its failed records grouped by what
+    Zoho said (`INVALID_DATA x2: invalid data (api_name: Email)`), most frequent first."""
+    reasons = [e.text for e in job.errors]
+    said = Counter(
+        (o.code, with_details(o.message, record_details(o))) for o in job.failed_outcomes
+    )
+    reasons += [
+        error_text(f"{code} x{n}", text, {}) for (code, text), n in said.most_common(MAX_REASONS)
+    ]
+    if len(said) > MAX_REASONS:
+        reasons.append(f"… {len(said) - MAX_REASONS} other kinds of record failure in report.md")
+    return reasons

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from runner.execute.executor import Execution
+from runner.execute.executor import Execution, redacted
 from runner.execute.poll import Backoff
 from runner.execute.progress import NullProgress
 from runner.manifest.model import AnyJob, MassDeleteJob, MassUpdateJob
-from runner.results import JobError, RunTarget
+from runner.results import JobError, JobResult, RecordOutcome, RunTarget
 from runner.zoho.errors import ZohoError
 from tests.unit.exec_fixtures import Harness, harness
 
@@ -110,3 +110,48 @@ async def test_job_error_from_zoho_error_keeps_code_and_details() -> None:
     assert plain == JobError("INVALID_DATA", "invalid data", {"api_name": "Email"})
     worded = JobError.from_error(exc, "part 2", advice="fix the mapping")
     assert worded.message == "part 2: invalid data; fix the mapping"
+
+
+class Notes(NullProgress):
+    """Keeps the notes a run prints."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def note(self, name: str, text: str) -> None:
+        self.notes.append(f"[{name}] {text}")
+
+
+async def test_a_failed_job_notes_its_error_with_zoho_details(tmp_path: Path) -> None:
+    """A job Zoho refused prints its code, message and details as it ends."""
+    async with harness(tmp_path) as h:
+        run = execution(h, "r1")
+        run.progress = notes = Notes()
+        (result,) = await run.run([update("bad", 1, field="Email")])
+    assert result.status == "FAILED"
+    assert notes.notes == [f"[bad] {result.errors[0].text}"]
+    assert "(api_name: Email" in notes.notes[0]
+
+
+async def test_errors_and_failed_records_are_scrubbed_like_the_journal(tmp_path: Path) -> None:
+    """What the console and reports get went through the journal's scrub: a registered
+    value and a token-shaped string an answer echoed are redacted; successes are kept."""
+    secret, token = "Aerospace-canary-42", "1000." + "a" * 32 + "." + "b" * 32
+    ok = RecordOutcome("1", "success", "SUCCESS", f"set to {secret}")
+    bad = RecordOutcome("2", "error", "INVALID_DATA", f"no {secret}", {"value": secret})
+    result = JobResult(
+        name="x", kind="mass_update", module="Leads", status="PARTIAL", outcomes=(ok, bad),
+        errors=(JobError("INVALID_DATA", f"saw {token}", {"access_token": "x", "v": secret}),),
+    )  # fmt: skip
+    async with harness(tmp_path) as h:
+        h.journal.add_secret(secret)
+        clean = redacted(result, h.journal.redact)
+    assert clean.outcomes[0] is ok  # a success is not rewritten (50,000 of them, often)
+    assert clean.outcomes[1] == bad._replace(
+        message="no [redacted]", details={"value": "[redacted]"}
+    )
+    assert clean.errors == (
+        JobError(
+            "INVALID_DATA", "saw [redacted]", {"access_token": "[redacted]", "v": "[redacted]"}
+        ),
+    )

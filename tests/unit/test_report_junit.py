@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 from runner.report.junit import render_junit, xml_text
-from runner.results import JobResult, RecordOutcome
+from runner.results import JobError, JobResult, RecordOutcome
 from tests.unit.test_report import failed_records, sample_run
 
 
@@ -45,7 +45,7 @@ def test_failures_carry_codes_and_skips_their_reason() -> None:
     assert "100 RECORD_LOCKED record 0 locked" in (partial.text or "")
     failed = got["junk-leads"].find("failure")
     assert failed is not None
-    assert failed.get("message") == "ALREADY_SCHEDULED: a job already runs"
+    assert failed.get("message") == "ALREADY_SCHEDULED: a job already runs (job_id: 9)"
     running = got["export-leads"].find("failure")
     assert running is not None
     assert "zcrm-runner resume 20260101T000000-abcd" in (running.get("message") or "")
@@ -78,3 +78,23 @@ def test_failure_body_is_capped() -> None:
     body = (failure.text or "").splitlines()
     assert len(body) == 51
     assert body[-1] == "... 25 more in the outcomes CSV"
+
+
+def test_failure_text_carries_zoho_details() -> None:
+    """The failure message and each record line carry Zoho's details (no repeated id)."""
+    refused = RecordOutcome(
+        "7", "error", "INVALID_DATA", "invalid data",
+        {"id": "7", "api_name": "Email", "expected_data_type": "email"},
+    )  # fmt: skip
+    error = JobError("MANDATORY_NOT_FOUND", "required field not found", {"api_name": "Last_Name"})
+    job = JobResult(name="x", kind="mass_update", module="Leads", status="FAILED",
+                    outcomes=(refused,), errors=(error,))  # fmt: skip
+    failure = cases(render_junit(replace(sample_run(), jobs=(job,))))["x"].find("failure")
+    assert failure is not None
+    assert failure.get("message") == (
+        "MANDATORY_NOT_FOUND: required field not found (api_name: Last_Name); "
+        "1 record(s) failed (INVALID_DATA x1)"
+    )
+    assert (
+        failure.text == "7 INVALID_DATA invalid data (api_name: Email, expected_data_type: email)"
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from runner.report.markdown import cell, render_markdown, summary_lines
 from runner.report.write import write_reports
-from runner.results import JobResult
+from runner.results import JobError, JobResult, RecordOutcome
 from tests.unit.test_report import failed_records, sample_run
 
 
@@ -34,7 +34,7 @@ def test_failed_records_with_codes_and_errors() -> None:
     assert "### deals-source (2 failed)" in md
     assert "| 100 | `RECORD_LOCKED` | record 0 locked |" in md
     assert "| 7 | `INVALID_DATA` | =cmd |" in md
-    assert "- `ALREADY_SCHEDULED`: a job already runs" in md
+    assert "- `ALREADY_SCHEDULED`: a job already runs (job_id: 9)" in md
     assert "- import-leads (SKIPPED): needs export-leads, which did not complete" in md
 
 
@@ -71,7 +71,7 @@ def test_summary_lines_fit_one_screen() -> None:
     """One header line, one line per job, and the resume hint; nothing wider than 120."""
     lines = summary_lines(sample_run())
     assert lines[0] == "Run 20260101T000000-abcd: exit 1 (error) in 7201.0 s, sim org org1"
-    assert len(lines) == 1 + 6 + 1
+    assert len(lines) == 1 + 6 + 3 + 1  # 3: what failed, under deals-source and junk-leads
     assert (
         lines[-1]
         == "Jobs still running on Zoho. Resume with: zcrm-runner resume 20260101T000000-abcd"
@@ -82,3 +82,65 @@ def test_summary_lines_fit_one_screen() -> None:
     assert "2 failed" in deals
     assert "ALREADY_SCHEDULED" in next(line for line in lines if "junk-leads" in line)
     assert all(len(line) <= 120 for line in lines)
+
+
+INVALID_EMAIL = {"api_name": "Email", "expected_data_type": "email"}
+
+
+def with_email_failures(n: int) -> JobResult:
+    """A PARTIAL job: n records refused for their Email, one locked, one unknown."""
+    refused = tuple(
+        RecordOutcome(str(200 + i), "error", "INVALID_DATA", "invalid data",
+                      {**INVALID_EMAIL, "id": str(200 + i)})
+        for i in range(n)
+    )  # fmt: skip
+    others = (
+        RecordOutcome("300", "error", "RECORD_LOCKED", "locked", {"id": "300"}),
+        RecordOutcome("301", "error", "OUTCOME_UNKNOWN", "no entry"),
+    )
+    return JobResult(
+        name="emails", kind="mass_update", module="Leads", status="PARTIAL",
+        outcomes=refused + others, counts={"total": n + 2, "succeeded": 0, "failed": n + 2},
+        errors=(JobError("INVALID_DATA", "part 2: invalid data", INVALID_EMAIL),),
+    )  # fmt: skip
+
+
+def test_report_md_shows_zoho_details() -> None:
+    """Errors and failed records carry Zoho's details; a record's own id is not repeated."""
+    md = render_markdown(replace(sample_run(), jobs=(with_email_failures(2),)))
+    assert (
+        "- `INVALID_DATA`: part 2: invalid data (api_name: Email, expected_data_type: email)" in md
+    )
+    assert (
+        "| 200 | `INVALID_DATA` | invalid data (api_name: Email, expected_data_type: email) |" in md
+    )
+    assert "| 300 | `RECORD_LOCKED` | locked |" in md
+    assert "| 301 | `OUTCOME_UNKNOWN` | no entry |" in md
+
+
+def test_details_cannot_break_the_table() -> None:
+    """Details come from Zoho too: a pipe or markup in them is escaped like a message."""
+    bad = RecordOutcome("1", "error", "INVALID_DATA", "bad", {"api_name": "A|B <i>"})
+    job = JobResult(name="x", kind="mass_update", module="Deals", status="PARTIAL",
+                    outcomes=(bad,))  # fmt: skip
+    md = render_markdown(replace(sample_run(), jobs=(job,)))
+    assert "| 1 | `INVALID_DATA` | bad (api_name: A\\|B &lt;i>) |" in md
+
+
+def test_summary_names_what_failed_grouped_and_capped() -> None:
+    """Under a job: its errors, then its record failures grouped by what Zoho said, most
+    frequent first, at most 3 kinds and a count of the others."""
+    job = with_email_failures(3)
+    lines = summary_lines(replace(sample_run(), jobs=(job,)))
+    at = next(i for i, line in enumerate(lines) if "emails" in line)
+    assert lines[at + 1 : at + 5] == [
+        "    INVALID_DATA: part 2: invalid data (api_name: Email, expected_data_type: email)",
+        "    INVALID_DATA x3: invalid data (api_name: Email, expected_data_type: email)",
+        "    RECORD_LOCKED x1: locked",
+        "    OUTCOME_UNKNOWN x1: no entry",
+    ]
+    more = replace(job, outcomes=(*job.outcomes, RecordOutcome("9", "error", "LIMIT", "")))
+    lines = summary_lines(replace(sample_run(), jobs=(more,)))
+    assert lines[at + 5] == "    … 1 other kinds of record failure in report.md"
+    done = replace(job, status="COMPLETED", outcomes=(), errors=(), counts={"total": 1})
+    assert len(summary_lines(replace(sample_run(), jobs=(done,)))) == 2  # no reasons, no hint
