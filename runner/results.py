@@ -171,6 +171,7 @@ class JobResult:
     outcomes: tuple[RecordOutcome, ...] = ()
     files: tuple[FileRef, ...] = ()
     skipped_reason: str | None = None
+    cvid: str | None = None  # the custom view the job chose its records by, if any
 
     @property
     def duration(self) -> float | None:
@@ -193,6 +194,12 @@ class JobResult:
     def records_failed(self) -> int:
         """Failed records: the `failed` count when given, else the failed outcomes."""
         return int(self.counts.get("failed", len(self.failed_outcomes)))
+
+    @property
+    def failures_unnamed(self) -> bool:
+        """Records failed that no outcome names: a job by custom view, whose status has a
+        Failed_Count and no record ids (seed 000, seed 001)."""
+        return self.cvid is not None and self.records_failed > len(self.failed_outcomes)
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,7 @@ class JobContext:
             outcomes=tuple(outcomes),
             files=tuple(files),
             skipped_reason=skipped_reason,
+            cvid=getattr(self.job, "cvid", None),
         )
 
     def on_poll(self, intent: Intent | None, status: str, counts: dict[str, int]) -> None:

@@ -200,6 +200,7 @@ class Execution:
             ended_at=row.ended_at,
             outcomes=tuple(self.journal.job_outcomes(self.run_id, job.name)),
             errors=row.errors,
+            cvid=getattr(job, "cvid", None),
         )
 
 

@@ -61,14 +61,37 @@ def _errors(run: RunResult) -> Iterable[str]:
     yield ""
 
 
+def _unnamed(job: JobResult) -> str:
+    """How to find the failed records of a job by custom view, which Zoho does not name."""
+    cvid = cell(job.cvid)
+    export = f'export it with a `bulk_read` job (`cvid: "{cvid}"`'
+    if job.kind == "mass_delete":
+        find = f"{export}): the records still in the view are the ones it did not delete"
+    else:
+        find = (
+            f"{export}, the fields the job set in `fields:`): the records without the new "
+            "values are the ones that failed"
+        )
+    return (
+        "Zoho reports only counts for a job by custom view: it does not name the "
+        f"{job.records_failed} record(s) that failed. To find them, open the view "
+        f"(cvid {cvid}) in Zoho CRM, or {find}."
+    )
+
+
 def _failed_records(run: RunResult, cap: int) -> Iterable[str]:
-    jobs = [j for j in run.jobs if j.failed_outcomes]
+    jobs = [j for j in run.jobs if j.failed_outcomes or j.failures_unnamed]
     if not jobs:
         return
     yield "## Failed records"
     for j in jobs:
         failed = j.failed_outcomes
         yield ""
+        if not failed:
+            yield f"### {cell(j.name)} ({j.records_failed} failed)"
+            yield ""
+            yield _unnamed(j)
+            continue
         yield f"### {cell(j.name)} ({len(failed)} failed)"
         yield ""
         yield "| Record | Code | Message |"
@@ -157,4 +180,8 @@ def _reasons(job: JobResult) -> list[str]:
     ]
     if len(said) > MAX_REASONS:
         reasons.append(f"… {len(said) - MAX_REASONS} other kinds of record failure in report.md")
+    if job.failures_unnamed:
+        reasons.append(
+            "Zoho names no failed record of a job by custom view: report.md says how to find them"
+        )
     return reasons

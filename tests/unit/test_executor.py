@@ -155,3 +155,21 @@ async def test_errors_and_failed_records_are_scrubbed_like_the_journal(tmp_path:
             "INVALID_DATA", "saw [redacted]", {"access_token": "[redacted]", "v": "[redacted]"}
         ),
     )
+
+
+async def test_a_view_job_result_names_its_view_after_a_resume_too(tmp_path: Path) -> None:
+    """A job by cvid says so in its result (reports explain its unnamed failures), and so
+    does the same job read back from the journal; a job by ids has no cvid."""
+    jobs: list[AnyJob] = [
+        update("by-ids", 5),
+        MassDeleteJob(name="by-view", module="Leads", cvid="554023000000092002"),
+    ]
+    async with harness(tmp_path) as h:
+        first = await execution(h, "r1").run(jobs)
+        h.journal.reopen_run("r1")
+        again = await execution_again(h, "r1").run(jobs)
+    for results in (first, again):
+        assert [r.cvid for r in results] == [None, "554023000000092002"]
+    assert first[1].status == "PARTIAL"  # locked / unapproved Leads fail, unnamed
+    assert first[1].failures_unnamed
+    assert not first[0].failures_unnamed

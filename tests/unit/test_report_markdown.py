@@ -144,3 +144,42 @@ def test_summary_names_what_failed_grouped_and_capped() -> None:
     assert lines[at + 5] == "    … 1 other kinds of record failure in report.md"
     done = replace(job, status="COMPLETED", outcomes=(), errors=(), counts={"total": 1})
     assert len(summary_lines(replace(sample_run(), jobs=(done,)))) == 2  # no reasons, no hint
+
+
+def by_view(
+    kind: str = "mass_update", failed: int = 2, cvid: str | None = "554023000000092002"
+) -> JobResult:
+    """A job by custom view that Zoho counted `failed` records of, naming none."""
+    counts = {"total": 5, "succeeded": 5 - failed, "failed": failed, "not_processed": 0}
+    return JobResult(name="by-view", kind=kind, module="Deals", status="PARTIAL",
+                     counts=counts, cvid=cvid, zoho_job_ids=("5001",))  # fmt: skip
+
+
+def test_a_view_job_with_failures_says_how_to_find_them() -> None:
+    """Zoho names no failed record of a cvid job: report.md says so, and where to look."""
+    md = render_markdown(replace(sample_run(), jobs=(by_view(),)))
+    assert "### by-view (2 failed)" in md
+    assert (
+        "Zoho reports only counts for a job by custom view: it does not name the 2 record(s) "
+        "that failed. To find them, open the view (cvid 554023000000092002) in Zoho CRM, or "
+        'export it with a `bulk_read` job (`cvid: "554023000000092002"`, the fields the job '
+        "set in `fields:`): the records without the new values are the ones that failed."
+    ) in md
+    delete = render_markdown(replace(sample_run(), jobs=(by_view("mass_delete"),)))
+    assert "the records still in the view are the ones it did not delete." in delete
+    lines = summary_lines(replace(sample_run(), jobs=(by_view(),)))
+    assert (
+        "    Zoho names no failed record of a job by custom view: report.md says how to find them"
+        in lines
+    )
+
+
+def test_no_view_note_without_failures_or_without_a_view() -> None:
+    """A cvid job with no failure, or a job by ids, gets no such note."""
+    for job in (by_view(failed=0), by_view(cvid=None)):
+        md = render_markdown(replace(sample_run(), jobs=(job,)))
+        assert "custom view" not in md
+        assert "## Failed records" not in md
+        assert not any(
+            "custom view" in line for line in summary_lines(replace(sample_run(), jobs=(job,)))
+        )
