@@ -306,6 +306,16 @@ class Locator:
         return node, True
 
 
+def locator_for(path: Path, sha256: str) -> Locator | None:
+    """The Locator of a manifest validated earlier, read again for a check that runs later
+    (`plan --online`) and found a problem at one of its keys; None when the file changed
+    since (its sha256 differs) or can no longer be read."""
+    loaded, _ = load_file(path)
+    if loaded is None or loaded.sha256 != sha256:
+        return None
+    return Locator(loaded.root)
+
+
 def _find_key(node: MappingNode, name: str, depth: int = 0) -> tuple[Node, Node] | None:
     for key_node, value_node in reversed(node.value):  # the last duplicate wins, as in data
         if key_node.tag != _MERGE and isinstance(key_node, ScalarNode) and key_node.value == name:

@@ -5,13 +5,17 @@ mass update sets is looked up in `GET /settings/fields?module=` (API_NOTES §6):
 exist, be of a type mass update can set (seed 002 note: no email, lookup, layout,
 multi-line or line-item fields), not be read only, and a picklist value must be one of
 the field's values (the official SDK refuses unknown values before sending, wire README).
+A problem is located at the field's own key (`values.Stage`), the manifest read again for
+it by `locator_for`, or at its job when the file changed since it was validated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
+from runner.manifest.load import Locator, PathPart, locator_for
 from runner.manifest.model import Manifest, MassUpdateJob
 from runner.manifest.problems import Problem
 from runner.manifest.template_env import from_env_label
@@ -39,6 +43,15 @@ async def check_fields_online(client: ZohoClient, manifests: Sequence[Manifest])
     """Problems with the fields every mass update job sets, per the org's metadata."""
     problems: list[Problem] = []
     cache: dict[str, dict[str, metadata.Field]] = {}
+    locators: dict[Path, Locator | None] = {}
+
+    def locate(manifest: Manifest, parts: Sequence[PathPart]) -> tuple[int, int] | None:
+        # The file is read again only when a problem needs a mark, once per manifest.
+        if manifest.path not in locators:
+            locators[manifest.path] = locator_for(manifest.path, manifest.sha256)
+        found = locators[manifest.path]
+        return None if found is None else found.mark(parts, key=True)
+
     for manifest in manifests:
         for job in manifest.jobs:
             if not isinstance(job, MassUpdateJob):
@@ -52,18 +65,23 @@ async def check_fields_online(client: ZohoClient, manifests: Sequence[Manifest])
                 cache[job.module] = {f.api_name: f for f in fields}
             known = cache[job.module]
             if known:
-                problems.extend(_job_problems(manifest, job, known))
+                problems.extend(_job_problems(manifest, job, known, locate))
     return problems
 
 
+Locate = Callable[[Manifest, Sequence[PathPart]], tuple[int, int] | None]
+
+
 def _job_problems(
-    manifest: Manifest, job: MassUpdateJob, known: dict[str, metadata.Field]
+    manifest: Manifest, job: MassUpdateJob, known: dict[str, metadata.Field], locate: Locate
 ) -> list[Problem]:
     out: list[Problem] = []
     loc = job.location
-    line, col = (loc.line, loc.col) if loc else (1, 1)
+    job_line, job_col = (loc.line, loc.col) if loc else (1, 1)
 
     def problem(name: str, message: str, rule: str, fix: str) -> None:
+        # At the field's own key (`values.Stage`); the job's line if the file changed since.
+        line, col = locate(manifest, ["jobs", job.index, "values", name]) or (job_line, job_col)
         path = f"jobs[{job.index}].values.{name}"
         out.append(Problem(str(manifest.path), line, col, path, message, rule, fix))
 

@@ -8,6 +8,10 @@ import pytest
 
 from runner.commands import plan as plan_command
 from runner.errors import ManifestError
+from runner.manifest.load import locator_for
+from runner.manifest.validate import load_manifests
+from runner.plan.online_rules import check_fields_online
+from tests.unit.exec_fixtures import harness
 
 MANIFEST = """\
 version: 1
@@ -37,7 +41,7 @@ jobs:
 
 def test_online_plan_refuses_fields_the_org_does_not_allow(tmp_path: Path) -> None:
     """Unknown fields, a picklist value the field lacks and a multi-line field are refused,
-    each located at its job, while offline validation let them through."""
+    each located at the field's own key, while offline validation let them through."""
     path = tmp_path / "jobs.yaml"
     path.write_text(MANIFEST, encoding="utf-8")
     common = {"format": "text", "out": None, "detailed_exitcode": False}
@@ -46,13 +50,13 @@ def test_online_plan_refuses_fields_the_org_does_not_allow(tmp_path: Path) -> No
         plan_command.run(files=[path], online=True, sim=True, **common)  # type: ignore[arg-type]
     lines = [str(p) for p in caught.value.problems]
     assert lines == [
-        f"{path}:3:5: jobs[0].values.Favourite_Colour: Leads has no field 'Favourite_Colour' "
+        f"{path}:7:14: jobs[0].values.Favourite_Colour: Leads has no field 'Favourite_Colour' "
         "in this org (field-exists-online); use a field API name from Setup > Developer Space "
         "> APIs",
-        f"{path}:8:5: jobs[1].values.Industry: 'Aerospace' is not a value of picklist Industry "
+        f"{path}:12:14: jobs[1].values.Industry: 'Aerospace' is not a value of picklist Industry "
         "(-None-, Education, Government, Manufacturing, Technology, Retail) "
         "(picklist-value-online); use one of the picklist's values",
-        f"{path}:13:5: jobs[2].values.Question: Question is a multi-line field, which mass "
+        f"{path}:17:14: jobs[2].values.Question: Question is a multi-line field, which mass "
         "update cannot set (seed 002) (field-not-mass-updatable); use a bulk_write update "
         "job for this field",
     ]
@@ -75,3 +79,53 @@ def test_a_bad_picklist_value_from_env_is_named_not_shown(
     (line,) = [str(p) for p in caught.value.problems]
     assert "jobs[0].values.Industry: the value (from env: ZCRM_VAR_INDUSTRY) is not a value" in line
     assert "canary" not in line
+
+
+BLOCK = """\
+version: 1
+jobs:
+  - name: deals
+    kind: mass_update
+    module: Deals
+    ids: ["554023004000000005"]
+    values:
+      Stage: Closed Won
+      Favourite_Colour: Blue
+"""
+
+
+def test_a_field_in_a_block_mapping_is_located_at_its_key(tmp_path: Path) -> None:
+    """In block style the problem names the line and column of the field's key."""
+    path = tmp_path / "jobs.yaml"
+    path.write_text(BLOCK, encoding="utf-8")
+    common = {"format": "text", "out": None, "detailed_exitcode": False}
+    with pytest.raises(ManifestError) as caught:
+        plan_command.run(files=[path], online=True, sim=True, **common)  # type: ignore[arg-type]
+    (line,) = [str(p) for p in caught.value.problems]
+    assert line.startswith(f"{path}:9:7: jobs[0].values.Favourite_Colour: Deals has no field")
+
+
+@pytest.mark.anyio
+async def test_a_file_changed_since_validation_falls_back_to_the_job(tmp_path: Path) -> None:
+    """If the manifest changed after it was validated, its keys may have moved: the problem
+    names the job's own line, as validated, rather than a line of the new text."""
+    path = tmp_path / "jobs.yaml"
+    path.write_text(BLOCK, encoding="utf-8")
+    (manifest,) = load_manifests([path]).manifests
+    path.write_text("# edited\n" + BLOCK, encoding="utf-8")
+    assert locator_for(path, manifest.sha256) is None
+    async with harness(tmp_path) as h:
+        (problem,) = await check_fields_online(h.client, [manifest])
+    assert (problem.line, problem.col, problem.path) == (3, 5, "jobs[0].values.Favourite_Colour")
+
+
+def test_locator_for_reads_the_file_again_only_if_unchanged(tmp_path: Path) -> None:
+    """Same bytes: a Locator marking any key; changed or gone: None."""
+    path = tmp_path / "jobs.yaml"
+    path.write_text(BLOCK, encoding="utf-8")
+    (manifest,) = load_manifests([path]).manifests
+    found = locator_for(path, manifest.sha256)
+    assert found is not None
+    assert found.mark(["jobs", 0, "values", "Stage"], key=True) == (8, 7)
+    path.unlink()
+    assert locator_for(path, manifest.sha256) is None
