@@ -159,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("runs", help="list runs recorded in the journal")
     p.add_argument("run_id", nargs="?", metavar="RUN_ID")
     p.add_argument("--state-dir", type=Path, default=Path(".zcrm"))
+    p.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="json: runs with target, manifests and jobs (schemas/runs.schema.json)",
+    )
 
     p = verbs.add_parser("sim", help="the built-in Zoho CRM simulator")
     sim_verbs = p.add_subparsers(dest="sim_verb", required=True, metavar="SUBCOMMAND")
@@ -178,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--token", default=None, help="fix the access token's value")
 
     p = verbs.add_parser("schema", help="print a JSON schema")
-    p.add_argument("name", nargs="?", choices=["jobs", "plan", "report"], default="jobs")
+    p.add_argument("name", nargs="?", choices=["jobs", "plan", "report", "runs"], default="jobs")
     return parser
 
 

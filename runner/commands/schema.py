@@ -1,4 +1,4 @@
-"""`zcrm-runner schema [jobs|plan|report]`: print a JSON schema, e.g. for an editor."""
+"""`zcrm-runner schema [jobs|plan|report|runs]`: print a JSON schema, e.g. for an editor."""
 
 from __future__ import annotations
 

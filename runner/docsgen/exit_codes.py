@@ -132,7 +132,12 @@ COMMANDS: dict[str, tuple[Exit, ...]] = {
         *_APPLY[2:],
     ),
     "runs": (
-        Exit(0, "The run history (or one run's jobs) was printed.", "Nothing."),
+        Exit(
+            0,
+            "The run history (or one run's jobs) was printed: a table, or with "
+            "`--format json` a document valid against `schemas/runs.schema.json`.",
+            "Nothing.",
+        ),
         Exit(
             1,
             "No journal in `--state-dir` (nothing was applied from here), or no such run.",

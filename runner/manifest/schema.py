@@ -17,7 +17,7 @@ from jsonschema.protocols import Validator  # type: ignore[import-untyped]
 
 from runner.errors import RunnerError
 
-SCHEMA_NAMES = ("jobs", "plan", "report")
+SCHEMA_NAMES = ("jobs", "plan", "report", "runs")
 _CHECKOUT = Path(__file__).resolve().parents[2] / "schemas"
 
 
@@ -40,7 +40,7 @@ def _load(name: str) -> str:
 
 
 def load_schema(name: str) -> dict[str, Any]:
-    """A fresh copy of schema `name` ("jobs" | "plan" | "report") as a dict."""
+    """A fresh copy of schema `name` ("jobs" | "plan" | "report" | "runs") as a dict."""
     schema: dict[str, Any] = json.loads(_load(name))
     return schema
 

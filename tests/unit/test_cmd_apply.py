@@ -112,7 +112,8 @@ def test_fresh_online_plan_applies(example: Path) -> None:
 
 
 def test_runs_lists_history_and_one_run(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """runs shows the applied run, and RUN_ID shows its jobs with their Zoho job ids."""
+    """runs shows the applied run, RUN_ID shows its jobs with their Zoho job ids, and
+    --format json the same as a document valid against schemas/runs.schema.json."""
     assert cli.main(["apply", str(example), "--sim"]) == 0
     capsys.readouterr()
     assert cli.main(["runs"]) == 0
@@ -122,6 +123,12 @@ def test_runs_lists_history_and_one_run(example: Path, capsys: pytest.CaptureFix
     assert run_id["run_id"] in listing
     assert cli.main(["runs", run_id["run_id"]]) == 0
     assert "education-accounts" in capsys.readouterr().out
+    assert cli.main(["runs", "--format", "json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)["runs"]
+    assert not list(validator("runs").iter_errors({"format_version": 1, "runs": [listed]}))
+    assert listed["run_id"] == run_id["run_id"]
+    assert listed["status"] == "COMPLETED"
+    assert "education-accounts" in {j["name"] for j in listed["jobs"]}
 
 
 def test_resume_needs_a_journal_and_refuses_sim_runs(example: Path) -> None:
