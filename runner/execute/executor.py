@@ -230,15 +230,25 @@ async def drive(ctx: JobContext) -> JobResult:
 
 def redacted(result: JobResult, redact: Callable[[Any], Any]) -> JobResult:
     """`result` with its errors and failed records scrubbed as the journal scrubs them: the
-    console and the reports show what Zoho said, never a secret it echoed (issue 9)."""
+    console and the reports show what Zoho said, never a secret it echoed (issue 9). One
+    `redact` call over all of them, so 50,000 failed records with nothing to hide cost one
+    `json.dumps`; `result` itself when nothing was redacted."""
+    failed = [i for i, o in enumerate(result.outcomes) if not o.ok]
+    said = {
+        "errors": [[e.message, dict(e.details)] for e in result.errors],
+        "records": [[result.outcomes[i].message, dict(result.outcomes[i].details)] for i in failed],
+    }
+    clean = redact(said)
+    if clean is said:
+        return result
     errors = tuple(
-        JobError(e.code, str(redact(e.message)), redact(dict(e.details))) for e in result.errors
+        JobError(e.code, str(message), details)
+        for e, (message, details) in zip(result.errors, clean["errors"], strict=True)
     )
-    outcomes = tuple(
-        o if o.ok else o._replace(message=str(redact(o.message)), details=redact(dict(o.details)))
-        for o in result.outcomes
-    )
-    return replace(result, errors=errors, outcomes=outcomes)
+    outcomes = list(result.outcomes)
+    for i, (message, details) in zip(failed, clean["records"], strict=True):
+        outcomes[i] = outcomes[i]._replace(message=str(message), details=details)
+    return replace(result, errors=errors, outcomes=tuple(outcomes))
 
 
 def counted(ctx: JobContext, result: JobResult) -> JobResult:

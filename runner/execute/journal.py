@@ -24,6 +24,7 @@ columns go through `scrub`, and `add_secret` lets the client register values to 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,6 +42,7 @@ from runner.execute.journal_schema import (
     RequestSummary,
     RunStatus,
     dumps,
+    may_hold_secret,
     migrate,
     scrub,
     scrub_path,
@@ -97,7 +99,10 @@ class Journal(q.JournalReader):
 
     def redact(self, value: Any) -> Any:
         """`value` as this journal stores it: credential keys, token-shaped strings and the
-        registered values redacted (for what the console and the reports show)."""
+        registered values redacted (for what the console and the reports show); `value`
+        itself when it holds nothing to redact (one `json.dumps` and substring tests)."""
+        if not may_hold_secret(json.dumps(value, default=str), self._secrets):
+            return value
         return scrub(value, self._secrets)
 
     @contextmanager

@@ -208,7 +208,7 @@ _SECRET_KEYS_JSON = tuple(
 )  # fmt: skip
 
 
-def _may_hold_secret(text: str, known: Sequence[str]) -> bool:
+def may_hold_secret(text: str, known: Sequence[str]) -> bool:
     """Cheap prefilter (substring tests only): False means nothing in the text to redact."""
     lower = text.lower()
     return (
@@ -230,7 +230,7 @@ def dumps(value: Any, secrets: Iterable[str] = ()) -> str:
     """
     known = [s for s in secrets if s]
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    if _may_hold_secret(text, known):
+    if may_hold_secret(text, known):
         return json.dumps(scrub(value, known), sort_keys=True, separators=(",", ":"))
     return text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -135,7 +136,8 @@ async def test_a_failed_job_notes_its_error_with_zoho_details(tmp_path: Path) ->
 
 async def test_errors_and_failed_records_are_scrubbed_like_the_journal(tmp_path: Path) -> None:
     """What the console and reports get went through the journal's scrub: a registered
-    value and a token-shaped string an answer echoed are redacted; successes are kept."""
+    value and a token-shaped string an answer echoed are redacted; successes are kept, and
+    a result with nothing to hide is returned as it is."""
     secret, token = "Aerospace-canary-42", "1000." + "a" * 32 + "." + "b" * 32
     ok = RecordOutcome("1", "success", "SUCCESS", f"set to {secret}")
     bad = RecordOutcome("2", "error", "INVALID_DATA", f"no {secret}", {"value": secret})
@@ -146,6 +148,9 @@ async def test_errors_and_failed_records_are_scrubbed_like_the_journal(tmp_path:
     async with harness(tmp_path) as h:
         h.journal.add_secret(secret)
         clean = redacted(result, h.journal.redact)
+        innocent = replace(result, outcomes=(ok._replace(message="set"), bad._replace(
+            message="no", details={"api_name": "Email"})), errors=())  # fmt: skip
+        assert redacted(innocent, h.journal.redact) is innocent  # nothing to hide: as it was
     assert clean.outcomes[0] is ok  # a success is not rewritten (50,000 of them, often)
     assert clean.outcomes[1] == bad._replace(
         message="no [redacted]", details={"value": "[redacted]"}
