@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from runner.errors import ManifestError
-from runner.manifest.model import AnyJob, BulkWriteJob, Manifest
+from runner.manifest.model import AnyJob, BulkWriteJob, Manifest, MassDeleteJob, MassUpdateJob
 from runner.manifest.problems import Problem
 from runner.plan.model import JobPlan, OrgFacts, Plan
 from runner.plan.scopes import job_scopes
-from runner.plan.steps import job_steps
+from runner.plan.steps import job_steps, mass_ids
 from runner.refs import ManifestRef
 from runner.zoho.limits import MASS_MAX_RECORDS
 
@@ -84,6 +84,8 @@ def plan_job(manifest: Manifest, job: AnyJob, *, order: int, facts: OrgFacts | N
         probable_scopes=probable,
         credits_estimated=found.credits_estimated,
         cvid=cvid,
+        ids=mass_ids(job) if isinstance(job, (MassUpdateJob, MassDeleteJob)) else (),
+        diff=facts.diffs.get(job.name) if facts else None,
     )
 
 

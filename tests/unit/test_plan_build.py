@@ -244,3 +244,10 @@ def test_bulk_write_steps_per_part(tmp_path: Path) -> None:
     ]
     assert (job.record_count, job.credits, job.polls) == (60_000, 1 + 3 * 502, 3)
     assert any("split into 3 Zoho jobs" in w for w in job.warnings)
+
+
+def test_ids_jobs_carry_every_id() -> None:
+    """A mass job by ids carries all its ids, in order, for the JSON plan; others none."""
+    plan = _plan(_update(ids=_ids(1_201)), _update("view", cvid="7"))
+    assert plan.jobs[0].ids == _ids(1_201)
+    assert plan.jobs[1].ids == ()
