@@ -34,7 +34,7 @@ from runner.manifest.model import Manifest
 from runner.manifest.problems import Problem
 from runner.manifest.rules_paths import RunDirs
 from runner.manifest.validate import load_manifests
-from runner.plan.build import build_plan
+from runner.plan.build import build_plan, settled_warnings
 from runner.plan.diffs import DIFF_LIMIT, gather_diffs
 from runner.plan.facts import gather_facts
 from runner.plan.file import load_plan, save_plan
@@ -180,10 +180,13 @@ def run(
     if why is not None:
         raise UsageError(f"--state-dir {state_dir}: {why}; name the folder of the journal")
     checked = load_manifests(files, dirs=RunDirs(state_dir=state_dir))
-    _print_warnings(checked.warnings)
+    if not online:
+        _print_warnings(checked.warnings)
     if out is not None:
         prepare_out(out, checked.manifests, state_dir=state_dir)
     facts = _online_facts(checked.manifests, sim=sim, diff_limit=diff_limit) if online else None
+    if online:  # the counts settle validate's "depends on the view's count" warnings
+        _print_warnings(settled_warnings(checked.manifests, checked.warnings, facts))
     plan = build_plan(checked.manifests, warnings=checked.warnings, facts=facts)
     if not sim:
         plan = _with_ledger(plan, checked.manifests, state_dir, facts)

@@ -118,6 +118,31 @@ def input_files(manifests: Sequence[Manifest]) -> list[Path]:
     return list(seen.values())
 
 
+AUTOMATION_RULE = "cvid-skips-automation"
+
+
+def settled_warnings(
+    manifests: Sequence[Manifest], warnings: Sequence[Problem], facts: OrgFacts | None
+) -> tuple[Problem, ...]:
+    """The manifest warnings an online plan still needs: validate's automation warning
+    depends on a view's count, so where the org counted the view it goes, and the
+    planner's own warning (steps.py) stays for a view over 1,000 records only."""
+    if facts is None:
+        return tuple(warnings)
+    counted = {
+        (job.location.file, f"jobs[{job.index}].cvid")
+        for m in manifests
+        for job in m.jobs
+        if job.location is not None
+        and isinstance(job, (MassUpdateJob, MassDeleteJob))
+        and job.cvid is not None
+        and (job.module, job.cvid) in facts.cvid_counts
+    }
+    return tuple(
+        w for w in warnings if w.rule != AUTOMATION_RULE or (w.file, w.path) not in counted
+    )
+
+
 def build_plan(
     manifests: Sequence[Manifest],
     *,
@@ -135,6 +160,6 @@ def build_plan(
         manifests=tuple(ManifestRef(str(m.path), m.sha256) for m in manifests),
         target=facts.org_id if facts else None,
         jobs=jobs,
-        warnings=tuple(warnings),
+        warnings=settled_warnings(manifests, warnings, facts),
         inputs=tuple(ManifestRef(_shown(p), sha256_file(p)) for p in input_files(manifests)),
     )
