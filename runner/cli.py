@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--online", action="store_true", help="check fields and counts on the org")
     p.add_argument("--sim", action="store_true", help="with --online: use the built-in simulator")
     p.add_argument(
+        "--diff-limit", type=_positive_int, default=argparse.SUPPRESS, metavar="N",
+        help="with --online: read up to N records a job for its value diff (default 2,000: "
+        "runner/plan/diffs.py DIFF_LIMIT), a sample beyond",
+    )  # fmt: skip
+    p.add_argument(
         "--state-dir", type=Path, default=Path(".zcrm"),
         help="the journal whose apply-once ledger marks jobs already applied",
     )  # fmt: skip

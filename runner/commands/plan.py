@@ -34,7 +34,8 @@ from runner.manifest.model import Manifest
 from runner.manifest.problems import Problem
 from runner.manifest.rules_paths import RunDirs
 from runner.manifest.validate import load_manifests
-from runner.plan.build import build_plan
+from runner.plan.build import build_plan, settled_warnings
+from runner.plan.diffs import DIFF_LIMIT, gather_diffs
 from runner.plan.facts import gather_facts
 from runner.plan.file import load_plan, save_plan
 from runner.plan.model import OrgFacts, Plan
@@ -49,25 +50,33 @@ FORMATS = ("text", "json", "markdown")
 MARKER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
 # A link target in Markdown: no spaces, quotes, parentheses or angle brackets.
 DETAILS_URL = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&*+,;=%-]{1,300}")
+ONLINE_CONCURRENCY = 5  # plan --online's calls in flight at once
 
 
-def _online_facts(manifests: Sequence[Manifest], *, sim: bool) -> OrgFacts:
-    """Counts from the org (cvid views) through read-only calls: --sim or ZOHO_* env."""
+def _online_facts(manifests: Sequence[Manifest], *, sim: bool, diff_limit: int) -> OrgFacts:
+    """What the org says, through read-only calls (--sim or ZOHO_* env): its id, the views'
+    counts, field problems (raised), then each mass job's current values."""
     connection, clock = connect(sim=sim)
 
-    async def gather() -> tuple[OrgFacts, list[Problem]]:
+    async def gather() -> OrgFacts:
         async with ZohoClient(
-            connection.target, clock=clock, transport=limited(connection, 5)
+            connection.target, clock=clock, transport=limited(connection, ONLINE_CONCURRENCY)
         ) as client:
-            return await gather_facts(client, manifests), await check_fields_online(
-                client, manifests
+            facts = await gather_facts(client, manifests)
+            problems = await check_fields_online(client, manifests)
+            errors = [p for p in problems if p.severity == "error"]
+            if errors:  # a diff of fields the org refuses would only repeat the refusal
+                raise ManifestError(errors)
+            diffs = await gather_diffs(
+                client,
+                manifests,
+                counts=facts.cvid_counts,
+                limit=diff_limit,
+                in_flight=ONLINE_CONCURRENCY,
             )
+            return replace(facts, diffs=diffs)
 
-    facts, problems = asyncio.run(gather())
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise ManifestError(errors)
-    return facts
+    return asyncio.run(gather())
 
 
 def _check_markdown_options(
@@ -143,9 +152,12 @@ def run(
     comment_marker: str | None = None,
     max_bytes: int | None = None,
     details_url: str | None = None,
+    diff_limit: int = DIFF_LIMIT,
 ) -> int:
     """Load and validate the manifests, plan them, print the plan, optionally save it;
-    or, with `show`, print a saved plan."""
+    or, with `show`, print a saved plan.
+
+    Online, each mass job's records are read (up to `diff_limit` a job) for its diff."""
     if format not in FORMATS:
         raise UsageError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     _check_markdown_options(format, comment_marker, max_bytes, details_url)
@@ -162,15 +174,19 @@ def run(
         raise UsageError("give the manifest files to plan, or --show PLAN.json")
     if sim and not online:
         raise UsageError("--sim only chooses the org for --online; add --online or drop --sim")
+    if diff_limit < 1:
+        raise UsageError(f"--diff-limit must be 1 or more, not {diff_limit}")
     why = existing_dir_problem(state_dir)  # plan only reads the journal, if there is one
     if why is not None:
         raise UsageError(f"--state-dir {state_dir}: {why}; name the folder of the journal")
     checked = load_manifests(files, dirs=RunDirs(state_dir=state_dir))
-    for warning in checked.warnings:
-        print(warning, file=sys.stderr)
+    if not online:
+        _print_warnings(checked.warnings)
     if out is not None:
         prepare_out(out, checked.manifests, state_dir=state_dir)
-    facts = _online_facts(checked.manifests, sim=sim) if online else None
+    facts = _online_facts(checked.manifests, sim=sim, diff_limit=diff_limit) if online else None
+    if online:  # the counts settle validate's "depends on the view's count" warnings
+        _print_warnings(settled_warnings(checked.manifests, checked.warnings, facts))
     plan = build_plan(checked.manifests, warnings=checked.warnings, facts=facts)
     if not sim:
         plan = _with_ledger(plan, checked.manifests, state_dir, facts)
@@ -187,6 +203,11 @@ def run(
 def _changes(plan: Plan) -> bool:
     """Whether a job would send something (--detailed-exitcode's 2)."""
     return any(job.changes for job in plan.jobs)
+
+
+def _print_warnings(warnings: Sequence[Problem]) -> None:
+    for warning in warnings:
+        print(warning, file=sys.stderr)
 
 
 def _with_ledger(

@@ -130,3 +130,24 @@ def not_mass_updatable(module: str, field_name: str) -> str | None:
         return None
     what, modules = entry
     return what if modules is None or module in modules else None
+
+
+# The field that names a record, per standard module: the one a plan lists beside a
+# record it will delete. Leads and Contacts show Full_Name in the web UI, a formula over
+# First_Name and Last_Name; Last_Name is the mandatory part every org has. Custom modules
+# name records by `Name`. (Zoho's standard layouts; docs/DEMO_ORG.md holds the same.)
+NAME_FIELDS: Mapping[str, str] = {
+    "Leads": "Last_Name", "Contacts": "Last_Name", "Accounts": "Account_Name",
+    "Deals": "Deal_Name", "Campaigns": "Campaign_Name", "Tasks": "Subject", "Calls": "Subject",
+    "Meetings": "Event_Title", "Events": "Event_Title", "Solutions": "Solution_Title",
+    "Products": "Product_Name", "Vendors": "Vendor_Name", "Price_Books": "Price_Book_Name",
+    "Quotes": "Subject", "Sales_Orders": "Subject", "Purchase_Orders": "Subject",
+    "Invoices": "Subject", "Cases": "Subject", "Services": "Service_Name",
+    "Appointments": "Appointment_Name",
+}  # fmt: skip
+CUSTOM_NAME_FIELD = "Name"
+
+
+def name_field(module: str) -> str:
+    """The field that names a record of `module` (`Name` in a custom module)."""
+    return NAME_FIELDS.get(module, CUSTOM_NAME_FIELD)

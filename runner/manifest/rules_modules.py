@@ -7,6 +7,7 @@ from typing import Any
 from runner.manifest import catalog
 from runner.manifest.load import PathPart
 from runner.manifest.rules import Reporter, closest, jobs_of, text
+from runner.zoho.limits import AUTOMATION_MAX_RECORDS
 
 
 def check_modules(data: dict[str, Any], r: Reporter) -> None:
@@ -68,9 +69,14 @@ def _check_values(i: int, job: dict[str, Any], module: str, r: Reporter) -> None
 
 def _warn_mass_update(i: int, job: dict[str, Any], module: str, r: Reporter) -> None:
     if "cvid" in job:
-        # seed 002 / API_NOTES §8: scheduler jobs over 1,000 records fire no automation
-        msg = "a view over 1,000 records runs no workflows, approvals or blueprints"
-        fix = "use ids when automation must run; otherwise nothing to do"
+        # seed 002 / API_NOTES §2.3: scheduler jobs over 1,000 records fire no automation.
+        # Offline the count is unknown; `plan --online` counts the view and keeps this
+        # warning only above the limit (runner/plan/build.py settles it).
+        msg = (
+            f"whether workflows, approvals and blueprints run depends on the view's count: "
+            f"a cvid job over {AUTOMATION_MAX_RECORDS:,} records runs none"
+        )
+        fix = "plan --online counts the view; use ids when automation must run"
         r.warn(["jobs", i, "cvid"], msg, "cvid-skips-automation", fix)
     values = job.get("values")
     if job.get("over_write") is True and isinstance(values, dict) and values:

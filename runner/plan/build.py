@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from runner.errors import ManifestError
-from runner.manifest.model import AnyJob, BulkWriteJob, Manifest
+from runner.manifest.model import AnyJob, BulkWriteJob, Manifest, MassDeleteJob, MassUpdateJob
 from runner.manifest.problems import Problem
 from runner.plan.model import JobPlan, OrgFacts, Plan
 from runner.plan.scopes import job_scopes
-from runner.plan.steps import job_steps
+from runner.plan.steps import job_steps, mass_ids
 from runner.refs import ManifestRef
 from runner.zoho.limits import MASS_MAX_RECORDS
 
@@ -84,6 +84,8 @@ def plan_job(manifest: Manifest, job: AnyJob, *, order: int, facts: OrgFacts | N
         probable_scopes=probable,
         credits_estimated=found.credits_estimated,
         cvid=cvid,
+        ids=mass_ids(job) if isinstance(job, (MassUpdateJob, MassDeleteJob)) else (),
+        diff=facts.diffs.get(job.name) if facts else None,
     )
 
 
@@ -116,6 +118,31 @@ def input_files(manifests: Sequence[Manifest]) -> list[Path]:
     return list(seen.values())
 
 
+AUTOMATION_RULE = "cvid-skips-automation"
+
+
+def settled_warnings(
+    manifests: Sequence[Manifest], warnings: Sequence[Problem], facts: OrgFacts | None
+) -> tuple[Problem, ...]:
+    """The manifest warnings an online plan still needs: validate's automation warning
+    depends on a view's count, so where the org counted the view it goes, and the
+    planner's own warning (steps.py) stays for a view over 1,000 records only."""
+    if facts is None:
+        return tuple(warnings)
+    counted = {
+        (job.location.file, f"jobs[{job.index}].cvid")
+        for m in manifests
+        for job in m.jobs
+        if job.location is not None
+        and isinstance(job, (MassUpdateJob, MassDeleteJob))
+        and job.cvid is not None
+        and (job.module, job.cvid) in facts.cvid_counts
+    }
+    return tuple(
+        w for w in warnings if w.rule != AUTOMATION_RULE or (w.file, w.path) not in counted
+    )
+
+
 def build_plan(
     manifests: Sequence[Manifest],
     *,
@@ -133,6 +160,6 @@ def build_plan(
         manifests=tuple(ManifestRef(str(m.path), m.sha256) for m in manifests),
         target=facts.org_id if facts else None,
         jobs=jobs,
-        warnings=tuple(warnings),
+        warnings=settled_warnings(manifests, warnings, facts),
         inputs=tuple(ManifestRef(_shown(p), sha256_file(p)) for p in input_files(manifests)),
     )

@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from runner.manifest.problems import Problem
-from runner.plan.model import JobPlan, Plan, Step
+from runner.plan.model import (
+    FieldDiff,
+    JobPlan,
+    NamedRecord,
+    Plan,
+    Step,
+    ValueCount,
+    ValueDiff,
+)
 from runner.refs import ManifestRef
 
 
 def _job_to_dict(job: JobPlan) -> dict[str, Any]:
-    out = asdict(job)
+    # asdict walks every member of a tuple; 50,000 ids are plain strings, copied at once
+    out = asdict(replace(job, ids=()))
+    out["ids"] = list(job.ids)
     out["needs"] = list(job.needs)
     out["calls"] = job.calls
     out["polls"] = job.polls
@@ -54,11 +64,28 @@ def _step(data: dict[str, Any]) -> Step:
     return Step(**data)
 
 
+def _diff(data: dict[str, Any] | None) -> ValueDiff | None:
+    if data is None:
+        return None
+    fields = tuple(
+        FieldDiff(
+            field=f["field"],
+            new_value=f["new_value"],
+            changes=tuple(ValueCount(**c) for c in f["changes"]),
+            unchanged=f["unchanged"],
+        )
+        for f in data.get("fields", ())
+    )
+    records = tuple(NamedRecord(**r) for r in data.get("records", ()))
+    return ValueDiff(**{**data, "fields": fields, "records": records})
+
+
 def _job(data: dict[str, Any]) -> JobPlan:
     fields = {k: v for k, v in data.items() if k not in ("calls", "polls")}
-    for key in ("needs", "scopes", "warnings", "notes", "probable_scopes"):
+    for key in ("needs", "scopes", "warnings", "notes", "probable_scopes", "ids"):
         fields[key] = tuple(fields.get(key, ()))
     fields["steps"] = tuple(_step(s) for s in data["steps"])
+    fields["diff"] = _diff(data.get("diff"))
     return JobPlan(**fields)
 
 

@@ -42,6 +42,56 @@ class Step:
 
 
 @dataclass(frozen=True)
+class ValueCount:
+    """How many of the records read hold one current value (as shown: `(empty)` for none)."""
+
+    value: str
+    records: int
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """One field a mass update sets: the current values it replaces, most common first,
+    and how many records already hold the new value (no change for them)."""
+
+    field: str
+    new_value: str  # as the plan shows it: a value built from ZCRM_VAR_* by its names only
+    changes: tuple[ValueCount, ...]
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class NamedRecord:
+    """A record a mass delete removes: its id and the module's name field."""
+
+    id: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class ValueDiff:
+    """What `plan --online` read of the records a mass job changes (runner/plan/diffs.py).
+
+    `asked` records were asked for (ids, or the view read up to `--diff-limit`) of `total`
+    the job targets (None: unknown); `found` came back. `sampled` when `asked` < `total`.
+    `scope` says what a view read covers when a territory narrows the job; `error` why
+    nothing could be read. `calls` and `credits` are the plan's own reads, not apply's.
+    """
+
+    asked: int
+    found: int
+    total: int | None
+    sampled: bool
+    fields: tuple[FieldDiff, ...] = ()
+    records: tuple[NamedRecord, ...] = ()  # mass delete: the first DELETE_SHOWN
+    name_field: str | None = None
+    scope: str = ""
+    calls: int = 0
+    credits: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class JobPlan:
     """Every call one job makes, with what it needs (scopes) and costs (credits)."""
 
@@ -64,6 +114,9 @@ class JobPlan:
     # The apply-once ledger's word on this job (state dir): APPLIED sends nothing (no
     # steps), UNKNOWN stops it until `--replace`; None: not applied before.
     ledger: str | None = None
+    ids: tuple[str, ...] = ()  # ids jobs: every id, in manifest order
+    # plan --online, mass jobs: the records' current values; None offline (unknown)
+    diff: ValueDiff | None = None
 
     @property
     def changes(self) -> bool:
@@ -91,12 +144,14 @@ class OrgFacts:
     """What an online plan learnt from the org; offline plans have none.
 
     `cvid_counts` maps (module, cvid) to the view's record count; `bulk_read_counts`
-    maps a bulk_read job name to the number of records its query matches.
+    maps a bulk_read job name to the number of records its query matches; `diffs` maps a
+    mass job's name to the current values of its records.
     """
 
     org_id: str
     cvid_counts: Mapping[tuple[str, str], int] = field(default_factory=dict)
     bulk_read_counts: Mapping[str, int] = field(default_factory=dict)
+    diffs: Mapping[str, ValueDiff] = field(default_factory=dict)  # by job name
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""The plan as one pull-request comment: summary table first, details folded, ≤ 60 kB.
+"""The plan as one pull-request comment: a heading naming the manifests and the target,
+the summary table, then each job's details folded (steps, first ids, value diff), ≤ 60 kB.
 
 GitHub caps a comment at 65,536 characters; we keep a margin. When everything does not
 fit, each job's step list is cut to the same number of rows ("… N more batches"), and if
 even that is too much, later jobs' details are left out; the summary always stays, and a
-note under the totals says the comment was cut and where the whole plan is.
+note under the totals says the comment was cut and where the whole plan is. A job's ids
+and value diff are bounded on their own (summary.IDS_SHOWN, VALUES_SHOWN).
 
 Two hidden lines open every rendering: the plan's sha256 (its identity, the one the
 journal records when `apply --plan` runs it), and with a marker, the line a CI job looks
@@ -23,6 +25,7 @@ MIN_BYTES = 8_000  # room for the hidden lines, the totals and 20 destructive jo
 MARKER_PREFIX = "<!-- zcrm-runner plan: "
 HASH_PREFIX = "<!-- zcrm-runner plan sha256: "
 _CUT_NOTE_ROOM = 600  # the note's size, reserved before we know whether it is needed
+MANIFESTS_NAMED = 10  # the heading names this many manifests, then counts the rest
 _STEP_HEADERS = ("step", "method", "path", "batch", "size", "purpose", "body")
 
 
@@ -112,6 +115,20 @@ def _step_row(step: Step) -> str:
     return _row([_cell(c) for c in cells])
 
 
+def _values(job: JobPlan) -> str:
+    """The job's first ids and its value diff, under its step table (issue 12)."""
+    text = ""
+    ids = summary.ids_line(job)
+    if ids:
+        text += f"\n{_cell(ids)}\n"
+    diff = summary.diff_lines(job)
+    if diff is not None:
+        head, items = diff
+        text += f"\n**{_cell(head)}**" + (":\n\n" if items else "\n")
+        text += "".join(f"* {_cell(item)}\n" for item in items)  # "*": not the notes' list
+    return text
+
+
 class _Details:
     """One job's folded block, renderable with its step list cut to any length."""
 
@@ -124,7 +141,7 @@ class _Details:
             + _table_head(_STEP_HEADERS)
         )
         notes = "".join(f"- {_cell(n)}\n" for n in job.notes)
-        self.close = ("\n" + notes if notes else "") + "\n</details>\n"
+        self.close = _values(job) + ("\n" + notes if notes else "") + "\n</details>\n"
         self.rows = [_step_row(s) for s in job.steps]
         self.sizes = [_size(r) for r in self.rows]
         self.fixed = _size(self.open) + _size(self.close)
@@ -173,12 +190,22 @@ def _details(plan: Plan, budget: int) -> tuple[str, bool]:
 
 
 def _hidden(plan: Plan, marker: str | None) -> str:
-    """The hidden lines (marker, then sha256) and, with a marker, a heading naming it."""
+    """The hidden lines (marker, then sha256), then a heading naming the marker, the
+    manifests and the target."""
     lines = "" if marker is None else f"{MARKER_PREFIX}{marker} -->\n"
     lines += f"{HASH_PREFIX}{plan_identity(plan)} -->\n"
-    if marker is not None:
-        lines += f"\n### zcrm-runner plan for `{_cell(marker)}`\n"
-    return lines + "\n"
+    named = f" for `{_cell(marker)}`" if marker is not None else ""
+    return (
+        lines
+        + f"\n### zcrm-runner plan{named}: {_manifests(plan)} → "
+        + (f"{_cell(summary.target_text(plan))}\n\n")
+    )
+
+
+def _manifests(plan: Plan) -> str:
+    names = [f"`{_cell(m.path)}`" for m in plan.manifests[:MANIFESTS_NAMED]]
+    more = len(plan.manifests) - MANIFESTS_NAMED
+    return ", ".join(names) + (f" and {more:,} more" if more > 0 else "")
 
 
 def _cut_note(limit: int, details_url: str | None) -> str:

@@ -16,7 +16,7 @@ def _summary_table(plan: Plan) -> Table:
     table = Table(title="Plan", title_justify="left")
     for header in summary.SUMMARY_HEADERS:
         numeric = header in ("#", "records", "calls", "polls", "credits")
-        table.add_column(header, justify="right" if numeric else "left")
+        table.add_column(header, justify="right" if numeric else "left", overflow="fold")
     for job in plan.jobs:
         style = "bold red" if job.destructive else ""
         table.add_row(*(Text(c, style=style) for c in summary.summary_cells(job)))
@@ -29,7 +29,9 @@ def _steps_table(job: JobPlan) -> Table:
         title.append("  DESTRUCTIVE", style="bold red")
     table = Table(title=title, title_justify="left")
     for header in ("step", "method", "path", "batch", "size", "purpose", "body"):
-        table.add_column(header, justify="right" if header in ("step", "size") else "left")
+        # fold: a long path or value wraps onto the next line, never cut with "…" (issue 12)
+        right = header in ("step", "size")
+        table.add_column(header, justify="right" if right else "left", overflow="fold")
     for row in summary.collapsed(job.steps):
         step = row.first
         size = "" if step.batch_size is None else f"{step.batch_size:,}"
@@ -49,6 +51,20 @@ def _steps_table(job: JobPlan) -> Table:
     return table
 
 
+def _values(job: JobPlan) -> Text | None:
+    """The job's ids (the first few), then what it changes: its value diff."""
+    lines: list[str] = []
+    ids = summary.ids_line(job)
+    if ids:
+        lines.append(f"  {ids}")
+    diff = summary.diff_lines(job)
+    if diff is not None:
+        head, items = diff
+        lines.append(f"  {head}" + (":" if items else ""))
+        lines += [f"    {item}" for item in items]
+    return Text("\n".join(lines)) if lines else None
+
+
 def _notes(job: JobPlan) -> Text:
     return Text("\n".join(f"  note: {n}" for n in job.notes), style="dim")
 
@@ -59,7 +75,8 @@ def text_renderables(plan: Plan) -> list[RenderableType]:
     if not plan.jobs:
         parts.append(Text("Nothing to do: the manifests hold no jobs."))
     for job in plan.jobs:
-        parts += [Text(""), _steps_table(job), _notes(job)]
+        values = _values(job)
+        parts += [Text(""), _steps_table(job), *([values] if values else []), _notes(job)]
     warnings = summary.job_warnings(plan)
     if warnings:
         lines = "\n".join(f"  {w}" for w in warnings)

@@ -21,6 +21,7 @@ from runner.manifest.rules_paths import replaces
 from runner.manifest.template_env import from_env_label
 from runner.plan import csvparts
 from runner.plan.model import Selector, Step
+from runner.plan.values import quoted
 from runner.zoho import endpoints
 from runner.zoho.endpoints import JOB_ID
 from runner.zoho.limits import (
@@ -48,19 +49,14 @@ class Steps:
     credits_estimated: bool = False
 
 
-def _short(value: Any, limit: int = 40) -> str:
-    text = repr(value) if not isinstance(value, str) else f'"{value}"'
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _value(job: MassUpdateJob, field: str, value: Any) -> str:
     """A value as the plan shows it: one built from ZCRM_VAR_* variables by their names
     only, since plans are posted for review (issue 9); apply renders it again."""
     names = job.env_names("values", field)
-    return from_env_label(names) if names else _short(value)
+    return from_env_label(names) if names else quoted(value)
 
 
-def _mass_ids(job: MassUpdateJob | MassDeleteJob) -> tuple[str, ...]:
+def mass_ids(job: MassUpdateJob | MassDeleteJob) -> tuple[str, ...]:
     # Validation reads an ids_file into `ids` (rules_ids.read_ids_file, with line-exact
     # errors), so a job that names one already carries its ids here.
     return tuple(job.ids or ())
@@ -89,7 +85,7 @@ def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> St
         # DESIGN mass_delete: the plan shows the 60-day Recycle Bin window
         notes.append("deleted records go to the Recycle Bin, which keeps them for 60 days")
     if job.cvid is None:
-        ids = _mass_ids(job)
+        ids = mass_ids(job)
         steps = tuple(
             Step(
                 seq=n,

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runner.plan.model import JobPlan, Plan, Step
+from runner.plan.model import FieldDiff, JobPlan, Plan, Step, ValueDiff
+
+IDS_SHOWN = 5  # ids a text or Markdown plan names before the count (JSON has them all)
+VALUES_SHOWN = 10  # current values a field's line names, most common first
+MASS_KINDS = ("mass_update", "mass_delete")
+OFFLINE_VALUES = "values unknown offline: plan --online reads the records"
 
 SUMMARY_HEADERS = (
     "#",
@@ -49,7 +54,7 @@ def summary_cells(job: JobPlan) -> tuple[str, ...]:
 
 def totals_line(plan: Plan) -> str:
     """One line of totals and the target."""
-    target = f"org {plan.target}" if plan.target else "offline (no org checked)"
+    target = target_text(plan)
     return (
         f"{len(plan.jobs)} job(s) · {plan.calls:,} call(s) · {plan.polls:,} poll loop(s) · "
         f"{credits(plan.credits, plan.credits_estimated)} credits (polls not counted) · "
@@ -109,3 +114,79 @@ def collapsed(steps: tuple[Step, ...]) -> list[StepRow]:
 def scope_lines(plan: Plan) -> list[str]:
     """The scopes to grant, probable ones marked."""
     return list(plan.scopes) + [f"{s} (probable)" for s in plan.probable_scopes]
+
+
+def target_text(plan: Plan) -> str:
+    return f"org {plan.target}" if plan.target else "offline (no org checked)"
+
+
+def ids_line(job: JobPlan) -> str | None:
+    """The first few ids and how many there are; None for a job without ids."""
+    if not job.ids:
+        return None
+    more = f", … {len(job.ids) - IDS_SHOWN:,} more" if len(job.ids) > IDS_SHOWN else ""
+    return f"ids ({len(job.ids):,}): {', '.join(job.ids[:IDS_SHOWN])}{more}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def _sample(job: JobPlan, diff: ValueDiff) -> str:
+    """What was read, always saying whether it is a sample ("sampled 2,000 of 48,112")."""
+    if not diff.sampled:
+        return f"read all {_plural(diff.asked, 'record')}"
+    where = " spread over the ids" if job.selector == "ids" else ", the view's first"
+    of = f"of {diff.total:,}" if diff.total is not None else "of more (the total is unknown)"
+    return f"sampled {diff.asked:,} {of} records{where}"
+
+
+def _extras(job: JobPlan, diff: ValueDiff) -> str:
+    """Ids the org lacks, what a view read covers, and what the reads cost."""
+    text = ""
+    if diff.found < diff.asked:
+        read = "ids" if not diff.sampled else f"{diff.asked:,} ids read"
+        text += f"; {diff.asked - diff.found:,} of the {read} are not in the org"
+    if diff.scope:
+        text += f"; {diff.scope}"
+    tilde = "~" if job.selector == "cvid" else ""
+    return f"{text} · {_plural(diff.calls, 'GET')}, {tilde}{_plural(diff.credits, 'credit')}"
+
+
+def field_line(change: FieldDiff) -> str:
+    """`Stage: Qualification 120, Negotiation/Review 45 → Closed Won; 30 already Closed Won`."""
+    new = change.new_value
+    shown = change.changes[:VALUES_SHOWN]
+    parts = [f"{c.value} {c.records:,}" for c in shown]
+    rest = change.changes[VALUES_SHOWN:]
+    if rest:
+        parts.append(f"{len(rest):,} other values {sum(c.records for c in rest):,}")
+    already = f"{change.unchanged:,} already {new}" if change.unchanged else ""
+    if not parts:
+        return f"{change.field}: nothing to change" + (f"; {already}" if already else "")
+    return f"{change.field}: {', '.join(parts)} → {new}" + (f"; {already}" if already else "")
+
+
+def diff_lines(job: JobPlan) -> tuple[str, list[str]] | None:
+    """A mass job's value diff as a head line and its items (one per field, or per record a
+    delete removes), the head without a closing colon; None for other kinds and for jobs
+    apply will not send."""
+    if job.kind not in MASS_KINDS or job.ledger == "APPLIED":
+        return None
+    diff = job.diff
+    if diff is None:
+        return OFFLINE_VALUES, []
+    if diff.error is not None:
+        return f"values not read: {diff.error}", []
+    if job.kind == "mass_update":
+        head = f"values now ({_sample(job, diff)}{_extras(job, diff)})"
+        return head, [field_line(f) for f in diff.fields]
+    total = diff.total if diff.total is not None else job.record_count
+    count = f"deletes {total:,} records" if total is not None else "deletes the view's records"
+    if not diff.records:
+        return f"{count}; none of them found{_extras(job, diff)}", []
+    some = len(diff.records) < (total or 0)
+    first = f"the first {len(diff.records)}" if some else f"all {len(diff.records)}"
+    named = f"id, {diff.name_field}" if diff.name_field else "id"
+    items = [f"{r.id} {r.name if r.name is not None else '(no name)'}" for r in diff.records]
+    return f"{count}; {first} ({named}){_extras(job, diff)}", items

@@ -14,10 +14,15 @@ take the client first; results are frozen dataclasses; ids are always `str`.
     metadata.list_fields(c, module) -> tuple[Field]  metadata.list_modules(c) -> tuple[Module]
     metadata.list_custom_views(c, module) -> tuple[CustomView]
     metadata.record_count(c, module, cvid) -> int
-    records.get_records(c, module, ids, fields) -> list[dict]   (100 ids a call)
+    records.get_records(c, module, ids, fields, in_flight=1) -> list[dict]
+                              (any number of ids, 100 a call, `in_flight` calls at once;
+                              fields: 1-50 names, required by Zoho)
     record_reads.list_records(c, module, fields, cvid=None, sort_by=None, sort_order=None,
                               per_page=200, limit=None) -> async iterator of pages
                               (page 1..10, then page_token past record 2,000)
+    record_reads.list_pages(c, module, fields, cvid=None, territory_id=None,
+                            include_child=False, ..., limit=None)
+                              -> async iterator of RecordPage(rows, more)
     record_reads.deleted_records(c, module, type="all", per_page=200)
                               -> async iterator of pages of DeletedRecord
     record_reads.DeletedRecord(id, deleted_time, type, display_name)

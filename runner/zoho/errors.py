@@ -279,7 +279,7 @@ _CODES: dict[str, tuple[type[ZohoError], str, str]] = {
     "COLUMN_INDEX_NOT_FOUND": (_IR, "Use a column index that exists (≥ 0).", _N43),
     "COEXISTENCE_NOT_ALLOWED": (_IR, "Remove one of the keys that cannot be used together.", _N43),
     # Not in the seeds or API_NOTES; Zoho's GET records answers it when `fields` is absent [U].
-    "REQUIRED_PARAM_MISSING": (_IR, "Add the parameter the message names.", "Zoho GET records [U]"),
+    "REQUIRED_PARAM_MISSING": (_IR, "Add the parameter the message names.", _N13),
     "MISSING_REQUIRED_KEY": (_IR, "Add the key at details.json_path.", _N43),
     "AMBIGUITY_DURING_PROCESSING": (_IR, "Send cvid or sort_by, page or page_token.", _N13),
     "TOKEN_BOUND_DATA_MISMATCH": (_IR, "Resend a page_token with its own parameters.", _N13),

@@ -45,8 +45,14 @@ PAGE_TOKEN_REACH = 100_000  # paging with page_token stops here: PAGINATION_LIMI
 #: GET records by `ids`: no maximum is documented (§13) [U]; 100 a call, as OAS-Y's
 #: `data` maxItems.
 GET_IDS_PER_CALL = 100
+#: `fields` is required, at most 50 names: REQUIRED_PARAM_MISSING without it, LIMIT_EXCEEDED
+#: `{limit: 50, param_name: "fields"}` over it (§13).
+GET_MAX_FIELDS = 50
+#: §13: `territory_id` filters Get Records for these modules only; others: INVALID_MODULE.
+TERRITORY_MODULES = frozenset({"Deals", "Contacts", "Accounts"})
 
 # Credits (API_NOTES §5.4 [S])
 CREDITS_BULK_READ_INIT = 50
 CREDITS_BULK_WRITE_INIT = 500
 CREDITS_CALL = 1  # most other calls
+CREDITS_GET_RECORDS_CVID = 3  # get records with cvid

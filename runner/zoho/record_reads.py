@@ -17,7 +17,7 @@ from runner.zoho import endpoints
 from runner.zoho.client import ZohoClient, ZohoResponse
 from runner.zoho.errors import ZohoError
 from runner.zoho.limits import PAGE_REACH, RECORDS_PER_PAGE
-from runner.zoho.records import as_id, record_rows, sub
+from runner.zoho.records import as_id, fields_param, record_rows, sub
 
 
 @dataclass(frozen=True)
@@ -49,30 +49,49 @@ def _check_per_page(per_page: int) -> None:
         raise ValueError(f"per_page must be 1-{RECORDS_PER_PAGE}, not {per_page}")
 
 
-async def list_records(
+@dataclass(frozen=True)
+class RecordPage:
+    """One page of a listing: its records, and whether Zoho said more follow."""
+
+    rows: list[dict[str, Any]]
+    more: bool
+
+
+async def list_pages(
     client: ZohoClient,
     module: str,
     fields: Sequence[str],
     *,
     cvid: str | None = None,
+    territory_id: str | None = None,
+    include_child: bool = False,
     sort_by: str | None = None,
     sort_order: str | None = None,
     per_page: int = RECORDS_PER_PAGE,
     limit: int | None = None,
-) -> AsyncIterator[list[dict[str, Any]]]:
+) -> AsyncIterator[RecordPage]:
     """A module's (or custom view's) records, a page at a time, at most `limit` in all.
 
     Pages within the first 2,000 records are asked for by `page`; later ones by the
     `next_page_token` of the page before (API_NOTES §13). Zoho refuses `cvid` with
     `sort_by` (AMBIGUITY_DURING_PROCESSING); the simulator lists ascending ids by default.
+    `territory_id` narrows the listing to a territory (Deals, Contacts, Accounts only:
+    `TERRITORY_MODULES`, §13). `more` is Zoho's `more_records`, also on a page `limit` cut.
     """
     _check_per_page(per_page)
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be 0 or more, not {limit}")
-    base = {"fields": ",".join(fields), "per_page": str(per_page)}
-    for name, value in (("cvid", cvid), ("sort_by", sort_by), ("sort_order", sort_order)):
+    base = {"fields": fields_param(fields), "per_page": str(per_page)}
+    for name, value in (
+        ("cvid", cvid),
+        ("territory_id", territory_id),
+        ("sort_by", sort_by),
+        ("sort_order", sort_order),
+    ):
         if value is not None:
             base[name] = value
+    if territory_id is not None and include_child:
+        base["include_child"] = "true"
     page, token, left = 1, "", limit
     while left is None or left > 0:
         params = dict(base)
@@ -86,16 +105,44 @@ async def list_records(
             )
         resp = await client.get(endpoints.records(module), params=params)
         rows = record_rows(resp)
+        info = sub(resp.body, "info")
+        more = bool(rows) and bool(info.get("more_records"))
         if left is not None:
+            more = more or len(rows) > left
             rows = rows[:left]
             left -= len(rows)
         if rows:
-            yield rows
-        info = sub(resp.body, "info")
-        if not rows or not info.get("more_records"):
+            yield RecordPage(rows, more)
+        if not more:
             return
         token = str(info.get("next_page_token") or "")
         page += 1
+
+
+async def list_records(
+    client: ZohoClient,
+    module: str,
+    fields: Sequence[str],
+    *,
+    cvid: str | None = None,
+    sort_by: str | None = None,
+    sort_order: str | None = None,
+    per_page: int = RECORDS_PER_PAGE,
+    limit: int | None = None,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """`list_pages`, the records only."""
+    pages = list_pages(
+        client,
+        module,
+        fields,
+        cvid=cvid,
+        sort_by=sort_by,
+        sort_order=sort_order,
+        per_page=per_page,
+        limit=limit,
+    )
+    async for page in pages:
+        yield page.rows
 
 
 def _deleted(entry: Mapping[str, Any], resp: ZohoResponse) -> DeletedRecord:

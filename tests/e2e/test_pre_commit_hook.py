@@ -117,7 +117,8 @@ def test_try_repo_refuses_the_bad_manifest_with_its_location(
         "zcrm/accounts.yaml:7:13: jobs[0].values: 2 fields, Accounts allows 1 "
         "(mass-update-one-field); keep 1 field or split the job (only Deals allows 3)",
         # the good manifest was checked: valid, with the warning every cvid update gets
-        "jobs.yaml:6:11: warning: jobs[0].cvid: a view over 1,000 records runs no workflows, "
-        "approvals or blueprints (cvid-skips-automation); use ids when automation must run; "
-        "otherwise nothing to do",
+        "jobs.yaml:6:11: warning: jobs[0].cvid: whether workflows, approvals and blueprints "
+        "run depends on the view's count: a cvid job over 1,000 records runs none "
+        "(cvid-skips-automation); plan --online counts the view; use ids when automation "
+        "must run",
     }, output

@@ -195,3 +195,13 @@ def test_contributing_names_only_files_that_exist() -> None:
     assert paths
     missing = sorted(p for p in paths if not (ROOT / p).exists())
     assert not missing
+
+
+def test_the_simulator_names_records_by_the_catalog_s_name_fields() -> None:
+    """Every simulated module's name field is the one the planner reads for a delete's
+    list (catalog.NAME_FIELDS; `Name` in a custom module)."""
+    from runner.simulator.models.catalog import MODULES
+
+    assert {m.api_name: m.name_field for m in MODULES} == {
+        m.api_name: catalog.name_field(m.api_name) for m in MODULES
+    }

@@ -244,3 +244,38 @@ def test_bulk_write_steps_per_part(tmp_path: Path) -> None:
     ]
     assert (job.record_count, job.credits, job.polls) == (60_000, 1 + 3 * 502, 3)
     assert any("split into 3 Zoho jobs" in w for w in job.warnings)
+
+
+def test_a_counted_view_settles_the_automation_warning(tmp_path: Path) -> None:
+    """validate warns that automation depends on a view's count; once the org counted the
+    view, that warning goes: 300 records warn nowhere, 4,000 only in the planner's words."""
+    path = tmp_path / "jobs.yaml"
+    path.write_text(
+        "version: 1\njobs:\n"
+        "  - {name: small, kind: mass_update, module: Accounts, cvid: '11',"
+        " values: {Industry: Education}}\n"
+        "  - {name: large, kind: mass_update, module: Accounts, cvid: '12',"
+        " values: {Industry: Education}}\n"
+        "  - {name: unknown, kind: mass_update, module: Accounts, cvid: '13',"
+        " values: {Industry: Education}}\n",
+        encoding="utf-8",
+    )
+    checked = load_manifests([path])
+    assert [w.rule for w in checked.warnings] == ["cvid-skips-automation"] * 3
+    counts = {("Accounts", "11"): 300, ("Accounts", "12"): 4_000}
+    plan = build_plan(
+        checked.manifests, warnings=checked.warnings, facts=OrgFacts("1", cvid_counts=counts)
+    )
+    assert [w.path for w in plan.warnings] == ["jobs[2].cvid"]  # the view not counted
+    assert [len(j.warnings) for j in plan.jobs] == [0, 1, 0]
+    assert plan.jobs[1].warnings[0].startswith("4,000 records: a cvid job over 1,000 records")
+    offline = build_plan(checked.manifests, warnings=checked.warnings)
+    assert len(offline.warnings) == 3
+    assert "depends on the view's count" in offline.warnings[0].message
+
+
+def test_ids_jobs_carry_every_id() -> None:
+    """A mass job by ids carries all its ids, in order, for the JSON plan; others none."""
+    plan = _plan(_update(ids=_ids(1_201)), _update("view", cvid="7"))
+    assert plan.jobs[0].ids == _ids(1_201)
+    assert plan.jobs[1].ids == ()

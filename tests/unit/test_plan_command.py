@@ -100,14 +100,16 @@ def test_json_format_and_out_save_the_same_plan(
     assert [j.name for j in saved.jobs] == ["deals-source", "junk-leads"]
 
 
-def test_markdown_format_starts_with_the_table(
+def test_markdown_format_starts_with_a_heading_and_the_table(
     manifest: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--format markdown prints the PR comment: the plan's sha256 hidden, then the table."""
+    """--format markdown prints the PR comment: the plan's sha256 hidden, a heading naming
+    the manifest and the target, then the table."""
     assert _run([manifest], format="markdown") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("<!-- zcrm-runner plan sha256: ")
-    assert lines[2].startswith("| # | job | kind |")
+    assert lines[2] == f"### zcrm-runner plan: `{manifest}` → offline (no org checked)"
+    assert lines[4].startswith("| # | job | kind |")
 
 
 def test_comment_marker_max_bytes_and_details_url_frame_the_comment(
@@ -123,7 +125,7 @@ def test_comment_marker_max_bytes_and_details_url_frame_the_comment(
     assert code == 0
     out = capsys.readouterr().out
     assert out.startswith("<!-- zcrm-runner plan: prod/eu-1 -->\n<!-- zcrm-runner plan sha256: ")
-    assert "### zcrm-runner plan for `prod/eu-1`" in out
+    assert f"### zcrm-runner plan for `prod/eu-1`: `{manifest}` → offline" in out
     assert len(out.encode()) <= 8000
 
 

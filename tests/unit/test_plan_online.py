@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from runner.commands import plan as plan_command
-from runner.errors import ManifestError
+from runner.errors import ManifestError, UsageError
 from runner.manifest.load import locator_for
 from runner.manifest.validate import load_manifests
 from runner.plan.online_rules import check_fields_online
@@ -129,3 +129,45 @@ def test_locator_for_reads_the_file_again_only_if_unchanged(tmp_path: Path) -> N
     assert found.mark(["jobs", 0, "values", "Stage"], key=True) == (8, 7)
     path.unlink()
     assert locator_for(path, manifest.sha256) is None
+
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_example_plan_online_shows_every_diff(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 12, done when: plan --online --sim of jobs.example.yaml shows value diffs for
+    every mass update and the records the delete removes; the view counted 240 records,
+    so validate's automation warning is settled and not printed."""
+    common = {"format": "text", "out": None, "detailed_exitcode": False}
+    example = ROOT / "jobs.example.yaml"
+    assert plan_command.run(files=[example], online=True, sim=True, **common) == 0  # type: ignore[arg-type]
+    out, err = capsys.readouterr()
+    text = " ".join(out.split())
+    assert "values now (read all 12 records · 1 GET, 1 credit): Stage: " in text
+    assert " → Closed Won" in text
+    assert "Lead_Source: -None- 4, Web Download 3, Cold Call 1 → Advertisement; " in text
+    assert (
+        "values now (read all 60 records; territory 554023000000430412 only, by Get Records' "
+        "territory_id · 1 GET, ~3 credits): Industry: Technology 19, Manufacturing 17, "
+        "Government 13, Retail 11 → Education"
+    ) in text
+    assert "deletes 30 records; the first 20 (id, Last_Name) · 1 GET, ~3 credits: " in text
+    assert "554023001000000010 " in text
+    assert "ids (12): 554023004000000001, " in text
+    assert "cvid-skips-automation" not in err + out
+    assert plan_command.run(files=[example], online=False, sim=False, **common) == 0  # type: ignore[arg-type]
+    out, err = capsys.readouterr()
+    assert "depends on the view's count" in err
+    assert "values unknown offline" in out
+
+
+def test_diff_limit_samples_and_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    """--diff-limit 5 reads 5 of the 12 ids and says so; 0 is a usage error."""
+    common = {"format": "markdown", "out": None, "detailed_exitcode": False}
+    example = ROOT / "jobs.example.yaml"
+    run = plan_command.run
+    assert run(files=[example], online=True, sim=True, diff_limit=5, **common) == 0  # type: ignore[arg-type]
+    out = capsys.readouterr().out
+    assert "**values now (sampled 5 of 12 records spread over the ids · 1 GET, 1 credit)**" in out
+    with pytest.raises(UsageError, match="--diff-limit must be 1 or more"):
+        run(files=[example], online=True, sim=True, diff_limit=0, **common)  # type: ignore[arg-type]

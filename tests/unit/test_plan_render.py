@@ -16,9 +16,9 @@ from runner.manifest.problems import Problem
 from runner.manifest.schema import load_schema, validator
 from runner.manifest.validate import check_files
 from runner.plan.build import build_plan
-from runner.plan.codec import plan_identity
+from runner.plan.codec import plan_from_dict, plan_identity
 from runner.plan.file import load_plan, save_plan
-from runner.plan.model import Plan
+from runner.plan.model import FieldDiff, NamedRecord, OrgFacts, Plan, ValueCount, ValueDiff
 from runner.plan.render_json import render_json
 from runner.plan.render_markdown import LIMIT_BYTES, MIN_BYTES, render_markdown
 from runner.plan.render_text import render_text
@@ -119,14 +119,19 @@ def test_schema_refuses_an_unknown_format_version(tmp_path: Path) -> None:
         validator("plan").validate(data)
 
 
-def test_markdown_starts_with_the_summary_table(tmp_path: Path) -> None:
-    """The comment opens with the plan's sha256 in a hidden line, then the summary table;
-    steps are folded in <details>."""
+def test_markdown_starts_with_a_heading_then_the_summary_table(tmp_path: Path) -> None:
+    """The comment opens with the plan's sha256 in a hidden line, a heading naming the
+    manifests and the target, then the summary table; steps are folded in <details>."""
     plan = _mixed(tmp_path)
     text = render_markdown(plan)
     lines = text.splitlines()
     assert lines[0] == f"<!-- zcrm-runner plan sha256: {plan_identity(plan)} -->"
     assert lines[1] == ""
+    assert lines[2] == (
+        f"### zcrm-runner plan: `{tmp_path / 'jobs.yaml'}` → offline (no org checked)"
+    )
+    assert lines[3] == ""
+    lines = lines[2:]
     assert lines[2] == (
         "| # | job | kind | module | selector | records | calls | polls | credits | destructive |"
     )
@@ -151,6 +156,7 @@ def test_markdown_stays_under_60kb_for_a_huge_plan() -> None:
     """200 jobs × 100 batches are cut to fit 60 kB, saying how many batches are hidden."""
     text = render_markdown(_big(200, 50_000))
     assert len(text.encode()) <= LIMIT_BYTES
+    assert "\n### zcrm-runner plan: `big.yaml` → offline (no org checked)\n\n" in text
     assert "\n\n| # | job |" in text
     assert "more batches" in text
     assert "| 200 | `job-0199` |" in text or "more jobs" in text
@@ -172,7 +178,8 @@ def test_markdown_marker_opens_the_comment_and_names_it(tmp_path: Path) -> None:
         "<!-- zcrm-runner plan: production -->",
         f"<!-- zcrm-runner plan sha256: {plan_identity(plan)} -->",
         "",
-        "### zcrm-runner plan for `production`",
+        "### zcrm-runner plan for `production`: "
+        f"`{tmp_path / 'jobs.yaml'}` → offline (no org checked)",
         "",
     ]
 
@@ -306,3 +313,103 @@ def test_saved_plan_holds_no_value_from_env(tmp_path: Path) -> None:
     saved = (tmp_path / "plan.json").read_text(encoding="utf-8")
     assert CANARY not in saved
     assert "(from env: ZCRM_VAR_TOKEN)" in saved
+
+
+LONG = "Negotiation/Review — " + " ".join(["a value well past forty characters"] * 4)
+
+
+def _with_diff(ids: int = 50_000) -> Plan:
+    """A 50,000-id update and a cvid delete, planned online: a sampled diff whose fields
+    hold 2,000 distinct long values, and a delete naming its first 20 records."""
+    update = MassUpdateJob(name="deals", module="Deals", ids=_ids(ids), values={"Stage": LONG})
+    delete = MassDeleteJob(name="junk", module="Leads", cvid="554023000000091999")
+    manifest = Manifest(path=Path("jobs.yaml"), sha256="d" * 64, version=1, jobs=(update, delete))
+    values = tuple(ValueCount(f"{LONG} #{n:04d}", 2_000 - n) for n in range(2_000))
+    diffs = {
+        "deals": ValueDiff(
+            asked=2_000,
+            found=1_990,
+            total=ids,
+            sampled=True,
+            calls=20,
+            credits=20,
+            fields=(FieldDiff("Stage", LONG, values, 30),),
+        ),
+        "junk": ValueDiff(
+            asked=20,
+            found=20,
+            total=30,
+            sampled=True,
+            calls=1,
+            credits=3,
+            records=tuple(NamedRecord(f"5540230010000000{n:02d}", f"Name {n}") for n in range(20)),
+            name_field="Last_Name",
+        ),
+    }
+    facts = OrgFacts(org_id="554023000000046001", cvid_counts={("Leads", JUNK): 30}, diffs=diffs)
+    return build_plan([manifest], facts=facts)
+
+
+JUNK = "554023000000091999"
+
+
+def test_markdown_of_a_50000_id_job_with_its_diff_stays_under_60kb() -> None:
+    """Issue 12: the diff sits inside the job's <details>, names ten values whole and counts
+    the rest, names the first ids and their count, and the comment stays ≤ 60 kB."""
+    text = render_markdown(_with_diff())
+    assert len(text.encode()) <= LIMIT_BYTES
+    assert "\n### zcrm-runner plan: `jobs.yaml` → org 554023000000046001\n\n| # | job |" in text
+    details = text[text.index("<details>") : text.index("</details>")]
+    assert "ids (50,000): 554023001000000001, 554023001000000002, " in details
+    assert "554023001000000005, … 49,995 more" in details
+    head = "**values now (sampled 2,000 of 50,000 records spread over the ids; 10 of the 2,000 "
+    assert head + "ids read are not in the org · 20 GETs, 20 credits)**:" in details
+    assert f"* Stage: {LONG} #0000 2,000, {LONG} #0001 1,999, " in details
+    assert f"1,990 other values 1,981,045 → {LONG}; 30 already {LONG}" in details
+    junk = text[text.index("<code>junk</code>") :]
+    assert "**deletes 30 records; the first 20 (id, Last_Name) · 1 GET, ~3 credits**:" in junk
+    assert "* 554023001000000000 Name 0\n" in junk
+    assert "* 554023001000000019 Name 19\n" in junk
+
+
+@pytest.mark.parametrize("render", [_wide_text, render_markdown])
+def test_text_and_markdown_show_the_diff_and_the_first_ids(render: Any) -> None:
+    """Both formats say the same: the sample stated, values whole, the first 5 ids."""
+    text = " ".join(render(_with_diff(1_200)).split())
+    assert "ids (1,200): 554023001000000001, " in text
+    assert "554023001000000005, … 1,195 more" in text
+    assert f"Stage: {LONG} #0000 2,000, " in text
+    assert "deletes 30 records; the first 20 (id, Last_Name)" in text
+
+
+def test_json_carries_every_id_and_the_whole_diff(tmp_path: Path) -> None:
+    """JSON has all 50,000 ids and every current value whole; it validates against the
+    schema and reads back into the same plan."""
+    plan = _with_diff()
+    data = json.loads(render_json(plan))
+    validator("plan").validate(data)
+    deals = data["jobs"][0]
+    assert deals["ids"] == list(_ids(50_000))
+    assert len(deals["diff"]["fields"][0]["changes"]) == 2_000
+    assert deals["diff"]["fields"][0]["changes"][1999]["value"] == f"{LONG} #1999"
+    assert data["jobs"][1]["diff"]["records"][0] == {"id": "554023001000000000", "name": "Name 0"}
+    assert plan_from_dict(data) == plan
+
+
+@pytest.mark.parametrize("render", [render_text, render_json, render_markdown])
+def test_values_are_never_cut(tmp_path: Path, render: Any) -> None:
+    """A value past 40 characters is shown whole: JSON as is, text and Markdown wrapped,
+    never cut with "…" (the step tables used to cut it)."""
+    job = MassUpdateJob(name="x", module="Deals", ids=_ids(2), values={"Description_2": LONG})
+    text = render(build_plan([Manifest(Path("m.yaml"), "c" * 64, 1, (job,))]))
+    assert "…" not in text
+    flat = "".join(text.replace("│", "").split())
+    assert "".join(LONG.split()) in flat
+
+
+@pytest.mark.parametrize("render", [render_text, render_markdown])
+def test_offline_plans_say_values_are_unknown(tmp_path: Path, render: Any) -> None:
+    """Without --online a mass job's values are unknown, and the plan says so."""
+    text = " ".join(render(_mixed(tmp_path)).split())
+    assert text.count("values unknown offline: plan --online reads the records") == 2
+    assert json.loads(render_json(_mixed(tmp_path)))["jobs"][0]["diff"] is None

@@ -364,7 +364,7 @@ async def test_mass_delete_ids_deletes_at_once(sim: Sim) -> None:
         "status": "success",
     }
     assert r.json()["data"][1]["code"] == "RECORD_LOCKED"
-    assert (await sim.get(f"/crm/v8/Leads?ids={rid(1, 3)}")).status_code == 204
+    assert (await sim.get(f"/crm/v8/Leads?ids={rid(1, 3)}&fields=Last_Name")).status_code == 204
     truth = (await sim.client.get(f"/__sim__/records/Leads?ids={rid(1, 3)}")).json()[0]
     assert truth["deleted"] is True
 

@@ -84,31 +84,36 @@ async def test_cvid_lists_the_view(sim: Sim) -> None:
 async def test_unusable_cvid_is_invalid_data(sim: Sim) -> None:
     """An unknown cvid, or another module's, is INVALID_DATA naming param cvid."""
     for cvid in ("554023000000000001", ALL_DEALS, "x"):
-        body = error(await sim.get(f"/crm/v8/Leads?cvid={cvid}"), "INVALID_DATA", 400)
+        r = await sim.get(f"/crm/v8/Leads?fields=Last_Name&cvid={cvid}")
+        body = error(r, "INVALID_DATA", 400)
         assert body["details"]["param_name"] == "cvid"
 
 
 async def test_empty_view_and_past_the_end_are_204(sim: Sim) -> None:
     """Nothing to list answers 204 with no body (API_NOTES §13)."""
-    for url in (f"/crm/v8/Contacts?cvid={EMPTY}", "/crm/v8/Leads?page=5&per_page=200"):
+    for url in (
+        f"/crm/v8/Contacts?fields=Last_Name&cvid={EMPTY}",
+        "/crm/v8/Leads?fields=Last_Name&page=5&per_page=200",
+    ):
         r = await sim.get(url)
         assert (r.status_code, r.content) == (204, b"")
 
 
 async def test_cvid_with_sort_by_is_ambiguous(sim: Sim) -> None:
     """cvid and sort_by together: AMBIGUITY_DURING_PROCESSING (API_NOTES §13)."""
-    r = await sim.get(f"/crm/v8/Deals?cvid={ALL_DEALS}&sort_by=id")
+    r = await sim.get(f"/crm/v8/Deals?fields=Stage&cvid={ALL_DEALS}&sort_by=id")
     error(r, "AMBIGUITY_DURING_PROCESSING", 400)
 
 
 async def test_bad_sort_values(sim: Sim) -> None:
     """sort_by outside id/Created_Time/Modified_Time is INVALID_DATA with supported_values."""
-    body = error(await sim.get("/crm/v8/Leads?sort_by=Last_Name"), "INVALID_DATA", 400)
+    r = await sim.get("/crm/v8/Leads?fields=Last_Name&sort_by=Last_Name")
+    body = error(r, "INVALID_DATA", 400)
     assert body["details"] == {
         "param_name": "sort_by",
         "supported_values": ["id", "Created_Time", "Modified_Time"],
     }
-    body = error(await sim.get("/crm/v8/Leads?sort_order=up"), "INVALID_DATA", 400)
+    body = error(await sim.get("/crm/v8/Leads?fields=Last_Name&sort_order=up"), "INVALID_DATA", 400)
     assert body["details"]["supported_values"] == ["asc", "desc"]
 
 
@@ -192,10 +197,13 @@ async def test_record_times_are_deterministic(sim: Sim) -> None:
 async def test_discrete_pages_reach_2000_records(sim: Sim) -> None:
     """page × per_page over 2,000 is DISCRETE_PAGINATION_LIMIT_EXCEEDED {limit: 2000}."""
     for ok in ("page=10&per_page=200", "page=20&per_page=100"):
-        assert (await sim.get(f"/crm/v8/Leads?{ok}")).status_code == 204  # only 300 records
+        r = await sim.get(f"/crm/v8/Leads?fields=Last_Name&{ok}")
+        assert r.status_code == 204  # only 300 records
     for bad in ("page=11&per_page=200", "page=21&per_page=100", "page=11"):
         body = error(
-            await sim.get(f"/crm/v8/Leads?{bad}"), "DISCRETE_PAGINATION_LIMIT_EXCEEDED", 400
+            await sim.get(f"/crm/v8/Leads?fields=Last_Name&{bad}"),
+            "DISCRETE_PAGINATION_LIMIT_EXCEEDED",
+            400,
         )
         assert body["details"] == {"limit": 2000}
 
@@ -228,9 +236,9 @@ async def test_previous_page_token_goes_back(big: Sim) -> None:
 
 async def test_page_with_page_token_is_ambiguous(sim: Sim) -> None:
     """page and page_token together: AMBIGUITY_DURING_PROCESSING."""
-    token = (await sim.get("/crm/v8/Leads")).json()["info"]["next_page_token"]
+    token = (await sim.get("/crm/v8/Leads?fields=Last_Name")).json()["info"]["next_page_token"]
     error(
-        await sim.get(f"/crm/v8/Leads?page=2&page_token={token}"),
+        await sim.get(f"/crm/v8/Leads?fields=Last_Name&page=2&page_token={token}"),
         "AMBIGUITY_DURING_PROCESSING",
         400,
     )
@@ -257,29 +265,33 @@ async def test_token_is_bound_to_its_parameters(sim: Sim, change: str) -> None:
 
 async def test_unknown_and_foreign_tokens_are_invalid_data(sim: Sim) -> None:
     """An unknown token or another user's is INVALID_DATA; another module's is bound data."""
-    token = (await sim.get("/crm/v8/Leads")).json()["info"]["next_page_token"]
-    body = error(await sim.get("/crm/v8/Leads?page_token=abc"), "INVALID_DATA", 400)
+    token = (await sim.get("/crm/v8/Leads?fields=Last_Name")).json()["info"]["next_page_token"]
+    r = await sim.get("/crm/v8/Leads?fields=Last_Name&page_token=abc")
+    body = error(r, "INVALID_DATA", 400)
     assert body["details"] == {"param_name": "page_token"}
     other = await sim.token_for(scopes=["ZohoCRM.modules.ALL"])
-    r = await sim.client.get(f"/crm/v8/Leads?page_token={token}", headers=other)
+    r = await sim.client.get(f"/crm/v8/Leads?fields=Last_Name&page_token={token}", headers=other)
     error(r, "INVALID_DATA", 400)
-    error(await sim.get(f"/crm/v8/Deals?page_token={token}"), "TOKEN_BOUND_DATA_MISMATCH", 400)
+    r = await sim.get(f"/crm/v8/Deals?fields=Deal_Name&page_token={token}")
+    error(r, "TOKEN_BOUND_DATA_MISMATCH", 400)
 
 
 async def test_records_token_is_no_bulk_read_token(sim: Sim) -> None:
     """The tokens share org.page_tokens, yet bulk read refuses a records token."""
-    token = (await sim.get("/crm/v8/Leads")).json()["info"]["next_page_token"]
+    token = (await sim.get("/crm/v8/Leads?fields=Last_Name")).json()["info"]["next_page_token"]
     body = {"query": {"module": {"api_name": "Leads"}, "page_token": token}}
     error(await sim.post_json("/crm/bulk/v8/read", body), "INVALID_DATA", 400)
 
 
 async def test_token_expires_after_24_hours(sim: Sim) -> None:
     """24 h of sim clock later the token is EXPIRED_VALUE with api_name and json_path."""
-    token = (await sim.get("/crm/v8/Leads")).json()["info"]["next_page_token"]
+    token = (await sim.get("/crm/v8/Leads?fields=Last_Name")).json()["info"]["next_page_token"]
     await sim.advance(24 * 3600 - 1)
-    assert (await sim.get(f"/crm/v8/Leads?page_token={token}")).status_code == 200
+    assert (await sim.get(f"/crm/v8/Leads?fields=Last_Name&page_token={token}")).status_code == 200
     await sim.advance(1)
-    body = error(await sim.get(f"/crm/v8/Leads?page_token={token}"), "EXPIRED_VALUE", 400)
+    body = error(
+        await sim.get(f"/crm/v8/Leads?fields=Last_Name&page_token={token}"), "EXPIRED_VALUE", 400
+    )
     assert body["details"] == {"api_name": "page_token", "json_path": "$.query.page_token"}
 
 
@@ -314,3 +326,32 @@ async def test_big_org_sorts_without_building_records() -> None:
         assert time.perf_counter() - start < 10  # generous guard: real cost is milliseconds
         assert list(sim.org.stores["Deals"].overrides) == [9]
         assert iso(sim.clock.now()) == START
+
+
+async def test_fields_is_required_and_at_most_50(sim: Sim) -> None:
+    """Get Records without fields is REQUIRED_PARAM_MISSING naming it, by ids or listing;
+    over 50 names is LIMIT_EXCEEDED {limit: 50} (API_NOTES §13)."""
+    for url in ("/crm/v8/Leads", f"/crm/v8/Leads?ids={rid(1, 1)}", "/crm/v8/Leads?fields="):
+        body = error(await sim.get(url), "REQUIRED_PARAM_MISSING", 400)
+        assert body["details"] == {"param_name": "fields"}
+    many = ",".join(["Last_Name"] * 51)
+    body = error(await sim.get(f"/crm/v8/Leads?fields={many}"), "LIMIT_EXCEEDED", 400)
+    assert body["details"] == {"limit": 50, "param_name": "fields"}
+
+
+async def test_territory_narrows_a_listing_and_its_view(sim: Sim) -> None:
+    """territory_id keeps the territory's records (DEMO_ORG: n % 4 == 2 is South America),
+    include_child its descendants too; other modules are INVALID_MODULE (API_NOTES §13)."""
+    south, americas = "554023000000430412", "554023000000430409"
+    body = (await sim.get(f"/crm/v8/Accounts?fields=Industry&territory_id={south}")).json()
+    assert {n % 4 for n in ns(body)} == {2}
+    url = f"/crm/v8/Accounts?fields=Industry&territory_id={americas}"
+    assert (await sim.get(url)).status_code == 204  # no record sits in Americas itself
+    body = (await sim.get(f"{url}&include_child=true&per_page=8")).json()
+    assert ns(body) == [1, 2, 5, 6, 9, 10, 13, 14]
+    view = f"/crm/v8/Deals?fields=Stage&cvid={ALL_DEALS}&territory_id={south}&per_page=3"
+    assert ns((await sim.get(view)).json()) == [2, 6, 10]
+    r = await sim.get(f"/crm/v8/Leads?fields=Last_Name&territory_id={south}")
+    error(r, "INVALID_MODULE", 400)
+    body = error(await sim.get("/crm/v8/Deals?fields=Stage&territory_id=1"), "INVALID_DATA", 400)
+    assert body["details"] == {"param_name": "territory_id"}

@@ -4,6 +4,7 @@ the §13 error codes as classes, and Zoho times as instants."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,10 +29,13 @@ from runner.zoho.mass_update import mass_update_ids
 from runner.zoho.record_reads import (
     DeletedRecord,
     deleted_records,
+    list_pages,
     list_records,
     newest_change,
     parse_zoho_time,
 )
+from runner.zoho.records import get_records
+from runner.zoho.transport import LimitedTransport
 from tests.unit.zoho_fixtures import Recorder, client
 
 pytestmark = pytest.mark.anyio
@@ -310,3 +314,70 @@ def test_job_id_placeholder_is_shown_as_written() -> None:
     """Plans name `{job_id}` through endpoints.JOB_ID; a real id is still one encoded segment."""
     assert endpoints.bulk_read_result(endpoints.JOB_ID) == "/crm/bulk/v8/read/{job_id}/result"
     assert endpoints.bulk_write_job("{job_id}") == "/crm/bulk/v8/write/%7Bjob_id%7D"
+
+
+class _Watching(httpx.AsyncBaseTransport):
+    """Counts the requests in flight through it, and the most at once."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.now, self.most = inner, 0, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.now += 1
+        self.most = max(self.most, self.now)
+        try:
+            await asyncio.sleep(0)  # let every task that can start, start
+            return await self.inner.handle_async_request(request)
+        finally:
+            self.now -= 1
+
+
+async def test_get_records_any_number_of_ids_concurrently_under_the_cap() -> None:
+    """1,050 ids (a repeat among them) take 11 calls of ≤ 100 unique ids, 4 at a time
+    under a cap of 4 however many `in_flight` asks for; rows come in the order asked."""
+    clock = ManualClock()
+    app = create_app(build_demo_org(records=2_000), clock=clock)
+    watching = _Watching(httpx.ASGITransport(app=app))
+    target = Target(BASE, BASE, BASE, Credentials(access_token=app.state.access_token), dc="sim")
+    ids = [rid(4, n) for n in range(1, 1_051)] + [rid(4, 1)]
+    async with ZohoClient(target, clock=clock, transport=LimitedTransport(watching, 4)) as zc:
+        rows = await get_records(zc, "Deals", ids, ["Stage"], in_flight=8)
+        assert [r["id"] for r in rows] == ids[:-1]
+        assert zc.calls == 11
+        assert watching.most == 4
+        sent = [dict(parse_qsl(c["query"])) for c in app.state.sim.calls]
+        assert sorted(len(q["ids"].split(",")) for q in sent) == [50] + [100] * 10
+        one = await get_records(zc, "Deals", ids[:150], ["Stage"])
+        assert len(one) == 150
+        assert watching.most == 4
+
+
+async def test_fields_are_checked_before_a_call() -> None:
+    """No fields, or more than 50, is the caller's mistake: ValueError, nothing sent."""
+    async with live() as s:
+        for fields in ([], ["Stage"] * 51):
+            with pytest.raises(ValueError, match="1-50 fields"):
+                await get_records(s.zc, "Deals", [rid(4, 1)], fields)
+            with pytest.raises(ValueError, match="1-50 fields"):
+                await collect(list_records(s.zc, "Deals", fields))
+        assert s.queries() == []
+
+
+async def test_list_pages_says_whether_more_follow_and_filters_by_territory() -> None:
+    """`more` is true on a page `limit` cut short and false on the last; territory_id and
+    include_child go as Zoho names them (API_NOTES §13)."""
+    async with live() as s:
+        cut = [p async for p in list_pages(s.zc, "Deals", ["Stage"], cvid=ALL_DEALS, limit=250)]
+        assert [(len(p.rows), p.more) for p in cut] == [(200, True), (50, True)]
+        south = list_pages(
+            s.zc, "Deals", ["Stage"], cvid=ALL_DEALS, territory_id="554023000000430412"
+        )
+        pages = [p async for p in south]
+        assert [(len(p.rows), p.more) for p in pages] == [(75, False)]
+        kids = list_pages(
+            s.zc, "Deals", ["Stage"], territory_id="554023000000430409", include_child=True
+        )
+        assert [len(p.rows) async for p in kids] == [150]
+        sent = s.queries()[-1]
+    assert sent["territory_id"] == "554023000000430409"
+    assert sent["include_child"] == "true"

@@ -19,7 +19,8 @@ from runner.simulator.models.org import SimOrg
 from runner.simulator.models.record_order import ordered
 from runner.simulator.models.schema import ModuleDef
 from runner.simulator.models.values import iso
-from runner.zoho.limits import PAGE_TOKEN_REACH
+from runner.simulator.models.views import territory_closure
+from runner.zoho.limits import PAGE_TOKEN_REACH, TERRITORY_MODULES
 
 TOKEN_LIFETIME = 24 * 3600.0  # API_NOTES §13: a page_token is valid for 24 h
 DAY = 86_400.0
@@ -35,11 +36,12 @@ class ReadQuery:
     """One listing's parameters except where it starts: what a page_token is bound to."""
 
     module: str
-    fields: tuple[str, ...] | None
+    fields: tuple[str, ...]
     cvid: str | None
     sort_by: str
     sort_order: str
     per_page: int
+    territory: tuple[str, bool] | None = None  # territory_id, include_child
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,25 @@ def _members(org: SimOrg, mod: ModuleDef, query: ReadQuery) -> Iterator[int]:
     store = org.stores[mod.api_name]
     descending = query.sort_order == "desc"
     if query.cvid is None:
-        return ordered(store, query.sort_by, descending)
-    members = org.views[query.cvid].members(store)  # record order, like the view's jobs
-    return reversed(list(members)) if descending else members
+        found = ordered(store, query.sort_by, descending)
+    else:
+        members = org.views[query.cvid].members(store)  # record order, like the view's jobs
+        found = reversed(list(members)) if descending else members
+    if query.territory is None:
+        return found
+    allowed = territory_closure(org.territories, *query.territory)
+    return (n for n in found if store.territory(n) in allowed)
+
+
+def check_territory(org: SimOrg, mod: ModuleDef, territory_id: str) -> None:
+    """Territories filter Deals, Contacts and Accounts only (INVALID_MODULE otherwise,
+    API_NOTES §13); an unknown territory is INVALID_DATA naming the parameter [U]."""
+    if mod.api_name not in TERRITORY_MODULES:
+        raise e.SimInvalidModule(details={"param_name": "territory_id"})
+    if territory_id not in org.territories:
+        raise e.SimInvalidData(
+            "the territory_id given seems to be invalid", {"param_name": "territory_id"}
+        )
 
 
 def select(org: SimOrg, mod: ModuleDef, query: ReadQuery, offset: int) -> Page:
@@ -72,7 +90,7 @@ def select(org: SimOrg, mod: ModuleDef, query: ReadQuery, offset: int) -> Page:
     store = org.stores[mod.api_name]
     end = min(offset + query.per_page, PAGE_TOKEN_REACH)
     chosen = list(islice(_members(org, mod, query), offset, end + 1))
-    fields = None if query.fields is None else list(query.fields)
+    fields = list(query.fields)
     rows = [store.record(n, fields) for n in chosen[: end - offset]]
     return Page(rows, len(chosen) > end - offset, offset)
 

@@ -1,5 +1,9 @@
 """`GET /crm/{v}/{module}` (list or `ids`) and `GET /crm/{v}/{module}/deleted` (API_NOTES §13).
 
+`fields` is required (REQUIRED_PARAM_MISSING), at most 50 (LIMIT_EXCEEDED). `territory_id`
+(with `include_child`) narrows a listing, with or without `cvid`: the sources document the
+parameter, not how it combines with a view [U]; here it narrows the view.
+
 Listing order: with neither `sort_by` nor `sort_order` the simulator keeps its long-standing
 default, ascending record number (= ascending id), and says so in `info`; Zoho documents
 `id` descending. `sort_by` alone sorts descending, Zoho's documented default order.
@@ -19,7 +23,7 @@ from runner.simulator.responses.records import int_param
 from runner.zoho.limits import PAGE_REACH, RECORDS_PER_PAGE
 
 
-def _query(ctx: Ctx, mod: ModuleDef, fields: list[str] | None) -> rr.ReadQuery:
+def _query(ctx: Ctx, mod: ModuleDef, fields: list[str]) -> rr.ReadQuery:
     """The listing's parameters, checked in API_NOTES §13's terms."""
     cvid, sort_by, sort_order = ctx.query("cvid"), ctx.query("sort_by"), ctx.query("sort_order")
     if ctx.query("page_token") is not None and ctx.query("page") is not None:
@@ -37,21 +41,32 @@ def _query(ctx: Ctx, mod: ModuleDef, fields: list[str] | None) -> rr.ReadQuery:
     per_page = int_param(ctx, "per_page", RECORDS_PER_PAGE, RECORDS_PER_PAGE)
     if cvid is not None:
         rr.check_cvid(ctx.org, mod, cvid)
+    territory_id = ctx.query("territory_id")
+    if territory_id is not None:
+        rr.check_territory(ctx.org, mod, territory_id)
     if sort_order is None:
         sort_order = "asc" if sort_by is None else "desc"  # see the module docstring
     return rr.ReadQuery(
         module=mod.api_name,
-        fields=None if fields is None else tuple(fields),
+        fields=tuple(fields),
         cvid=cvid,
+        territory=None if territory_id is None else (territory_id, _include_child(ctx)),
         sort_by=sort_by or "id",
         sort_order=sort_order,
         per_page=per_page,
     )
 
 
+def _include_child(ctx: Ctx) -> bool:
+    raw = ctx.query("include_child")
+    if raw not in (None, "true", "false"):
+        raise e.SimInvalidData("invalid data", {"param_name": "include_child"})
+    return raw == "true"
+
+
 async def list_records(ctx: Ctx) -> Response:
     mod, user = records.read_module(ctx)
-    fields = records.fields_param(ctx, mod)
+    fields = records.required_fields(ctx, mod)
     raw_ids = ctx.query("ids")
     if raw_ids is not None:
         return records.by_ids(ctx, mod, fields, raw_ids)

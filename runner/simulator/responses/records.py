@@ -12,7 +12,7 @@ from runner.simulator.auth import module_scope_name
 from runner.simulator.models.schema import ModuleDef
 from runner.simulator.models.views import SimUser
 from runner.simulator.responses.base import Ctx, as_id, json_response
-from runner.zoho.limits import GET_IDS_PER_CALL
+from runner.zoho.limits import GET_IDS_PER_CALL, GET_MAX_FIELDS
 
 
 def read_module(ctx: Ctx) -> tuple[ModuleDef, SimUser]:
@@ -34,11 +34,25 @@ def int_param(ctx: Ctx, name: str, default: int, top: int) -> int:
 
 
 def fields_param(ctx: Ctx, mod: ModuleDef) -> list[str] | None:
+    """`fields` where it may be left out (one record by its id): all fields then."""
     raw = ctx.query("fields")
     if not raw:
         return None
     names = [f.strip() for f in raw.split(",") if f.strip()]
     ctx.org.check_fields(mod, names)
+    return names
+
+
+def required_fields(ctx: Ctx, mod: ModuleDef) -> list[str]:
+    """`fields` of Get Records: required, at most 50 names (API_NOTES §13)."""
+    names = fields_param(ctx, mod)
+    if not names:
+        raise e.SimRequiredParamMissing(details={"param_name": "fields"})
+    if len(names) > GET_MAX_FIELDS:
+        raise e.SimLimitExceeded(
+            "the number of fields exceeds the limit",
+            {"limit": GET_MAX_FIELDS, "param_name": "fields"},
+        )
     return names
 
 
@@ -59,7 +73,7 @@ def info(
     }
 
 
-def by_ids(ctx: Ctx, mod: ModuleDef, fields: list[str] | None, raw_ids: str) -> Response:
+def by_ids(ctx: Ctx, mod: ModuleDef, fields: list[str], raw_ids: str) -> Response:
     """`GET /{module}?ids=`: those records that exist, in the order asked."""
     ids = [i.strip() for i in raw_ids.split(",") if i.strip()]
     if len(ids) > GET_IDS_PER_CALL:
