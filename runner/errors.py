@@ -7,6 +7,8 @@
      ├── StalePlanError              exit 1   a saved plan no longer holds: inputs moved, or
      │                                        used already, too old, another version's
      ├── StateLockedError            exit 1   another apply holds the state lock
+     ├── StateError                  exit 1   the PostgreSQL journal cannot be opened or
+     │                                        failed (ZCRM_STATE_URL, shown masked)
  ├── UnfinishedRunError          exit 1   an earlier run of these jobs must be resumed first
      ├── zoho.errors.ZohoError       exit 1   an API answer (tree drawn in runner/zoho/errors.py)
      ├── RecordsFailedError          exit 3   the run finished but some records failed
@@ -55,6 +57,10 @@ class StalePlanError(RunnerError):
 
 class StateLockedError(RunnerError):
     """Another apply holds the lock on the state file."""
+
+
+class StateError(RunnerError):
+    """The journal's database (ZCRM_STATE_URL) cannot be reached, set up, or failed mid-run."""
 
 
 class UnfinishedRunError(RunnerError):

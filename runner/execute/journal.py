@@ -1,4 +1,6 @@
-"""The write-ahead journal: SQLite in `<state_dir>/state.db`, so resume and apply-once work.
+"""The write-ahead journal: SQLite in `<state_dir>/state.db`, so resume and apply-once work
+(or PostgreSQL for teams, `ZCRM_STATE_URL`: journal_pg.py; the SQL is the same, the
+dialect is the `JournalDb`'s).
 
 Every POST that changes the org goes through `JobContext.step` (runner/execute/context.py),
 the one place the write-ahead protocol lives: `record_intent` commits a PENDING intent
@@ -10,14 +12,14 @@ lost in a crash cannot be found again (DESIGN §CLI contract, API_NOTES §8). Po
 journaled by `JobContext.on_poll`; the executor records each job (`record_job`,
 `update_job`), its errors and its apply-once ledger entry.
 
-Durability: WAL with `synchronous=FULL` by default. NORMAL is already safe against a
+Durability (SQLite): WAL with `synchronous=FULL` by default. NORMAL is already safe against a
 killed process (the WAL write reaches the OS before commit returns) but may lose the last
 commits on power loss or an OS crash; losing a PENDING intent there means a resume could
 create a second Zoho job, so FULL (one fsync of the WAL per commit, a few per POST) is the
 default. `durability="normal"` is for benchmarks and tests on slow disks.
 
-One `Journal` per process, used from the event-loop thread (calls are short, local
-writes). `runs`/`resume` may read while an apply writes: WAL lets readers in. Nothing
+One `Journal` per process, used from the event-loop thread (calls are short writes).
+`runs`/`resume` may read while an apply writes: WAL (or PostgreSQL's MVCC) lets readers in. Nothing
 that can hold a credential is stored: requests are summaries (`RequestSummary`), JSON
 columns go through `scrub`, and `add_secret` lets the client register values to redact.
 """
@@ -26,8 +28,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +37,7 @@ from typing import Any, Literal
 from runner.clock import Clock, SystemClock
 from runner.execute import journal_read as q
 from runner.execute.fingerprint import job_fingerprint
+from runner.execute.journal_db import JournalDb, SqliteDb, migrate, open_postgres
 from runner.execute.journal_outcomes import pack_errors, pack_outcomes
 from runner.execute.journal_schema import (
     Ledger,
@@ -43,7 +45,6 @@ from runner.execute.journal_schema import (
     RunStatus,
     dumps,
     may_hold_secret,
-    migrate,
     scrub,
     scrub_path,
 )
@@ -60,29 +61,29 @@ class Journal(q.JournalReader):
     """The state file of one state directory; `JobContext.step` drives its intents."""
 
     def __init__(
-        self, state_dir: Path, *, clock: Clock | None = None, durability: Durability = "full"
+        self,
+        state_dir: Path,
+        *,
+        clock: Clock | None = None,
+        durability: Durability = "full",
+        url: str | None = None,
     ) -> None:
+        """The journal of `state_dir`, or with `url` the PostgreSQL one (the state dir
+        then holds only local files: crash logs, run folders)."""
         self.path = Path(state_dir) / DB_NAME
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.clock: Clock = clock or SystemClock()
         self._secrets: list[str] = []
-        # isolation_level=None: no implicit transactions; `_tx` opens each one explicitly.
-        super().__init__(sqlite3.connect(self.path, isolation_level=None, timeout=10.0))
-        try:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute(f"PRAGMA synchronous={durability.upper()}")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            migrate(self._conn)
-        except sqlite3.DatabaseError as exc:
-            self._conn.close()
-            raise q.not_a_journal(self.path, exc) from exc
-        except BaseException:
-            self._conn.close()
-            raise
+        if url is not None:
+            super().__init__(open_postgres(url))
+        else:
+            super().__init__(_open_sqlite(self.path, durability))
 
     # --- plumbing ---------------------------------------------------------------------
-    def close(self) -> None:
-        self._conn.close()
+    @property
+    def db(self) -> JournalDb:
+        """The open connection (the PostgreSQL org lock holds its lock on it)."""
+        return self._db
 
     def __enter__(self) -> Journal:
         return self
@@ -105,17 +106,6 @@ class Journal(q.JournalReader):
             return value
         return scrub(value, self._secrets)
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One committed write transaction; BEGIN IMMEDIATE takes the write lock up front."""
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
-
     def _json(self, value: Any) -> str:
         return dumps(value, self._secrets)
 
@@ -129,7 +119,7 @@ class Journal(q.JournalReader):
         options: Mapping[str, Any] | None = None,
     ) -> None:
         """Record a new run as RUNNING."""
-        with self._tx() as c:
+        with self._db.tx() as c:
             c.execute(
                 "INSERT INTO runs (run_id, started_at, status, org_id, target, manifests, options)"
                 " VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)",
@@ -158,20 +148,20 @@ class Journal(q.JournalReader):
     def _update_run(
         self, run_id: str, status: str, ended_at: float | None, exit_code: int | None
     ) -> None:
-        with self._tx() as c:
+        with self._db.tx() as c:
             cur = c.execute(
                 "UPDATE runs SET status = ?, ended_at = ?, exit_code = ? WHERE run_id = ?",
                 (status, ended_at, exit_code, run_id),
             )
             if cur.rowcount != 1:
-                raise KeyError(f"no run {run_id!r} in {self.path}")
+                raise KeyError(f"no run {run_id!r} in {self._db.where}")
 
     # --- jobs -------------------------------------------------------------------------
     def record_job(
         self, run_id: str, name: str, *, kind: str, module: str, fingerprint: str, status: str
     ) -> None:
         """Add a job to a run (or reset its status when a resume starts it again)."""
-        with self._tx() as c:
+        with self._db.tx() as c:
             c.execute(
                 "INSERT INTO jobs (run_id, name, kind, module, fingerprint, status)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET"
@@ -207,7 +197,7 @@ class Journal(q.JournalReader):
         if not changes:
             return
         sets = ", ".join(f"{k} = ?" for k in changes)
-        with self._tx() as c:
+        with self._db.tx() as c:
             cur = c.execute(
                 f"UPDATE jobs SET {sets} WHERE run_id = ? AND name = ?",
                 (*changes.values(), run_id, name),
@@ -220,13 +210,13 @@ class Journal(q.JournalReader):
         """Write a PENDING intent and commit it, before the POST is sent; returns its id."""
         q.check_summary(request)
         now = self.clock.now()
-        with self._tx() as c:
+        with self._db.tx() as c:
             (attempt,) = c.execute(
                 "SELECT COALESCE(MAX(attempt), 0) + 1 FROM intents"
                 " WHERE run_id = ? AND job = ? AND step_key = ?",
                 (run_id, job, step_key),
             ).fetchone()
-            cur = c.execute(
+            return c.insert(
                 "INSERT INTO intents (run_id, job, step_key, attempt, method, path, body_sha256,"
                 " ids_count, state, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)",
@@ -243,8 +233,6 @@ class Journal(q.JournalReader):
                     now,
                 ),
             )
-            assert cur.lastrowid is not None
-            return cur.lastrowid
 
     def ack_intent(
         self,
@@ -257,7 +245,7 @@ class Journal(q.JournalReader):
         """Record the answer: the Zoho job id, and/or a batch's result and per-record outcomes
         (stored as `journal_outcomes` packs them)."""
         packed = pack_outcomes(outcomes)
-        with self._tx() as c:
+        with self._db.tx() as c:
             self._transition(c, intent_id, "ACKED", zoho_job_id=zoho_job_id)
             c.execute(
                 "INSERT INTO results (intent_id, result, outcomes) VALUES (?, ?, ?)",
@@ -266,15 +254,15 @@ class Journal(q.JournalReader):
 
     def refuse_intent(self, intent_id: int, *, code: str, message: str) -> None:
         """Record a definite request-level error: nothing was created, the step may be retried."""
-        with self._tx() as c:
+        with self._db.tx() as c:
             self._transition(c, intent_id, "REFUSED", error_code=code, error_message=message)
 
     def mark_unknown(self, intent_id: int, *, reason: str) -> None:
         """Record that the answer was lost: the POST may or may not have taken effect."""
-        with self._tx() as c:
+        with self._db.tx() as c:
             self._transition(c, intent_id, "UNKNOWN", error_code="UNKNOWN", error_message=reason)
 
-    def _transition(self, c: sqlite3.Connection, intent_id: int, state: str, **cols: Any) -> None:
+    def _transition(self, c: JournalDb, intent_id: int, state: str, **cols: Any) -> None:
         # PENDING → any outcome; UNKNOWN → ACKED/REFUSED if the answer turns up later.
         allowed = ("PENDING",) if state == "UNKNOWN" else ("PENDING", "UNKNOWN")
         sets = "".join(f", {k} = ?" for k in cols)
@@ -294,8 +282,26 @@ class Journal(q.JournalReader):
         self, intent_id: int, *, status: str, counts: Mapping[str, int] | None = None
     ) -> None:
         """Record one status poll of the Zoho job created by `intent_id`."""
-        with self._tx() as c:
+        with self._db.tx() as c:
             c.execute(
                 "INSERT INTO polls (intent_id, at, status, counts) VALUES (?, ?, ?, ?)",
                 (intent_id, self.clock.now(), status, self._json(dict(counts or {}))),
             )
+
+
+def _open_sqlite(path: Path, durability: Durability) -> SqliteDb:
+    """The state file, in WAL mode, migrated; a file that is not a journal is refused."""
+    # isolation_level=None: no implicit transactions; `SqliteDb.tx` opens each one.
+    db = SqliteDb(sqlite3.connect(path, isolation_level=None, timeout=10.0), path)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={durability.upper()}")
+        db.execute("PRAGMA foreign_keys=ON")
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise q.not_a_journal(path, exc) from exc
+    except BaseException:
+        db.close()
+        raise
+    return db

@@ -1,7 +1,8 @@
 """The journal's read side: queries and row mapping, shared by `Journal` and `runs`.
 
-`JournalReader` holds the read-only half of the API over an open connection; `Journal`
-(journal.py) adds the writes. Rows come back as the frozen dataclasses of journal_schema.
+`JournalReader` holds the read-only half of the API over an open `JournalDb` (SQLite or
+PostgreSQL, journal_db.py); `Journal` (journal.py) adds the writes. Rows come back as the
+frozen dataclasses of journal_schema.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RunnerError
+from runner.execute.journal_db import JournalDb, SqliteDb
 from runner.execute.journal_outcomes import unpack_errors, unpack_outcomes
 from runner.execute.journal_schema import (
     READABLE_FROM,
@@ -114,8 +116,8 @@ def not_a_journal(path: Path, exc: sqlite3.DatabaseError) -> RunnerError:
 class JournalReader:
     """Read-only queries over a journal connection (runs, jobs, intents, poll counts)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: JournalDb) -> None:
+        self._db = db
 
     @classmethod
     def open_read_only(cls, db_path: Path) -> JournalReader | None:
@@ -125,21 +127,37 @@ class JournalReader:
         if not db_path.is_file():
             return None
         conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        db = SqliteDb(conn, db_path)
         try:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            version = db.schema_version()
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise not_a_journal(db_path, exc) from exc
+        return cls.readable(db, version)
+
+    @classmethod
+    def readable(cls, db: JournalDb, version: int) -> JournalReader | None:
+        """A reader over `db` if its schema `version` can be read unmigrated; else None
+        (too old: an apply migrates it) or a RunnerError (too new). `db` is closed unless
+        a reader is returned."""
         if version >= READABLE_FROM and too_new(version) is None:
-            return cls(conn)
-        conn.close()
+            return cls(db)
+        db.close()
         error = too_new(version)
         if error is not None:
             raise error
         return None
 
+    @property
+    def where(self) -> str:
+        """Where the journal is, for messages: its file, or its URL without the password."""
+        return self._db.where
+
     def close(self) -> None:
-        self._conn.close()
+        self._db.close()
+
+    def schema_version(self) -> int:
+        return self._db.schema_version()
 
     def ledger_entries(self, fingerprint: str) -> list[tuple[JobRow, RunRow]]:
         """Every ledger entry of this content on any org, with its run, newest first."""
@@ -147,7 +165,7 @@ class JournalReader:
             f"{JOB_SELECT_J} JOIN runs r USING (run_id) WHERE j.fingerprint = ?"
             " AND j.ledger IS NOT NULL ORDER BY r.started_at DESC, j.rowid DESC"
         )
-        jobs = [job_row(r) for r in self._conn.execute(sql, (fingerprint,))]
+        jobs = [job_row(r) for r in self._db.execute(sql, (fingerprint,))]
         out = []
         for job in jobs:
             run = self.get_run(job.run_id)
@@ -156,22 +174,26 @@ class JournalReader:
         return out
 
     def pragma(self, name: str) -> Any:
-        """A PRAGMA's current value (journal_mode, synchronous, user_version)."""
-        return self._conn.execute(f"PRAGMA {name}").fetchone()[0]
+        """A PRAGMA's current value (journal_mode, synchronous, user_version); SQLite only."""
+        if not isinstance(self._db, SqliteDb):
+            raise TypeError(f"no PRAGMA in the journal at {self._db.where}")
+        return self._db.pragma(name)
 
     def get_run(self, run_id: str) -> RunRow | None:
-        row = self._conn.execute(f"{RUN_SELECT} WHERE run_id = ?", (run_id,)).fetchone()
+        row = self._db.execute(f"{RUN_SELECT} WHERE run_id = ?", (run_id,)).fetchone()
         return None if row is None else run_row(row)
 
     def list_runs(self, limit: int | None = None) -> list[RunRow]:
         """Runs, newest first."""
-        sql = f"{RUN_SELECT} ORDER BY started_at DESC, rowid DESC LIMIT ?"
-        return [run_row(r) for r in self._conn.execute(sql, (-1 if limit is None else limit,))]
+        sql = f"{RUN_SELECT} ORDER BY started_at DESC, rowid DESC"
+        if limit is None:
+            return [run_row(r) for r in self._db.execute(sql)]
+        return [run_row(r) for r in self._db.execute(f"{sql} LIMIT ?", (limit,))]
 
     def latest_unfinished_run(self) -> RunRow | None:
         """The newest run that crashed, was interrupted or stopped at its deadline."""
         marks = ",".join("?" * len(UNFINISHED_RUN_STATUSES))
-        row = self._conn.execute(
+        row = self._db.execute(
             f"{RUN_SELECT} WHERE status IN ({marks}) ORDER BY started_at DESC, rowid DESC",
             UNFINISHED_RUN_STATUSES,
         ).fetchone()
@@ -179,7 +201,7 @@ class JournalReader:
 
     def jobs(self, run_id: str) -> list[JobRow]:
         sql = f"{JOB_SELECT} WHERE run_id = ? ORDER BY rowid"
-        return [job_row(r) for r in self._conn.execute(sql, (run_id,))]
+        return [job_row(r) for r in self._db.execute(sql, (run_id,))]
 
     def job_history(self, org_id: str | None, fingerprint: str) -> list[JobRow]:
         """Every run of this exact job content on this org, newest first."""
@@ -187,12 +209,12 @@ class JournalReader:
             f"{JOB_SELECT_J} JOIN runs r USING (run_id) WHERE j.fingerprint = ?"
             " AND r.org_id IS ? ORDER BY r.started_at DESC, j.rowid DESC"
         )
-        return [job_row(r) for r in self._conn.execute(sql, (fingerprint, org_id))]
+        return [job_row(r) for r in self._db.execute(sql, (fingerprint, org_id))]
 
     def unfinished_runs(self, org_id: str | None) -> list[RunRow]:
         """Runs on this org that `resume` can still finish, newest first."""
         marks = ",".join("?" * len(UNFINISHED_RUN_STATUSES))
-        rows = self._conn.execute(
+        rows = self._db.execute(
             f"{RUN_SELECT} WHERE status IN ({marks}) AND org_id IS ?"
             " ORDER BY started_at DESC, rowid DESC",
             (*UNFINISHED_RUN_STATUSES, org_id),
@@ -200,7 +222,7 @@ class JournalReader:
         return [run_row(r) for r in rows]
 
     def get_intent(self, intent_id: int) -> Intent | None:
-        row = self._conn.execute(f"{INTENT_SELECT} WHERE id = ?", (intent_id,)).fetchone()
+        row = self._db.execute(f"{INTENT_SELECT} WHERE id = ?", (intent_id,)).fetchone()
         return None if row is None else intent_row(row)
 
     def intents(self, run_id: str, job: str | None = None) -> list[Intent]:
@@ -208,11 +230,11 @@ class JournalReader:
         sql, args = f"{INTENT_SELECT} WHERE run_id = ?", [run_id]
         if job is not None:
             sql, args = f"{sql} AND job = ?", [run_id, job]
-        return [intent_row(r) for r in self._conn.execute(f"{sql} ORDER BY id", args)]
+        return [intent_row(r) for r in self._db.execute(f"{sql} ORDER BY id", args)]
 
     def latest_intent(self, run_id: str, job: str, step_key: str) -> Intent | None:
         """The latest attempt at one step (indexed by the UNIQUE key: no scan per batch)."""
-        row = self._conn.execute(
+        row = self._db.execute(
             f"{INTENT_SELECT} WHERE run_id = ? AND job = ? AND step_key = ?"
             " ORDER BY attempt DESC LIMIT 1",
             (run_id, job, step_key),
@@ -220,14 +242,14 @@ class JournalReader:
         return None if row is None else intent_row(row)
 
     def intent_result(self, intent_id: int) -> Mapping[str, Any] | None:
-        row = self._conn.execute(
+        row = self._db.execute(
             "SELECT result FROM results WHERE intent_id = ?", (intent_id,)
         ).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
     def job_outcomes(self, run_id: str, job: str) -> list[RecordOutcome]:
         """Per-record outcomes of every acknowledged batch of a job, in batch order."""
-        rows = self._conn.execute(
+        rows = self._db.execute(
             "SELECT r.outcomes FROM results r JOIN intents i ON i.id = r.intent_id"
             " WHERE i.run_id = ? AND i.job = ? ORDER BY i.id",
             (run_id, job),
@@ -236,7 +258,7 @@ class JournalReader:
 
     def intent_outcomes(self, intent_id: int) -> list[RecordOutcome]:
         """Per-record outcomes recorded with one acknowledged intent (a batch)."""
-        row = self._conn.execute(
+        row = self._db.execute(
             "SELECT outcomes FROM results WHERE intent_id = ?", (intent_id,)
         ).fetchone()
         return [] if row is None else unpack_outcomes(json.loads(row[0]))
@@ -244,5 +266,5 @@ class JournalReader:
     def poll_count(self, run_id: str, job: str) -> int:
         """Polls made for a job across all its Zoho jobs (the report's `polls`)."""
         sql = "SELECT COUNT(*) FROM polls p JOIN intents i ON i.id = p.intent_id"
-        row = self._conn.execute(f"{sql} WHERE i.run_id = ? AND i.job = ?", (run_id, job))
+        row = self._db.execute(f"{sql} WHERE i.run_id = ? AND i.job = ?", (run_id, job))
         return int(row.fetchone()[0])

@@ -1,7 +1,9 @@
 """The journal's tables, migrations, row types and secret scrubbing.
 
 Layout (schema version in `PRAGMA user_version`; `MIGRATIONS[i]` moves version i to i+1,
-so a new column is one more tuple of statements, never an edit of an old one):
+so a new column is one more tuple of statements, never an edit of an old one; written in
+SQLite's dialect, which journal_pg.py translates for PostgreSQL; journal_db.migrate runs
+them):
 
   runs     one row per apply; target JSON (never a credential), manifests, options
   jobs     one row per (run, manifest job); content fingerprint for apply-once; its
@@ -23,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -129,25 +130,6 @@ def too_new(version: int) -> RunnerError | None:
         f"the state file uses journal schema v{version}, this zcrm-runner knows up to "
         f"v{SCHEMA_VERSION}; upgrade zcrm-runner or use another --state-dir"
     )
-
-
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the file to SCHEMA_VERSION, one transaction per step; returns the version."""
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    error = too_new(version)
-    if error is not None:
-        raise error
-    for step in range(version, SCHEMA_VERSION):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in MIGRATIONS[step]:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {step + 1}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-    return SCHEMA_VERSION
 
 
 # --- secrets never reach the file ---------------------------------------------------

@@ -1,4 +1,7 @@
-"""Journal: write-ahead intents, crash survival, runs, apply-once history, no secrets."""
+"""Journal: write-ahead intents, crash survival, runs, apply-once history, no secrets.
+
+Tests taking `journal` or `journal_store` run twice: SQLite, and PostgreSQL (a schema of
+their own; skipped where no server is given, tests/postgres.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from runner.errors import RunnerError
 from runner.execute.journal import Journal, RequestSummary
 from runner.execute.journal_read import JournalReader
 from runner.execute.journal_schema import MIGRATIONS, REDACTED, SCHEMA_VERSION
+from runner.execute.state_store import StateStore
 from runner.refs import ManifestRef
 from runner.results import JobError, RecordOutcome, RunTarget
 
@@ -26,9 +30,9 @@ REQ = RequestSummary.of("POST", "/crm/v8/Deals/actions/mass_update", b'{"ids":[]
 
 
 @pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    """A journal in a fresh state dir on a manual clock."""
-    with Journal(tmp_path / ".zcrm", clock=ManualClock()) as j:
+def journal(journal_store: StateStore) -> Iterator[Journal]:
+    """A journal in a fresh store (SQLite state dir, or PostgreSQL schema) on a manual clock."""
+    with journal_store.journal(clock=ManualClock()) as j:
         yield j
 
 
@@ -44,33 +48,37 @@ def started(j: Journal, run_id: str = "r1", target: RunTarget = SIM) -> str:
     return run_id
 
 
-def test_pragmas_wal_full_and_schema_version(journal: Journal) -> None:
+def test_pragmas_wal_full_and_schema_version(tmp_path: Path) -> None:
     """The state file is in WAL mode, fsyncs each commit, and carries its schema version."""
-    assert journal.pragma("journal_mode") == "wal"
-    assert journal.pragma("synchronous") == 2  # FULL
-    assert journal.pragma("user_version") == SCHEMA_VERSION
-    assert journal.path.name == "state.db"
+    with Journal(tmp_path / ".zcrm", clock=ManualClock()) as journal:
+        assert journal.pragma("journal_mode") == "wal"
+        assert journal.pragma("synchronous") == 2  # FULL
+        assert journal.pragma("user_version") == SCHEMA_VERSION
+        assert journal.path.name == "state.db"
 
 
-def test_reopening_keeps_data_and_refuses_a_newer_schema(tmp_path: Path) -> None:
-    """A second open migrates nothing; a file from a newer runner is refused, not touched."""
-    with Journal(tmp_path) as j:
+def test_reopening_keeps_data_and_refuses_a_newer_schema(journal_store: StateStore) -> None:
+    """A second open migrates nothing; a store from a newer runner is refused, not touched."""
+    with journal_store.journal() as j:
         started(j)
-    with Journal(tmp_path) as j:
+    with journal_store.journal() as j:
         assert j.get_run("r1") is not None
-        j._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        assert j.schema_version() == SCHEMA_VERSION
+        j.db.set_schema_version(SCHEMA_VERSION + 1)
     with pytest.raises(RunnerError, match="upgrade zcrm-runner"):
-        Journal(tmp_path)
+        journal_store.journal()
+    with pytest.raises(RunnerError, match="upgrade zcrm-runner"):
+        journal_store.read_only()
 
 
-def test_pending_intent_survives_a_killed_process(tmp_path: Path) -> None:
+def test_pending_intent_survives_a_killed_process(journal_store: StateStore) -> None:
     """An intent committed before a SIGKILL is seen PENDING by the next process."""
     script = textwrap.dedent(f"""
         import os, signal
         from pathlib import Path
         from runner.execute.journal import Journal, RequestSummary
         from runner.results import RunTarget
-        j = Journal(Path({str(tmp_path)!r}))
+        j = Journal(Path({str(journal_store.state_dir)!r}), url={journal_store.url!r})
         j.start_run("r1", target=RunTarget("sim", "http://sim", "org1"))
         j.record_job("r1", "c", kind="mass_delete", module="Leads", fingerprint="f",
                      status="RUNNING")
@@ -79,7 +87,7 @@ def test_pending_intent_survives_a_killed_process(tmp_path: Path) -> None:
     """)
     proc = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT)
     assert proc.returncode == -9
-    with Journal(tmp_path) as j:
+    with journal_store.journal() as j:
         pending = j.latest_intent("r1", "c", "schedule")
         assert pending is not None
         assert (pending.attempt, pending.state) == (1, "PENDING")
@@ -197,7 +205,7 @@ def test_polls_are_recorded_and_counted(journal: Journal) -> None:
     journal.record_poll(a, status="RUNNING", counts={"total": 10})
     clock.advance(2)
     journal.record_poll(a, status="COMPLETED", counts={"total": 10, "updated": 10})
-    rows = journal._conn.execute(
+    rows = journal.db.execute(
         "SELECT at, status, counts FROM polls WHERE intent_id = ? ORDER BY id", (a,)
     ).fetchall()
     assert [(at - rows[0][0], status) for at, status, _ in rows] == [
@@ -308,13 +316,18 @@ def test_no_token_ever_reaches_the_file(tmp_path: Path) -> None:
         assert secret.encode() not in raw
 
 
-def test_reader_sees_an_open_writer(tmp_path: Path) -> None:
-    """WAL lets a second connection (zcrm-runner runs) read while the apply holds the file."""
-    with Journal(tmp_path) as writer:
+def test_reader_sees_an_open_writer(journal_store: StateStore) -> None:
+    """A second connection (zcrm-runner runs, plan) reads while the apply holds the journal
+    (SQLite's WAL, PostgreSQL's MVCC)."""
+    assert journal_store.read_only() is None  # nothing written yet
+    with journal_store.journal() as writer:
         started(writer)
-        reader = sqlite3.connect(tmp_path / "state.db")
+        writer.record_intent("r1", "deals", "batch:1", REQ)
+        reader = journal_store.read_only()
+        assert reader is not None
         try:
-            assert reader.execute("SELECT run_id FROM runs").fetchall() == [("r1",)]
+            assert [r.run_id for r in reader.list_runs()] == ["r1"]
+            assert [i.state for i in reader.intents("r1")] == ["PENDING"]
         finally:
             reader.close()
 

@@ -1,0 +1,158 @@
+"""The journal's database seam: one connection and its SQL dialect, SQLite or PostgreSQL.
+
+The journal (journal.py, journal_read.py) writes its SQL once, in SQLite's dialect, and
+talks to a `JournalDb`; each backend makes that SQL work on its engine:
+
+  SqliteDb    <state_dir>/state.db; runs the SQL as written (the default, no server)
+  PostgresDb  ZCRM_STATE_URL=postgresql://... (journal_pg.py): `?` → `%s`, `IS ?` → `IS
+              NOT DISTINCT FROM %s`, `rowid` → an explicit `seq` column, REAL → DOUBLE
+              PRECISION, AUTOINCREMENT → BIGSERIAL, BLOB → BYTEA, ids by RETURNING
+
+What differs beyond the SQL also sits behind the seam: how an insert gives its new id,
+how a write transaction starts (BEGIN IMMEDIATE: SQLite's write lock up front), and where
+the schema version lives (`PRAGMA user_version`; a one-row table in PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from runner.errors import StateError
+from runner.execute.journal_schema import MIGRATIONS, SCHEMA_VERSION, too_new
+from runner.execute.state_url import STATE_URL
+
+
+class Rows(Protocol):
+    """What an executed statement gives back (sqlite3 and psycopg cursors both are)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class JournalDb(Protocol):
+    """One open journal connection, with its dialect."""
+
+    #: Where the journal is, for messages: a file path, or a URL without its password.
+    where: str
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
+        """Run one statement written in SQLite's dialect (`?` placeholders)."""
+        ...
+
+    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an INSERT into a table with an `id` key and return the new row's id."""
+        ...
+
+    def tx(self) -> AbstractContextManager[JournalDb]:
+        """One committed write transaction (rolled back on error)."""
+        ...
+
+    def schema_version(self) -> int:
+        """The journal schema version the store holds (0: none yet)."""
+        ...
+
+    def set_schema_version(self, version: int) -> None:
+        """Record the schema version, inside the migration's transaction."""
+        ...
+
+    def lock_schema(self) -> None:
+        """Inside a transaction: keep other processes from migrating at the same time."""
+        ...
+
+    def migration(self, step: int) -> tuple[str, ...]:
+        """The statements that move the schema from version `step` to `step + 1`."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SqliteDb:
+    """The state file in the state dir; SQL runs as the journal wrote it."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self.where = str(path)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
+        return self.conn.execute(sql, params)
+
+    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cur = self.conn.execute(sql, params)
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    @contextmanager
+    def tx(self) -> Iterator[SqliteDb]:
+        """BEGIN IMMEDIATE takes the write lock up front (the connection has no implicit
+        transactions: isolation_level=None)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        return int(self.pragma("user_version"))
+
+    def set_schema_version(self, version: int) -> None:
+        self.conn.execute(f"PRAGMA user_version = {int(version)}")
+
+    def lock_schema(self) -> None:
+        """BEGIN IMMEDIATE holds the file's write lock already."""
+
+    def migration(self, step: int) -> tuple[str, ...]:
+        return MIGRATIONS[step]
+
+    def pragma(self, name: str) -> Any:
+        """A PRAGMA's current value (journal_mode, synchronous, user_version)."""
+        return self.conn.execute(f"PRAGMA {name}").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def migrate(db: JournalDb) -> int:
+    """Bring the store to SCHEMA_VERSION, one transaction per step; returns the version.
+
+    Each step reads the version again under the schema lock, so two processes opening a
+    new store at once migrate it once."""
+    error = too_new(db.schema_version())
+    if error is not None:
+        raise error
+    for step in range(db.schema_version(), SCHEMA_VERSION):
+        with db.tx():
+            db.lock_schema()
+            if db.schema_version() > step:  # another process took this step meanwhile
+                continue
+            for statement in db.migration(step):
+                db.execute(statement)
+            db.set_schema_version(step + 1)
+    return SCHEMA_VERSION
+
+
+def open_postgres(url: str, *, read_only: bool = False) -> JournalDb:
+    """The PostgreSQL journal at `url`, migrated (or as it is, for reading only); psycopg
+    is the optional extra `postgres`, imported here on first use."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        raise StateError(
+            f"{STATE_URL} names a PostgreSQL journal, which needs psycopg: "
+            f"pip install 'zcrm-runner[postgres]' ({exc})"
+        ) from exc
+    from runner.execute import journal_pg
+
+    return journal_pg.connect(url, read_only=True) if read_only else journal_pg.open_journal(url)
