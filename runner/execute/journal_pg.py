@@ -115,7 +115,13 @@ class PostgresDb:
             raise self.failed(exc) from exc
 
     def schema_version(self) -> int:
-        if self.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
+        # pg_tables, read with this statement's snapshot: a name lookup (to_regclass) could
+        # answer from a cache made before another process created the table.
+        found = self.execute(
+            "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = ? AND tablename = ?",
+            (self.schema, "schema_version"),
+        ).fetchone()
+        if found is None:
             return 0
         return int(self.execute("SELECT version FROM schema_version").fetchone()[0])
 
