@@ -6,6 +6,7 @@ A saved plan is applied once, by the runner version that made it, within --max-p
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,11 +15,10 @@ from runner.commands._preflight import preflight
 from runner.commands._reports import write_and_summarise
 from runner.commands._target import confirm, connect
 from runner.errors import ManifestError, UsageError
-from runner.execute.journal import DB_NAME
-from runner.execute.journal_read import JournalReader
 from runner.execute.plan_use import PlanUse, ensure_unused
 from runner.execute.retry_failed import ALL, per_record
 from runner.execute.session import SessionOptions, run_session
+from runner.execute.state_store import StateStore
 from runner.manifest.model import Manifest
 from runner.manifest.rules_paths import RunDirs
 from runner.manifest.validate import load_manifests
@@ -41,6 +41,7 @@ def _manifests(
     plan_file: Path | None,
     dirs: RunDirs,
     *,
+    store: StateStore,
     max_plan_age: float | None,
 ) -> tuple[list[Manifest], Plan | None, PlanUse | None]:
     """Validated manifests; with --plan, the plan's own manifests, refused if the plan was
@@ -60,10 +61,10 @@ def _manifests(
     plan = load_plan(plan_file)
     hint = new_plan_hint(plan_file, [ref.path for ref in plan.manifests])
     use = PlanUse(plan_identity(plan), str(plan_file), hint)
-    reader = JournalReader.open_read_only(dirs.state_dir / DB_NAME)
+    reader = store.read_only()
     if reader is not None:  # early, before any prompt; the session checks again, locked
         try:
-            ensure_unused(reader, use, state_dir=dirs.state_dir)
+            ensure_unused(reader, use, where=store.where)
         finally:
             reader.close()
     age = DEFAULT_MAX_PLAN_AGE if max_plan_age is None else max_plan_age
@@ -129,7 +130,10 @@ def run(
 ) -> int:
     """Apply; exit 0 all done, 1 error, 3 some records failed, 4 deadline reached."""
     dirs = RunDirs(state_dir=state_dir, report_dir=report_dir)
-    manifests, plan, use = _manifests(files, plan_file, dirs, max_plan_age=max_plan_age)
+    store = StateStore.from_env(state_dir, os.environ)
+    manifests, plan, use = _manifests(
+        files, plan_file, dirs, store=store, max_plan_age=max_plan_age
+    )
     _check_job_options(manifests, replace or [], retry_failed or [])
     connection, clock = connect(sim=sim)  # reads the environment; sends nothing
     notes = preflight(manifests, state_dir=state_dir, report_dir=report_dir)
@@ -140,6 +144,7 @@ def run(
         report_dir=report_dir, state_dir=state_dir, concurrency=concurrency,
         deadline=deadline, replace=frozenset(replace or ()),
         retry_failed=frozenset(retry_failed or ()), abandon=abandon, plan=use,
+        state_url=store.url,
     )  # fmt: skip
     precheck = _prechecks(plan, manifests)
     run_result = asyncio.run(run_session(manifests, connection, clock, options, precheck=precheck))

@@ -26,9 +26,8 @@ from runner.commands._target import connect
 from runner.errors import ManifestError, TargetError, UsageError
 from runner.execute.executor import file_hashes
 from runner.execute.fingerprint import job_fingerprint
-from runner.execute.journal import DB_NAME
-from runner.execute.journal_read import JournalReader
 from runner.execute.ledger_view import plan_ledger
+from runner.execute.state_store import StateStore
 from runner.execute.target import env_connection, limited
 from runner.manifest.model import Manifest
 from runner.manifest.problems import Problem
@@ -189,7 +188,8 @@ def run(
         _print_warnings(settled_warnings(checked.manifests, checked.warnings, facts))
     plan = build_plan(checked.manifests, warnings=checked.warnings, facts=facts)
     if not sim:
-        plan = _with_ledger(plan, checked.manifests, state_dir, facts)
+        store = StateStore.from_env(state_dir, os.environ)
+        plan = _with_ledger(plan, checked.manifests, store, facts)
     _emit(plan, format, markdown)
     if out is not None:
         try:
@@ -211,10 +211,10 @@ def _print_warnings(warnings: Sequence[Problem]) -> None:
 
 
 def _with_ledger(
-    plan: Plan, manifests: Sequence[Manifest], state_dir: Path, facts: OrgFacts | None
+    plan: Plan, manifests: Sequence[Manifest], store: StateStore, facts: OrgFacts | None
 ) -> Plan:
     """The plan as apply-once will run it: jobs the ledger has applied send nothing."""
-    reader = JournalReader.open_read_only(state_dir / DB_NAME)
+    reader = store.read_only()
     if reader is None:
         return plan
     jobs = {job.name: job for m in manifests for job in m.jobs if job.kind != "bulk_read"}

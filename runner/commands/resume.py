@@ -16,24 +16,24 @@ from runner.commands._preflight import existing_dir_problem, preflight
 from runner.commands._reports import write_and_summarise
 from runner.commands._target import confirm
 from runner.errors import StalePlanError, TargetError, UsageError
-from runner.execute.journal import Journal
 from runner.execute.journal_schema import UNFINISHED_RUN_STATUSES, RunRow
 from runner.execute.session import SessionOptions, run_session
+from runner.execute.state_store import StateStore
 from runner.execute.target import env_connection
 from runner.manifest.rules_paths import RunDirs
 from runner.manifest.validate import load_manifests
 
 
-def _find(state_dir: Path, run_id: str | None) -> RunRow:
-    why = existing_dir_problem(state_dir)
+def _find(store: StateStore, run_id: str | None) -> RunRow:
+    why = existing_dir_problem(store.state_dir)
     if why is not None:
-        raise UsageError(f"--state-dir {state_dir}: {why}; name the folder of the journal")
-    if not (state_dir / "state.db").exists():
-        raise UsageError(f"no journal in {state_dir}: nothing to resume")
-    with Journal(state_dir) as journal:
+        raise UsageError(f"--state-dir {store.state_dir}: {why}; name the folder of the journal")
+    if not store.exists():
+        raise UsageError(f"no journal in {store.where}: nothing to resume")
+    with store.journal() as journal:
         row = journal.get_run(run_id) if run_id else journal.latest_unfinished_run()
     if row is None:
-        raise UsageError(f"no run {run_id!r} in {state_dir}" if run_id else "no unfinished run")
+        raise UsageError(f"no run {run_id!r} in {store.where}" if run_id else "no unfinished run")
     return row
 
 
@@ -47,7 +47,8 @@ def run(
     deadline: float | None = None,
 ) -> int:
     """Resume; the same exit codes as apply. Options not given are the run's own."""
-    row = _find(state_dir, run_id)
+    store = StateStore.from_env(state_dir, os.environ)
+    row = _find(store, run_id)
     if row.target.get("kind") == "sim":
         raise TargetError(
             f"run {row.run_id} ran against the in-process simulator (--sim), which ended "
@@ -82,6 +83,7 @@ def run(
         concurrency=concurrency or int(used.get("concurrency", 5)),
         deadline=deadline or float(used.get("deadline", 7200.0)),
         retry_failed=frozenset(str(n) for n in used.get("retry_failed", ())),
+        state_url=store.url,
     )
     result = asyncio.run(
         run_session(list(checked.manifests), connection, SystemClock(), options, run_id=row.run_id)

@@ -3,11 +3,14 @@
 `--format json` prints the same facts as one document (schemas/runs.schema.json): every
 run, or the one named, each with its target (never a credential), manifests and jobs.
 Without a terminal the table is printed whole, however wide: ids are never cut.
+With the journal in PostgreSQL (ZCRM_STATE_URL) the table's first line names it, password
+masked: a team's runs are everyone's, and this says whose journal they come from.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,6 +23,7 @@ from runner.commands._preflight import existing_dir_problem
 from runner.errors import UsageError
 from runner.execute.journal import Journal
 from runner.execute.journal_schema import JobRow, RunRow
+from runner.execute.state_store import StateStore
 from runner.report.build import iso
 
 FORMATS = ("table", "json")
@@ -46,17 +50,20 @@ def run(
     why = existing_dir_problem(state_dir)
     if why is not None:
         raise UsageError(f"--state-dir {state_dir}: {why}; name the folder of the journal")
-    if not (state_dir / "state.db").exists():
-        raise UsageError(f"no journal in {state_dir}: no run was applied from here yet")
-    with Journal(state_dir) as journal:
+    store = StateStore.from_env(state_dir, os.environ)
+    if not store.exists():
+        raise UsageError(f"no journal in {store.where}: no run was applied from here yet")
+    with store.journal() as journal:
         found = None if run_id is None else journal.get_run(run_id)
         if run_id is not None and found is None:
-            raise UsageError(f"no run {run_id!r} in {state_dir}")
+            raise UsageError(f"no run {run_id!r} in {store.where}")
         if format == "json":
             rows = journal.list_runs() if found is None else [found]
             sys.stdout.write(runs_json(journal, rows))
             return 0
         console = _console()
+        if store.url is not None:
+            console.print(f"journal: {store.where}", highlight=False)
         if found is None:
             table = Table(
                 Column("run", no_wrap=True), "started (UTC)", "ended (UTC)", "status", "exit", "org"

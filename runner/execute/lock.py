@@ -10,6 +10,8 @@ A clean release empties the file; the file is never unlinked, because unlinking 
 path lets two processes lock two different inodes.
 
 POSIX only (fcntl); flock on network file systems is not reliable, keep `.zcrm/` local.
+With the journal in PostgreSQL (ZCRM_STATE_URL) the lock is per org, in the database
+instead (lock_pg.py), and this one is not taken.
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ class LockOwner:
     host: str
     run_id: str | None
     started_at: float
+    user: str | None = None  # the PostgreSQL lock's holder row has it; the lock file not
 
     def describe(self) -> str:
         started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started_at))
         run = f"run {self.run_id}" if self.run_id else "no run id yet"
-        return f"pid {self.pid} on {self.host} ({run}, since {started})"
+        user = f" of user {self.user}" if self.user else ""
+        return f"pid {self.pid}{user} on {self.host} ({run}, since {started})"
 
 
 def _read_owner(fd: int) -> LockOwner | None:
@@ -129,7 +133,8 @@ class StateLock:
     def _write(fd: int, owner: LockOwner) -> None:
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, json.dumps(asdict(owner)).encode())
+        note = {k: v for k, v in asdict(owner).items() if k != "user"}
+        os.write(fd, json.dumps(note).encode())
         os.fsync(fd)
 
     def __enter__(self) -> StateLock:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from runner.errors import StalePlanError
 from runner.execute.journal_read import JournalReader
@@ -42,15 +41,16 @@ def run_of_plan(reader: JournalReader, identity: str) -> RunRow | None:
     return None
 
 
-def ensure_unused(reader: JournalReader, use: PlanUse, *, state_dir: Path) -> None:
-    """Raise StalePlanError naming the run that already applied this plan."""
+def ensure_unused(reader: JournalReader, use: PlanUse, *, where: str) -> None:
+    """Raise StalePlanError naming the run that already applied this plan (`where`: the
+    state dir, or the PostgreSQL URL masked, for the message)."""
     run = run_of_plan(reader, use.identity)
     if run is None:
         return
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(run.started_at))
     fact = (
         f"{use.path}: this plan was already applied by run {run.run_id} (started {started}, "
-        f"{run.status}, journal {state_dir}); a saved plan is applied once"
+        f"{run.status}, journal {where}); a saved plan is applied once"
     )
     if run.status in UNFINISHED_RUN_STATUSES and run.target.get("kind") != "sim":
         raise StalePlanError(

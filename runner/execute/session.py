@@ -3,7 +3,9 @@
 `apply` and `resume` differ only in where the jobs and the run id come from; everything
 between taking the state lock and finishing the run in the journal is here, once. The
 command then writes the reports from the `RunResult` (runner/commands/_reports.py):
-runner.execute never imports runner.report.
+runner.execute never imports runner.report. The lock is the state dir's (SQLite
+journal), taken first; or, with the journal in PostgreSQL, the org's, taken once Zoho has
+named the org and before anything is read for it or recorded.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import secrets
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
@@ -20,12 +23,12 @@ from runner.clock import Clock
 from runner.execute.executor import Execution, file_hashes
 from runner.execute.fingerprint import job_fingerprint
 from runner.execute.heap import run_gc
-from runner.execute.journal import Journal
 from runner.execute.journal_schema import RunStatus
 from runner.execute.lock import StateLock
 from runner.execute.plan_use import PlanUse, ensure_unused
 from runner.execute.poll import Backoff
 from runner.execute.progress import BarsProgress, PlainProgress, Progress
+from runner.execute.state_store import StateStore
 from runner.execute.target import Connection, limited
 from runner.execute.unfinished import Mine, resume_command, settle_unfinished
 from runner.manifest.model import AnyJob, Manifest
@@ -52,6 +55,11 @@ class SessionOptions:
     poll_start: float = 1.0
     poll_cap: float = 30.0
     plan: PlanUse | None = None  # apply --plan: recorded with the run, refused once used
+    state_url: str | None = None  # ZCRM_STATE_URL: the journal in PostgreSQL, never recorded
+
+    @property
+    def store(self) -> StateStore:
+        return StateStore(self.state_dir, self.state_url)
 
 
 def run_status(run: RunResult) -> RunStatus:
@@ -108,9 +116,12 @@ async def run_session(
         run_options["plan"] = options.plan.as_option()
     jobs: list[AnyJob] = [job for m in manifests for job in m.jobs]
     refs = tuple(ManifestRef(str(m.path.resolve()), m.sha256) for m in manifests)
-    with StateLock(options.state_dir) as lock, Journal(options.state_dir, clock=clock) as journal:
-        if run_id is None and options.plan is not None:  # under the lock: one run per plan
-            ensure_unused(journal, options.plan, state_dir=options.state_dir)
+    store = options.store
+    with ExitStack() as held:
+        dir_lock = None if store.url else held.enter_context(StateLock(options.state_dir))
+        journal = held.enter_context(store.journal(clock))
+        if dir_lock is not None and run_id is None and options.plan is not None:
+            ensure_unused(journal, options.plan, where=store.where)  # locked: one run per plan
         for value in _secrets_of(connection, manifests):
             journal.add_secret(value)
         async with ZohoClient(
@@ -122,6 +133,9 @@ async def run_session(
             org = await metadata.get_org(client)
             if precheck is not None:
                 await precheck(client)
+            lock = dir_lock or held.enter_context(store.org_lock(journal, org.id))
+            if dir_lock is None and run_id is None and options.plan is not None:
+                ensure_unused(journal, options.plan, where=store.where)
             target = RunTarget(
                 connection.kind, connection.target.api_domain, org.id, connection.target.dc
             )

@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runner.clock import Clock
 from runner.execute.journal import DB_NAME, Journal
 from runner.execute.journal_db import open_postgres
 from runner.execute.journal_read import JournalReader
 from runner.execute.state_url import mask_url, state_url
+
+if TYPE_CHECKING:  # psycopg is an optional extra: imported only with a URL
+    from runner.execute.lock_pg import OrgLock
 
 
 @dataclass(frozen=True)
@@ -61,3 +65,13 @@ class StateStore:
             return db.schema_version() > 0
         finally:
             db.close()
+
+    def org_lock(self, journal: Journal, org_id: str) -> OrgLock:
+        """The lock on one org in the PostgreSQL journal (not yet taken), on the journal's
+        own connection."""
+        from runner.execute.journal_pg import PostgresDb
+        from runner.execute.lock_pg import OrgLock
+
+        if not isinstance(journal.db, PostgresDb):
+            raise TypeError("the org lock is the PostgreSQL journal's; SQLite's is StateLock")
+        return OrgLock(journal.db, org_id)

@@ -14,9 +14,9 @@ from runner.errors import StateError
 from runner.execute.journal import Journal, RequestSummary
 from runner.execute.journal_pg import PostgresDb
 from runner.execute.journal_schema import SCHEMA_VERSION
-from runner.execute.results import Target
 from runner.execute.state_store import StateStore
 from runner.execute.state_url import url_secrets
+from runner.results import RunTarget
 from tests.postgres import with_schema
 from tests.unit.test_journal import SIM, TOKEN, started
 
@@ -125,7 +125,7 @@ def test_no_token_reaches_any_table(tmp_path: Path, postgres_url: str) -> None:
         k = j.record_intent("r1", "a", "page:2", RequestSummary("POST", "/x"))
         j.refuse_intent(k, code="INVALID_TOKEN", message=f"token {TOKEN} expired")
         j.record_poll(i, status="COMPLETED", counts={"total": 1})
-        j.start_run("r2", target=Target("zoho", "https://www.zohoapis.eu", "org2", "eu"))
+        j.start_run("r2", target=RunTarget("zoho", "https://www.zohoapis.eu", "org2", "eu"))
     with psycopg.connect(postgres_url) as conn:
         stored = "\n".join(
             str(row) for table in TABLES for row in conn.execute(f"SELECT * FROM {table}")
