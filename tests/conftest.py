@@ -27,6 +27,13 @@ def data_dir() -> Path:
 POSTGRES_FIXTURES = {"postgres_server", "postgres_url"}
 
 
+@pytest.fixture(autouse=True)
+def _no_state_url_from_outside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ZCRM_STATE_URL of the shell running the tests never reaches them: each test that
+    wants PostgreSQL sets its own (a fresh schema)."""
+    monkeypatch.delenv("ZCRM_STATE_URL", raising=False)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test using the PostgreSQL server is marked `postgres` (so `-m "not postgres"`)."""

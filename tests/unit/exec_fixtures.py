@@ -97,8 +97,10 @@ async def harness(
     records: int = 300,
     concurrency: int = 5,
     wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
+    state_url: str | None = None,
 ) -> AsyncIterator[Harness]:
-    """The harness, closed at the end; `wrap` puts a test transport before the simulator."""
+    """The harness, closed at the end; `wrap` puts a test transport before the simulator;
+    `state_url` keeps the journal in PostgreSQL."""
     clock = ManualClock()
     app = create_app(build_demo_org(records=records), clock=clock)
     inner: httpx.AsyncBaseTransport = httpx.ASGITransport(app=app)
@@ -106,7 +108,7 @@ async def harness(
     target = Target(
         SIM_BASE, SIM_BASE, SIM_BASE, Credentials(access_token=app.state.access_token), dc="sim"
     )
-    journal = Journal(tmp_path / "state", clock=clock)
+    journal = Journal(tmp_path / "state", clock=clock, url=state_url)
     async with ZohoClient(
         target, clock=clock, transport=transport, rng=random.Random(3), retry_refused_posts=True
     ) as client:

@@ -1,12 +1,15 @@
 """Apply-once after things went wrong (issue 8): each test is one reported path to a doubled
-Zoho job or a wrong count, run in-process against the simulator on a manual clock."""
+Zoho job or a wrong count, run in-process against the simulator on a manual clock, with the
+journal in SQLite and again in PostgreSQL (the ledger is the journal's)."""
 
 from __future__ import annotations
 
 import io
 import json
 import random
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,8 @@ from runner.manifest.model import BulkWriteJob, FieldMapping, MassDeleteJob, Mas
 from runner.report.write import summary_lines
 from runner.results import RunResult, RunTarget, exit_code_for
 from runner.zoho import mass_delete, mass_update
+from tests.postgres import fresh_schema
+from tests.unit import exec_fixtures
 from tests.unit.exec_fixtures import RUN_ID, Harness, harness
 from tests.unit.test_drivers_mass import LoseAnswer, lead, sim_jobs
 
@@ -39,6 +44,30 @@ ACCOUNTS_VIEW = "554023000000091515"
 JUNK_VIEW = "554023000000091999"
 # DEMO_ORG record states: n % 50 == 7 locked, 17 blueprint, 27 stop processing, 37 unapproved.
 LOCKED_LEADS = [lead(7), lead(57)]
+
+
+@pytest.fixture(
+    autouse=True, params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def journal_backend(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Each test twice: SQLite, then PostgreSQL, where `harness(path)` gets a schema of its
+    own per state folder (a test's two folders are two journals, as on disk)."""
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    server = request.getfixturevalue("postgres_server")
+    with ExitStack() as schemas:
+        urls: dict[Path, str] = {}
+
+        def on_postgres(path: Path, **kw: Any) -> Any:
+            if path not in urls:
+                urls[path] = schemas.enter_context(fresh_schema(server))
+            return exec_fixtures.harness(path, state_url=urls[path], **kw)
+
+        monkeypatch.setattr(sys.modules[__name__], "harness", on_postgres)
+        yield "postgres"
 
 
 def execution(h: Harness, run_id: str, *, start: bool = True, **kw: Any) -> Execution:

@@ -10,6 +10,7 @@ import pytest
 from runner import cli
 from runner.commands import plan as plan_command
 from runner.errors import ManifestError, TargetError, UsageError
+from runner.execute.state_store import StateStore
 from runner.manifest.model import Manifest
 from runner.manifest.validate import Checked
 from runner.plan.file import load_plan
@@ -250,8 +251,11 @@ def test_sim_without_online_is_a_usage_error(manifest: Path) -> None:
         _run([manifest], sim=True)
 
 
-def _ledger(state_dir: Path, manifest: Path, name: str, run_id: str, ledger: str) -> None:
-    """A journal run `run_id` where job `name` of `manifest` ran on the default org."""
+def _ledger(
+    state_dir: Path, manifest: Path, name: str, run_id: str, ledger: str, url: str | None = None
+) -> None:
+    """A journal run `run_id` where job `name` of `manifest` ran on the default org (in
+    PostgreSQL with `url`)."""
     from runner.execute.executor import file_hashes
     from runner.execute.fingerprint import job_fingerprint
     from runner.execute.journal import Journal
@@ -259,7 +263,7 @@ def _ledger(state_dir: Path, manifest: Path, name: str, run_id: str, ledger: str
     from runner.results import RunTarget
 
     job = next(j for m in load_manifests([manifest]).manifests for j in m.jobs if j.name == name)
-    with Journal(state_dir) as journal:
+    with Journal(state_dir, url=url) as journal:
         journal.start_run(run_id, target=RunTarget("zoho", "https://www.zohoapis.com", "org1"))
         journal.record_job(run_id, name, kind=job.kind, module=job.module,
                            fingerprint=job_fingerprint(job, file_hashes(job)),
@@ -269,13 +273,17 @@ def _ledger(state_dir: Path, manifest: Path, name: str, run_id: str, ledger: str
 
 def test_plan_agrees_with_apply_once(
     manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], journal_store: StateStore,
 ) -> None:  # fmt: skip
     """A job the ledger has applied on the environment's org sends nothing in the plan;
-    --detailed-exitcode exits 0 once every job is applied (issue 8, case 8)."""
+    --detailed-exitcode exits 0 once every job is applied (issue 8, case 8). The ledger
+    is read from the state dir, or from PostgreSQL when ZCRM_STATE_URL names it."""
     monkeypatch.setenv("ZOHO_ACCESS_TOKEN", "t")
+    url = journal_store.url
+    if url is not None:
+        monkeypatch.setenv("ZCRM_STATE_URL", url)
     state = tmp_path / "state"
-    _ledger(state, manifest, "deals-source", "r1", "APPLIED")
+    _ledger(state, manifest, "deals-source", "r1", "APPLIED", url)
     assert _run([manifest], detailed_exitcode=True, state_dir=state) == 2  # junk-leads left
     capsys.readouterr()
     assert _run([manifest], format="json", state_dir=state) == 0
@@ -284,9 +292,10 @@ def test_plan_agrees_with_apply_once(
     assert jobs["deals-source"]["steps"] == []
     assert "unchanged: applied in run r1 on org org1" in jobs["deals-source"]["notes"][0]
     assert jobs["junk-leads"]["ledger"] is None
-    _ledger(state, manifest, "junk-leads", "r2", "APPLIED")
+    _ledger(state, manifest, "junk-leads", "r2", "APPLIED", url)
     assert _run([manifest], detailed_exitcode=True, state_dir=state) == 0
-    assert _run([manifest], detailed_exitcode=True, state_dir=tmp_path / "none") == 2
+    if url is None:  # in PostgreSQL the ledger is the team's, whatever the state dir
+        assert _run([manifest], detailed_exitcode=True, state_dir=tmp_path / "none") == 2
     monkeypatch.setenv("ZOHO_DC", "eu")  # another org's ledger says nothing about this one
     assert _run([manifest], detailed_exitcode=True, state_dir=state) == 2
 
