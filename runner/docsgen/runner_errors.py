@@ -45,7 +45,24 @@ RUNNER_ERRORS: tuple[RunnerProblem, ...] = (
         "the file: it goes when that process ends, even by `kill -9`, so a stale lock is "
         "impossible.",
         "Wait for the named process, or stop it (it can be resumed). Keep `--state-dir` on "
-        "a local disk: locks on network file systems are not reliable.",
+        "a local disk: locks on network file systems are not reliable. With the journal in "
+        "PostgreSQL (`ZCRM_STATE_URL`) the lock is per org: `org 5540... is in use by pid "
+        "4242 of user ana on build-7 (...), says the journal at postgresql://ops:***@db/zcrm`; "
+        "the server drops it when the holder's connection ends (docs/STATE.md).",
+    ),
+    RunnerProblem(
+        "State database", "state-database", ("StateError",),
+        "`zcrm-runner: cannot open the journal at postgresql://ops:***@db:5432/zcrm: "
+        "connection failed: ...` (exit 1), or `cannot set up the journal at ...`, or `the "
+        "journal at ... failed: ...` during a run.",
+        "`ZCRM_STATE_URL` keeps the journal in PostgreSQL, and the server cannot be reached, "
+        "refused the login, lacks the schema of the URL's search path, holds tables of "
+        "another program where the journal's go, or the connection was lost mid-run (the "
+        "org lock went with it, so the run stopped). The password is always shown as ***.",
+        "Check the URL, the server and the role's rights (docs/STATE.md); give the journal a "
+        "database or schema of its own. A run stopped mid-way is unfinished: `resume` it "
+        "once the database answers. Unset `ZCRM_STATE_URL` to use the state dir's SQLite "
+        "journal instead (it does not hold the team's runs).",
     ),
     RunnerProblem(
         "Unfinished run", "unfinished-run", ("UnfinishedRunError",),
