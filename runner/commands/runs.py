@@ -63,7 +63,7 @@ def run(
             return 0
         console = _console()
         if store.url is not None:
-            console.print(f"journal: {store.where}", highlight=False)
+            console.print(f"journal: {store.where}", markup=False, highlight=False)
         if found is None:
             table = Table(
                 Column("run", no_wrap=True), "started (UTC)", "ended (UTC)", "status", "exit", "org"
