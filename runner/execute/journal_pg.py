@@ -45,7 +45,8 @@ _PG_V1 = (
         host TEXT NOT NULL,
         username TEXT NOT NULL,
         run_id TEXT,
-        since DOUBLE PRECISION NOT NULL)""",
+        since DOUBLE PRECISION NOT NULL,
+        backend_pid INTEGER NOT NULL)""",
 )
 # SQLite column types to PostgreSQL's: REAL is 4 bytes in PostgreSQL, too few for a time.
 _TYPES = (

@@ -152,6 +152,22 @@ def test_closing_the_journal_releases_the_org(journals: tuple[Journal, Journal])
         lock.release()
 
 
+def test_a_stale_row_is_never_named_as_the_holder(
+    journals: tuple[Journal, Journal], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The row of a holder that died is not the live holder: while the connection holding
+    the lock has written no row yet, a refusal waits (bounded) and then says so."""
+    a, b = journals
+    with OrgLock(pg(b), "org1", run_id="dead"):
+        pass
+    pg(a).execute("INSERT INTO lock_holders SELECT 'org1', 1, 'gone', 'x', 'dead', 0.0, 1")
+    pg(a).execute("SELECT pg_advisory_lock(?)", (OrgLock(pg(a), "org1")._key,))  # no row yet
+    monkeypatch.setattr(OrgLock, "NAMING_WAIT", 0.1)
+    with pytest.raises(StateLockedError) as caught:
+        OrgLock(pg(b), "org1").acquire()
+    assert "in use by another process (owner not written yet)" in str(caught.value)
+
+
 def test_acquiring_twice_on_one_object_is_a_bug(journals: tuple[Journal, Journal]) -> None:
     """Re-acquiring a held lock object raises instead of stacking a second advisory lock."""
     a, _ = journals
