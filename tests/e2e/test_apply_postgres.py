@@ -9,6 +9,7 @@ then, the ledger makes the jobs UNCHANGED); a killed holder leaves no lock behin
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ def test_two_concurrent_applies_never_run_a_job_twice(tmp_path: Path, postgres_u
         again = cli(["apply", "jobs.yaml", "--yes"], ben, env)
         jobs = sim_get(sim, "/__sim__/jobs")
         listed = cli(["runs"], ana, env)
+        as_json = cli(["runs", "--format", "json"], ana, env)
     assert sorted((j["kind"], j["module"]) for j in jobs) == [
         ("mass_update", "Accounts"),
         ("mass_update", "Leads"),
@@ -92,6 +94,8 @@ def test_two_concurrent_applies_never_run_a_job_twice(tmp_path: Path, postgres_u
     shown = "".join(t for _, t in results.values()) + again.stderr + listed.stdout
     shown += "".join(json.dumps(r) for folder in (ana, ben) for r in reports(folder))
     assert "journal: postgresql://" in listed.stdout
+    started = set(re.findall(r"^run (\S+) on org ", shown, re.MULTILINE))
+    assert {r["run_id"] for r in json.loads(as_json.stdout)["runs"]} == started  # JSON alone
     assert all(secret not in shown for secret in url_secrets(postgres_url))
 
 
