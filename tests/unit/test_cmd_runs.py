@@ -102,9 +102,7 @@ def test_json_target_keeps_only_its_own_fields(
     journal_with_two_runs(tmp_path)
     with Journal(tmp_path) as journal:
         target = {"kind": "zoho", "api_domain": "https://x", "token": "[redacted]", "extra": 1}
-        journal._conn.execute(
-            "UPDATE runs SET target = ? WHERE run_id = 'r1'", (json.dumps(target),)
-        )
+        journal.db.execute("UPDATE runs SET target = ? WHERE run_id = 'r1'", (json.dumps(target),))
     assert runs_command.run(run_id="r1", state_dir=tmp_path, format="json") == 0
     (run,) = json.loads(capsys.readouterr().out)["runs"]
     assert run["target"] == {"kind": "zoho", "api_domain": "https://x", "org_id": None, "dc": None}
