@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from runner import __version__
+from runner import __version__, timings
 from runner.errors import ManifestError, RunnerError
 
 
@@ -195,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command(name: str) -> Callable[..., int]:
     module = importlib.import_module(f"runner.commands.{name}")
+    timings.mark("imported")
     run: Callable[..., int] = module.run
     return run
 
@@ -237,6 +238,7 @@ def _log_crash(state_dir: Path) -> Path | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    timings.mark("main")
     try:
         args = build_parser().parse_args(argv)
     except KeyboardInterrupt:

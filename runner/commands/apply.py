@@ -11,6 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from runner import timings
 from runner.commands._preflight import preflight
 from runner.commands._reports import write_and_summarise
 from runner.commands._target import confirm, connect
@@ -134,6 +135,7 @@ def run(
     manifests, plan, use = _manifests(
         files, plan_file, dirs, store=store, max_plan_age=max_plan_age
     )
+    timings.mark("validated")
     _check_job_options(manifests, replace or [], retry_failed or [])
     connection, clock = connect(sim=sim)  # reads the environment; sends nothing
     notes = preflight(manifests, state_dir=state_dir, report_dir=report_dir)
@@ -148,5 +150,7 @@ def run(
     )  # fmt: skip
     precheck = _prechecks(plan, manifests)
     run_result = asyncio.run(run_session(manifests, connection, clock, options, precheck=precheck))
+    timings.mark("session")
     write_and_summarise(run_result, report_dir)
+    timings.mark("reported")
     return run_result.exit_code

@@ -17,7 +17,9 @@ import runner
 ROOT = Path(__file__).resolve().parents[2]
 
 # Modules any layer may import; they import only each other (runner/__init__.py is "runner").
-NEUTRAL = frozenset({"runner", "atomic", "clock", "errors", "outcome", "refs", "results"})
+NEUTRAL = frozenset(
+    {"runner", "atomic", "clock", "errors", "outcome", "refs", "results", "timings"}
+)
 
 # What each layer of runner/ may import besides itself and the neutral modules
 # (docs/CONTRIBUTING.md, "Layers"): dependencies run one way, commands → execute → zoho,
