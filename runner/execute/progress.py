@@ -3,24 +3,19 @@
 Drivers report events through the `Progress` protocol and never print. Lines carry no
 secret: only job names, counts, states, Zoho job ids, and Zoho's errors (code, message,
 details) after the journal's scrub (`executor.redacted`).
+
+rich is imported by the bars only: an apply whose stderr is a log or a pipe (CI, scripts)
+skips its ~20 ms of imports (issue 13, docs/BENCHMARKS.md "apply as a whole process").
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.progress import (
-    Progress as RichBars,
-)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import TaskID
 
 
 class Progress(Protocol):
@@ -90,6 +85,10 @@ class BarsProgress:
     """Rich progress bars, one per job: records done / total, Zoho state, elapsed time."""
 
     def __init__(self, console: Console | None = None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichBars
+
         self._bars = RichBars(
             TextColumn("{task.fields[job]}", style="bold"),
             BarColumn(),
