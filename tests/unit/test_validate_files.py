@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from runner.commands import validate
 from runner.errors import ManifestError
+from runner.manifest import rules_ids
 from runner.manifest.model import BulkReadJob, BulkWriteJob, MassDeleteJob, MassUpdateJob
 from runner.manifest.validate import check_files, load_manifests
 
@@ -245,6 +247,44 @@ def test_a_bad_ids_csv_names_row_column_and_fact(
     )
     (problem,) = check_files([path], environ={}).problems
     assert str(problem) == f"{tmp_path / 'ids.csv'}:{where}: jobs[0].ids_file: {message}"
+
+
+_CELLS = st.sampled_from(
+    ["554023001000000001", "554023001000000002", "12", "012", " 7", "", "id", "Id ", "x",
+     '"3"', '"4', "9223372036854775807", "9223372036854775808", "5,6", "\u0661"]
+)  # fmt: skip
+_LINES = st.lists(st.lists(_CELLS, max_size=3).map(",".join), max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_LINES, st.sampled_from(["\n", "\r\n"]))
+def test_ids_file_fast_path_agrees_with_the_row_by_row_reading(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[str], newline: str
+) -> None:
+    """Whatever an ids file holds, the fast path (issue 13) gives the ids and problems the
+    row-by-row reading gives, or leaves the file to it."""
+    folder = tmp_path_factory.mktemp("ids")
+    (folder / "ids.csv").write_text(newline.join(lines) + newline, encoding="utf-8")
+    path = _write(
+        folder, HEAD + "  - {name: d, kind: mass_delete, module: Leads, ids_file: ids.csv}\n"
+    )
+    fast = check_files([path], environ={})
+    with mock.patch.object(rules_ids, "_fast_file", return_value=None):
+        slow = check_files([path], environ={})
+    assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
+    assert fast.manifests == slow.manifests
+
+
+def test_a_long_ids_file_takes_the_fast_path(tmp_path: Path) -> None:
+    """50,000 good ids under an `id` header are read without a Python call per row."""
+    ids = [f"554023004{n:09d}" for n in range(1, 50_001)]
+    (tmp_path / "ids.csv").write_text("Name,id\n" + "".join(f"d,{i}\n" for i in ids))
+    path = _write(
+        tmp_path, HEAD + "  - {name: d, kind: mass_delete, module: Leads, ids_file: ids.csv}\n"
+    )
+    with mock.patch.object(rules_ids._IdsFile, "take", side_effect=AssertionError("slow")):
+        (manifest,) = check_files([path], environ={}).manifests
+    assert manifest.jobs[0].ids == tuple(ids)  # type: ignore[union-attr]
 
 
 def test_ids_csv_with_quoted_multiline_cells_and_crlf_reads_every_id(tmp_path: Path) -> None:
