@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 
 from runner.atomic import atomic_open
@@ -18,6 +20,9 @@ from runner.results import RecordOutcome
 
 OUTCOME_COLUMNS = ("record_id", "status", "code", "message")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CHUNK = 5_000  # outcomes per writerows call: streamed, yet each chunk checked in C
+_CELLS = itemgetter(0, 1, 2, 3)  # RecordOutcome's record_id, status, code, message
+_TEXTS = itemgetter(1, 2, 3)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
@@ -32,15 +37,35 @@ def outcomes_csv_name(job_name: str) -> str:
     return f"{_UNSAFE_NAME.sub('_', job_name)}.outcomes.csv"
 
 
+def _safe_rows(chunk: list[RecordOutcome]) -> list[tuple[str, ...]]:
+    """The chunk's rows with every cell made safe (`safe_cell`).
+
+    A 50,000-record job would make 200,000 `safe_cell` calls (issue 13: most of the
+    reports' time), so the usual chunk is checked as a whole first: all record ids digits,
+    and each distinct (status, code, message), a handful per job, plain text that needs no
+    quote; then its rows are the outcomes' own cells, unchanged. Otherwise, row by row."""
+    try:
+        ids_safe = "".join(map(itemgetter(0), chunk)).isdigit()
+        texts = set(map(_TEXTS, chunk))
+    except TypeError:  # an id that is not a string, a value that is not text
+        ids_safe, texts = False, set()
+    if ids_safe and all(
+        type(v) is str and not v.startswith(_FORMULA_START) for t in texts for v in t
+    ):
+        return list(map(_CELLS, chunk))
+    return [tuple(safe_cell(v) for v in _CELLS(o)) for o in chunk]
+
+
 def write_outcomes_csv(outcomes: Iterable[RecordOutcome], path: Path) -> int:
     """Stream outcomes to `path` atomically (header + one row each); returns the row count."""
     rows = 0
+    source = iter(outcomes)
     with atomic_open(path, newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(OUTCOME_COLUMNS)
-        for o in outcomes:
-            writer.writerow([safe_cell(v) for v in (o.record_id, o.status, o.code, o.message)])
-            rows += 1
+        while chunk := list(islice(source, _CHUNK)):
+            writer.writerows(_safe_rows(chunk))
+            rows += len(chunk)
     return rows
 
 
