@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import socket
 import sys
@@ -24,6 +25,11 @@ from runner.simulator.seed import build_demo_org
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 DEFAULT_RECORDS = 300  # docs/DEMO_ORG.md: "Default --records is 300 per module"
+# Young objects between collections while serving (default 700). The org's record states
+# grow with every update, and with the default a 50,000-id apply made the server collect
+# ~180 times, one of them a full collection of ~45 ms (on a loaded machine) that held
+# every answer due meanwhile (issue 13). Reference counting still frees all but cycles.
+SERVE_THRESHOLD0 = 100_000
 
 
 def run(
@@ -117,4 +123,6 @@ def serve(app: Starlette, sock: socket.socket) -> None:
     """Run uvicorn on an already bound socket until a signal stops it. h11: the protocol
     whose connection DropConnections knows how to close (faults.drop_connection)."""
     config = uvicorn.Config(DropConnections(app), log_level="warning", http="h11")
+    gc.freeze()  # the imports, the app and the org as built: out of the collector's sight
+    gc.set_threshold(SERVE_THRESHOLD0, *gc.get_threshold()[1:])
     asyncio.run(_Server(config).serve(sockets=[sock]))
