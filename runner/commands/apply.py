@@ -16,6 +16,7 @@ from runner.commands._preflight import preflight
 from runner.commands._reports import write_and_summarise
 from runner.commands._target import confirm, connect
 from runner.errors import ManifestError, UsageError
+from runner.execute.heap import run_gc
 from runner.execute.plan_use import PlanUse, ensure_unused
 from runner.execute.retry_failed import ALL, per_record
 from runner.execute.session import SessionOptions, run_session
@@ -149,8 +150,13 @@ def run(
         state_url=store.url,
     )  # fmt: skip
     precheck = _prechecks(plan, manifests)
-    run_result = asyncio.run(run_session(manifests, connection, clock, options, precheck=precheck))
-    timings.mark("session")
-    write_and_summarise(run_result, report_dir)
+    # The run's collector settings (runner.execute.heap) last through the reports: restored
+    # at the session's end, the job's 50,000 young outcomes made the reports' first
+    # allocations walk them and then the whole heap again (issue 13).
+    with run_gc():
+        session = run_session(manifests, connection, clock, options, precheck=precheck)
+        run_result = asyncio.run(session)
+        timings.mark("session")
+        write_and_summarise(run_result, report_dir)
     timings.mark("reported")
     return run_result.exit_code

@@ -16,6 +16,7 @@ from runner.commands._preflight import existing_dir_problem, preflight
 from runner.commands._reports import write_and_summarise
 from runner.commands._target import confirm
 from runner.errors import StalePlanError, TargetError, UsageError
+from runner.execute.heap import run_gc
 from runner.execute.journal_schema import UNFINISHED_RUN_STATUSES, RunRow
 from runner.execute.session import SessionOptions, run_session
 from runner.execute.state_store import StateStore
@@ -85,8 +86,11 @@ def run(
         retry_failed=frozenset(str(n) for n in used.get("retry_failed", ())),
         state_url=store.url,
     )
-    result = asyncio.run(
-        run_session(list(checked.manifests), connection, SystemClock(), options, run_id=row.run_id)
-    )
-    write_and_summarise(result, reports)
+    with run_gc():  # through the reports, as apply does
+        result = asyncio.run(
+            run_session(
+                list(checked.manifests), connection, SystemClock(), options, run_id=row.run_id
+            )
+        )
+        write_and_summarise(result, reports)
     return result.exit_code

@@ -33,8 +33,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        if all(type(v) is str for v in value):
-            return list(value)  # 50,000 ids: no call per element
+        if set(map(type, value)) <= {str}:
+            return list(value)  # 50,000 ids: no Python step per element
         return [_plain(v) for v in value]
     if isinstance(value, PurePath):
         return value.name

@@ -10,6 +10,7 @@ named the org and before anything is read for it or recorded.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import sys
 import time
@@ -90,6 +91,24 @@ def _secrets_of(connection: Connection, manifests: Sequence[Manifest]) -> list[s
     return values + sorted(v for v in from_env if len(v) >= MIN_REDACTED and not v.isdigit())
 
 
+async def _org_and(
+    client: ZohoClient, precheck: Callable[[ZohoClient], Awaitable[None]] | None
+) -> metadata.Org:
+    """GET /org and the precheck's reads at once, read-only calls both: one round trip
+    before the first job instead of two or more (issue 13). An error of the org's wins,
+    then the precheck's, as when they ran one after the other."""
+    if precheck is None:
+        return await metadata.get_org(client)
+    org, checked = await asyncio.gather(
+        metadata.get_org(client), precheck(client), return_exceptions=True
+    )
+    for outcome in (org, checked):
+        if isinstance(outcome, BaseException):
+            raise outcome
+    assert isinstance(org, metadata.Org)
+    return org
+
+
 async def run_session(
     manifests: Sequence[Manifest],
     connection: Connection,
@@ -130,9 +149,7 @@ async def run_session(
             transport=limited(connection, options.concurrency),
             retry_refused_posts=True,  # a 429/refused POST created nothing: safe to resend
         ) as client:
-            org = await metadata.get_org(client)
-            if precheck is not None:
-                await precheck(client)
+            org = await _org_and(client, precheck)
             lock = dir_lock or held.enter_context(store.org_lock(journal, org.id))
             if dir_lock is None and run_id is None and options.plan is not None:
                 ensure_unused(journal, options.plan, where=store.where)
