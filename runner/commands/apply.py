@@ -5,7 +5,6 @@ A saved plan is applied once, by the runner version that made it, within --max-p
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -19,7 +18,7 @@ from runner.errors import ManifestError, UsageError
 from runner.execute.heap import run_gc
 from runner.execute.plan_use import PlanUse, ensure_unused
 from runner.execute.retry_failed import ALL, per_record
-from runner.execute.session import SessionOptions, run_session
+from runner.execute.session import SessionOptions, run_session, run_to_end
 from runner.execute.state_store import StateStore
 from runner.manifest.model import Manifest
 from runner.manifest.rules_paths import RunDirs
@@ -155,7 +154,7 @@ def run(
     # allocations walk them and then the whole heap again (issue 13).
     with run_gc():
         session = run_session(manifests, connection, clock, options, precheck=precheck)
-        run_result = asyncio.run(session)
+        run_result = run_to_end(session)
         timings.mark("session")
         write_and_summarise(run_result, report_dir)
     timings.mark("reported")

@@ -7,7 +7,6 @@ journal has answers for are not sent again.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from runner.commands._target import confirm
 from runner.errors import StalePlanError, TargetError, UsageError
 from runner.execute.heap import run_gc
 from runner.execute.journal_schema import UNFINISHED_RUN_STATUSES, RunRow
-from runner.execute.session import SessionOptions, run_session
+from runner.execute.session import SessionOptions, run_session, run_to_end
 from runner.execute.state_store import StateStore
 from runner.execute.target import env_connection
 from runner.manifest.rules_paths import RunDirs
@@ -87,7 +86,7 @@ def run(
         state_url=store.url,
     )
     with run_gc():  # through the reports, as apply does
-        result = asyncio.run(
+        result = run_to_end(
             run_session(
                 list(checked.manifests), connection, SystemClock(), options, run_id=row.run_id
             )
