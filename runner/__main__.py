@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 try:
-    from runner.cli import main
+    from runner.cli import entry
 except KeyboardInterrupt:  # ^C while Python is still importing: nothing has started yet
     raise SystemExit(130) from None
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -9,6 +9,7 @@ module is imported only when its verb runs, and what only a crash needs, when it
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import io
 import os
@@ -270,3 +271,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"traceback in {log}" if log else "no traceback file could be written"
         print(f"zcrm-runner: internal error: {exc!r}; {where}", file=sys.stderr)
         return 1
+
+
+def entry() -> int:
+    """The process's entry (the console script, `python -m runner`): `main()`, then the heap
+    frozen, so the interpreter's exit does not walk it again in its garbage collections:
+    ~0.1 s after a 50,000-record apply (issue 13). Every file and connection is closed by
+    then; what is left is freed as always. In-process callers (tests) use `main()`."""
+    code = main()
+    gc.freeze()
+    return code
