@@ -25,11 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, Protocol
 
 # Defined beside the client, which builds them; re-exported for the reports.
 from runner.outcome import OutcomeStatus as OutcomeStatus
 from runner.outcome import RecordOutcome as RecordOutcome
+from runner.outcome import failed_of
 from runner.refs import ManifestRef
 
 JobStatus = Literal["COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "RUNNING", "UNCHANGED"]
@@ -180,10 +182,11 @@ class JobResult:
             return None
         return max(0.0, self.ended_at - self.started_at)
 
-    @property
+    @cached_property
     def failed_outcomes(self) -> tuple[RecordOutcome, ...]:
-        """The per-record failures, in the order the executor recorded them."""
-        return tuple(o for o in self.outcomes if o.status == "error")
+        """The per-record failures, in the order the executor recorded them (picked once:
+        the reports ask a dozen times, issue 13)."""
+        return failed_of(self.outcomes)
 
     @property
     def counts_unknown(self) -> bool:
@@ -193,7 +196,8 @@ class JobResult:
     @property
     def records_failed(self) -> int:
         """Failed records: the `failed` count when given, else the failed outcomes."""
-        return int(self.counts.get("failed", len(self.failed_outcomes)))
+        failed = self.counts.get("failed")
+        return len(self.failed_outcomes) if failed is None else int(failed)
 
     @property
     def failures_unnamed(self) -> bool:

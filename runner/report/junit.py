@@ -16,7 +16,10 @@ from runner.report.build import iso, resume_command
 from runner.results import JobResult, RunResult, record_details, with_details
 
 MAX_RECORDS = 50
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What XML 1.0 forbids, listed as it is (controls but tab, LF and CR; lone surrogates;
+# U+FFFE, U+FFFF): the same set as the complement of its Char production, compiled in a
+# tenth of the time (~5 ms at every apply's start, issue 13).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(value: object) -> str:

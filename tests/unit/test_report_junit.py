@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
@@ -98,3 +99,10 @@ def test_failure_text_carries_zoho_details() -> None:
     assert (
         failure.text == "7 INVALID_DATA invalid data (api_name: Email, expected_data_type: email)"
     )
+
+
+def test_xml_text_drops_exactly_what_xml_1_0_forbids() -> None:
+    """Over every code point: kept iff XML 1.0's Char production allows it (§2.2)."""
+    allowed = re.compile("[\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    everything = "".join(map(chr, range(0x110000)))
+    assert xml_text(everything) == "".join(allowed.findall(everything))
