@@ -82,10 +82,14 @@ def _row_by_row(outcomes: list[RecordOutcome], path: Path) -> bytes:
     return path.read_bytes()
 
 
-_TEXT = st.sampled_from(["SUCCESS", "record updated", "=1+1", "@x", "", "a,b", 'q"', "\tx"])
+_TEXT = st.sampled_from(
+    ["SUCCESS", "record updated", "=1+1", "@x", "", "a,b", 'q"', "\tx", "a\nb", "c\r", " d "]
+)
 _OUTCOME = st.builds(
     RecordOutcome,
-    st.one_of(st.from_regex(r"[1-9][0-9]{0,18}", fullmatch=True), _TEXT, st.just("-5")),
+    st.one_of(
+        st.from_regex(r"[1-9][0-9]{0,18}", fullmatch=True), _TEXT, st.just("-5"), st.just("")
+    ),
     st.sampled_from(["success", "error"]),
     _TEXT,
     _TEXT | st.text(max_size=5),
@@ -93,7 +97,7 @@ _OUTCOME = st.builds(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(_OUTCOME, max_size=12), st.integers(min_value=1, max_value=4))
 def test_outcomes_csv_is_the_row_by_row_writer_byte_for_byte(
     tmp_path_factory: pytest.TempPathFactory, outcomes: list[RecordOutcome], chunk: int
