@@ -6,6 +6,7 @@ knows which one it talks to: the simulator plugs in at httpx's transport seam.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -53,5 +54,19 @@ def env_connection(environ: Mapping[str, str]) -> Connection:
 
 def limited(connection: Connection, concurrency: int) -> httpx.AsyncBaseTransport:
     """The connection's transport under the --concurrency cap."""
-    inner = connection.transport or httpx.AsyncHTTPTransport(retries=0)
+    inner = connection.transport or httpx.AsyncHTTPTransport(
+        retries=0, verify=_tls(connection.target)
+    )
     return LimitedTransport(inner, concurrency)
+
+
+def _tls(target: Target) -> ssl.SSLContext | bool:
+    """httpx's default (True: certifi's CAs) for a target with an https URL. A target all on
+    plain http, which `target_from_env` allows only on this machine (`sim serve`), gets a
+    context that trusts no CA: it is never used, costs nothing to build where loading the
+    CA bundle took ~20 ms of every start (issue 13), and a TLS handshake through it would
+    fail verification, never pass unchecked."""
+    urls = (target.api_domain, target.accounts_url, target.upload_domain)
+    if any(not url.startswith("http://") for url in urls):
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verify_mode CERT_REQUIRED, no CA loaded

@@ -4,6 +4,8 @@ connection error names the host it tried and where that host came from (issue 9,
 
 from __future__ import annotations
 
+import dataclasses
+import ssl
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 
 from runner.clock import ManualClock
 from runner.errors import TargetError
+from runner.execute import target as target_module
 from runner.execute.target import SIM_BASE
 from runner.zoho import errors as ze
 from runner.zoho.auth import DATA_CENTRES, Credentials, Target, target_from_env
@@ -331,3 +334,21 @@ async def test_a_timeout_after_connecting_names_the_host_too() -> None:
 def test_extra_hosts_belong_to_known_data_centres() -> None:
     """Every documented extra host is listed under a data centre auth.py knows."""
     assert set(EXTRA_HOSTS) <= set(DATA_CENTRES)
+
+
+def test_a_target_all_on_plain_http_gets_a_tls_context_that_trusts_nothing() -> None:
+    """`sim serve` on this machine skips loading the CA bundle (issue 13), yet TLS through
+    its transport would fail verification; a target with any https URL keeps httpx's CAs."""
+    local = target_from_env({"ZOHO_API_DOMAIN": "http://127.0.0.1:8030",
+                             "ZOHO_ACCOUNTS_URL": "http://127.0.0.1:8030",
+                             "ZOHO_UPLOAD_DOMAIN": "http://127.0.0.1:8030",
+                             "ZOHO_ACCESS_TOKEN": TOKEN})  # fmt: skip
+    context = target_module._tls(local)
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0
+    zoho = target_from_env({"ZOHO_ACCESS_TOKEN": TOKEN})
+    assert target_module._tls(zoho) is True
+    mixed = dataclasses.replace(local, upload_domain="https://content.zohoapis.com")
+    assert target_module._tls(mixed) is True
