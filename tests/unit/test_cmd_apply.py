@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from runner import cli
+from runner.commands import _target
+from runner.commands import apply as apply_command
 from runner.errors import ManifestError, StalePlanError, TargetError, UsageError
 from runner.manifest.schema import validator
 
@@ -35,9 +37,11 @@ def _report(folder: Path) -> dict[str, object]:
 
 
 def test_apply_sim_runs_every_job_and_writes_valid_reports(
-    example: Path, capsys: pytest.CaptureFixture[str]
+    example: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """apply --sim: exit 0, report.json valid against its schema, summary and path printed."""
+    """apply --sim on its real clocks, as the README's first command runs it: exit 0,
+    report.json valid against its schema, summary and path printed."""
+    monkeypatch.setattr(apply_command, "connect", _target.connect)  # not the manual clock
     assert cli.main(["apply", str(example), "--sim"]) == 0
     report = _report(example.parent)
     assert not list(validator("report").iter_errors(report))

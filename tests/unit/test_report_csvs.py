@@ -97,7 +97,7 @@ _OUTCOME = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(_OUTCOME, max_size=12), st.integers(min_value=1, max_value=4))
 def test_outcomes_csv_is_the_row_by_row_writer_byte_for_byte(
     tmp_path_factory: pytest.TempPathFactory, outcomes: list[RecordOutcome], chunk: int
