@@ -94,11 +94,12 @@ def _secrets_of(connection: Connection, manifests: Sequence[Manifest]) -> list[s
 def run_to_end(session: Awaitable[RunResult]) -> RunResult:
     """`asyncio.run(session)`, with the result handed out beside the task, not returned by it.
 
-    Python 3.11's `asyncio.Runner` looks at its SIGINT handler with `signal.getsignal`,
-    which, for a handler that is no `Handlers` member, formats a ValueError with the
-    handler's repr: `functools.partial(_on_sigint, main_task=task)`, whose repr holds the
-    task's, whose repr holds its result's. For a RunResult of 50,000 outcomes that was
-    0.1 s of repr, twice, after the last answer (issue 13)."""
+    Python 3.11's `asyncio.Runner`, once its task is done, checks its SIGINT handler with
+    `signal.getsignal` and puts the default back with `signal.signal`; both try to turn
+    the handler into a `Handlers` member, which for `functools.partial(_on_sigint,
+    main_task=task)` fails with a ValueError whose message is built from the handler's
+    repr, which holds the task's, which holds its result's (`enum.py`, `Enum.__new__`).
+    For a RunResult of 50,000 outcomes that was ~0.1 s of repr, twice (issue 13)."""
     box: list[RunResult] = []
 
     async def main() -> None:
