@@ -169,6 +169,7 @@ async def run_session(
                 deadline=clock.now() + options.deadline, replace=options.replace,
                 retry_failed=options.retry_failed,
                 apply_once=connection.kind != "sim", concurrency=options.concurrency,
+                backups=options.report_dir / run_id / "backups",
                 poll_backoff=lambda: Backoff(
                     start=options.poll_start, cap=options.poll_cap, jitter="equal"
                 ),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from runner.errors import UnfinishedRunError, UsageError
+from runner.execute.drivers.backup import is_backup_step
 from runner.execute.executor import ENDED
 from runner.execute.journal import Journal
 from runner.execute.journal_schema import UNFINISHED_RUN_STATUSES, RunRow
@@ -68,7 +69,8 @@ def in_flight(journal: Journal, run: RunRow) -> list[str]:
     ended = {j.name for j in journal.jobs(run.run_id) if j.status in ENDED}
     by_job: dict[str, list[Any]] = {}
     for intent in journal.intents(run.run_id):
-        if intent.job not in ended:
+        # A backup's export changes nothing on the org: it is no job in flight.
+        if intent.job not in ended and not is_backup_step(intent.step_key):
             by_job.setdefault(intent.job, []).append(intent)
     for job, intents in by_job.items():
         ids = list(dict.fromkeys(i.zoho_job_id for i in intents if i.zoho_job_id))
