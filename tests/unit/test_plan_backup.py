@@ -3,6 +3,7 @@ credits in the job's total, and where the file goes (issue 12)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from runner.manifest.model import Manifest, MassDeleteJob, MassUpdateJob
@@ -36,6 +37,11 @@ def test_an_update_by_ids_reads_its_fields_by_id_first() -> None:
     ]
     assert [s.seq for s in plan.steps] == list(range(1, 10))
     assert plan.credits == 7 + 2
+    assert plan.scopes == (
+        "ZohoCRM.mass_update.deals.UPDATE",
+        "ZohoCRM.settings.fields.READ",
+        "ZohoCRM.modules.deals.READ",
+    )
     assert (
         "backup first: Stage of every id into reports/<run_id>/backups/won.csv (7 credits; "
         "`backup: false` on the job skips it)"
@@ -60,6 +66,7 @@ def test_a_view_is_exported_first_with_the_bulk_read_credits() -> None:
     assert plan.steps[1].batch_size == 240
     assert plan.credits == 1 + 50 + 1 + 1
     assert any("a bulk read of the view (Industry)" in n for n in plan.notes)
+    assert {"ZohoCRM.bulk.read", "ZohoCRM.modules.accounts.READ"} <= set(plan.scopes)
 
 
 def test_a_delete_by_ids_exports_the_module_kept_to_its_ids() -> None:
@@ -90,5 +97,5 @@ def test_markdown_of_50000_ids_with_their_backup_fits_and_shows_the_job() -> Non
     text = render_markdown(build_plan([manifest]))
     assert len(text.encode()) <= LIMIT_BYTES
     assert "<details>" in text
-    assert "| … 47 more steps |" in text  # 500 + 100 rows cut to what fits, and said so
+    assert re.search(r"\| … \d\d more steps \|", text)  # 600 rows cut to what fits, said so
     assert "more jobs left out" not in text

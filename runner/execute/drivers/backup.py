@@ -89,9 +89,9 @@ async def ensure_backup(ctx: JobContext) -> JobResult | None:
     except AuthError:
         raise  # a refused token pauses the job (executor)
     except ZohoError as exc:
-        return _failed(ctx, exc.code, exc.message)
+        return _failed(ctx, JobError.from_error(exc))
     except OSError as exc:  # the report folder was proven writable; a full disk, say
-        return _failed(ctx, "BACKUP_NOT_WRITTEN", f"cannot write {dest}: {exc.strerror}")
+        return _failed(ctx, JobError("BACKUP_NOT_WRITTEN", f"cannot write {dest}: {exc.strerror}"))
     header = _header(dest)
     columns = [[c, types.get(c, "")] for c in _restorable(ctx.job, header, id_name, types)]
     remember(ctx, BACKUP, endpoints.records(module), {
@@ -109,9 +109,11 @@ def _sent_before(ctx: JobContext) -> bool:
     )
 
 
-def _failed(ctx: JobContext, code: str, message: str) -> JobResult:
+def _failed(ctx: JobContext, error: JobError) -> JobResult:
+    """The job ends FAILED before its first request, the error told as the backup's."""
     fix = f"nothing was sent; fix the cause, or set backup: false on job {ctx.name!r}"
-    return ctx.result("FAILED", errors=(JobError(code, f"backup: {message}; {fix}"),))
+    told = JobError(error.code, f"backup: {error.message}; {fix}", error.details)
+    return ctx.result("FAILED", errors=(told,))
 
 
 async def _field_types(ctx: JobContext) -> dict[str, str]:
@@ -184,7 +186,7 @@ async def _export(ctx: JobContext, dest: Path) -> tuple[int, str] | JobResult:
         return ctx.result("RUNNING", skipped_reason=why)
     if done.status != "COMPLETED":
         error = done.errors[0] if done.errors else JobError("JOB_FAILED", "the export failed")
-        return _failed(ctx, error.code, error.message)
+        return _failed(ctx, error)
     keep = None if job.cvid is not None else set(job.ids or ())
     return _copy(read.output, dest, keep)
 
