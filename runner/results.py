@@ -178,6 +178,7 @@ class Backup:
     id_column: str = "Id"
     columns: tuple[BackupColumn, ...] = ()
     skipped: str | None = None
+    withheld: int = 0  # records left out: they held a value built from ZCRM_VAR_* (issue 9)
 
 
 @dataclass(frozen=True)

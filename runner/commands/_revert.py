@@ -108,6 +108,13 @@ def add_job(revert: Revert, job: Backed, source: Path) -> None:
     columns: Sequence[Mapping[str, Any]] = list((job.backup or {}).get("columns") or ())
     id_column = str((job.backup or {}).get("id_column") or "Id")
     module = job.module
+    withheld = int((job.backup or {}).get("withheld") or 0)
+    if withheld:
+        revert.notes.append(
+            f"{job.name}: {withheld:,} records were left out of its backup (a field held a "
+            "value built from a ZCRM_VAR_* variable, which no file may hold): no job restores "
+            "them"
+        )
     if job.rows == 0:
         revert.notes.append(f"{job.name}: its backup holds no record; nothing to restore")
         return
@@ -156,5 +163,7 @@ def add_job(revert: Revert, job: Backed, source: Path) -> None:
         ]
         body = {"name": _name("reinsert", job.name), **base, "operation": "insert",
                 "file": data, "find_by": "id", "field_mappings": mappings}  # fmt: skip
+    if withheld:
+        comment.append(f"{withheld:,} records are not here: see the note printed by revert.")
     revert.jobs.append((comment, body))
     revert.copies.append((source, data))

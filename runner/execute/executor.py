@@ -74,6 +74,7 @@ class Execution:
     concurrency: int = 5
     apply_once: bool = True  # off for the in-process simulator: its org is new every run
     backups: Path | None = None  # the run's report folder's backups/ (None: none taken)
+    secrets: tuple[str, ...] = ()  # values no backup may hold (JobContext.secrets)
     poll_backoff: Callable[[], Backoff] = Backoff
     _results: dict[str, JobResult] = field(default_factory=dict)
 
@@ -153,7 +154,7 @@ class Execution:
             run_id=self.run_id, job=send, client=self.client, journal=self.journal,
             clock=self.clock, deadline=self.deadline, progress=self.progress,
             work_dir=self.work_dir / job.name, zgid=self.zgid, poll_backoff=self.poll_backoff(),
-            concurrency=self.concurrency, backup_dir=self.backups,
+            concurrency=self.concurrency, backup_dir=self.backups, secrets=self.secrets,
         )  # fmt: skip
         result = redacted(await drive(ctx), self.journal.redact)
         if retry is not None:

@@ -60,6 +60,7 @@ def backup_dict(backup: Backup | None) -> dict[str, Any] | None:
         "id_column": backup.id_column,
         "columns": [{"name": c.name, "data_type": c.data_type} for c in backup.columns],
         "skipped": backup.skipped,
+        "withheld": backup.withheld,
     }
 
 

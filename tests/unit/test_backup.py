@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 
 from runner.execute.drivers import backup as backup_module
 from runner.execute.drivers import mass, mass_view
-from runner.execute.executor import Execution
+from runner.execute.executor import Execution, drive
 from runner.execute.journal import RequestSummary
 from runner.execute.poll import Backoff
 from runner.execute.progress import NullProgress
@@ -114,7 +115,7 @@ async def test_update_by_ids_saves_the_fields_it_sets_as_they_were(tmp_path: Pat
         "path": "backups/won.csv", "rows": 9, "source": "records", "id_column": "Id",
         "columns": [{"name": "Stage", "data_type": "picklist"},
                     {"name": "Lead_Source", "data_type": "picklist"}],
-        "skipped": None,
+        "skipped": None, "withheld": 0,
     }  # fmt: skip
 
 
@@ -133,6 +134,7 @@ async def test_update_by_view_exports_the_view_and_keeps_its_job_id_apart(tmp_pa
     assert export["id"] not in result.zoho_job_ids
     assert len(saved) == update["counts"]["total"]  # type: ignore[index]
     assert all(r["Industry"] != "Education" for r in saved)
+    assert not (h.work_dir / "r1" / "edu" / "backup").exists()  # the pages, once saved
     assert result.backup is not None
     assert result.backup.source == "bulk_read"
 
@@ -176,6 +178,22 @@ async def test_backup_false_takes_none_and_says_so(tmp_path: Path) -> None:
     assert not (h.backups("r1") / "won.csv").exists()
     assert not any(is_backup_call(c) for c in made)
     assert job_dict(result)["backup"]["skipped"] == "backup: false in the manifest"
+
+
+async def test_a_record_holding_a_value_from_the_environment_is_withheld(tmp_path: Path) -> None:
+    """A value built from a ZCRM_VAR_* variable reaches no file (issue 9): a record that
+    holds one is left out of the backup, counted, and the rest are saved."""
+    job = MassUpdateJob(name="won", module="Deals", ids=tuple(PLAIN_DEALS),
+                        values={"Stage": "Closed Won"})  # fmt: skip
+    async with harness(tmp_path) as h:
+        stages = {t["id"]: t["record"]["Stage"] for t in await h.ground_truth("Deals", PLAIN_DEALS)}
+        secret = stages[PLAIN_DEALS[0]]
+        result = await drive(replace(h.context(job, backup=True), secrets=(secret,)))
+        text = (h.backups() / "won.csv").read_text(encoding="utf-8")
+    holding = sum(1 for stage in stages.values() if secret in stage)
+    assert secret not in text
+    assert result.backup is not None
+    assert (result.backup.withheld, result.backup.rows) == (holding, len(PLAIN_DEALS) - holding)
 
 
 # --- strictly before the first POST, journaled once -----------------------------------------

@@ -18,6 +18,8 @@ are the backup's, not the job's). A job whose journal already holds a POST of it
 (a run begun before backups existed) takes none: it would save the new values.
 
 Field values never enter the journal (issue 9): only the file's path, size and hash do.
+Nor does a value built from a ZCRM_VAR_* variable (or a credential) enter a backup: a
+record holding one (an earlier job of the run set it, say) is withheld, and counted.
 A backup that cannot be taken stops the job before anything is sent; `backup: false`
 in the manifest skips it.
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -50,6 +53,10 @@ BACKUP = "backup"  # the fact's step key
 STEPS = "backup:"  # the key prefix of the backup's own steps (its export)
 ID_COLUMN = "Id"  # the id column of a backup read by id, as bulk read spells it (§3.3)
 DISABLED = "backup: false in the manifest"
+WITHHELD = (
+    "records left out: a field held a value built from a ZCRM_VAR_* variable, which no file "
+    "may hold (issue 9); a revert cannot restore them"
+)
 KINDS = frozenset({"mass_update", "mass_delete"})
 
 
@@ -78,13 +85,13 @@ async def ensure_backup(ctx: JobContext) -> JobResult | None:
     try:
         types = await _field_types(ctx)
         if isinstance(ctx.job, MassUpdateJob) and ctx.job.cvid is None:
-            rows = await _read_by_ids(ctx, dest)
-            source, id_name = "records", ID_COLUMN
+            (rows, withheld), id_name = await _read_by_ids(ctx, dest), ID_COLUMN
+            source = "records"
         else:
             exported = await _export(ctx, dest)
             if isinstance(exported, JobResult):
                 return exported
-            rows, id_name = exported
+            rows, withheld, id_name = exported
             source = "bulk_read"
     except AuthError:
         raise  # a refused token pauses the job (executor)
@@ -96,9 +103,13 @@ async def ensure_backup(ctx: JobContext) -> JobResult | None:
     columns = [[c, types.get(c, "")] for c in _restorable(ctx.job, header, id_name, types)]
     remember(ctx, BACKUP, endpoints.records(module), {
         "file": str(dest.resolve()), "rows": rows, "sha256": sha256_file(dest),
-        "source": source, "id_column": id_name, "columns": columns,
+        "source": source, "id_column": id_name, "columns": columns, "withheld": withheld,
     })  # fmt: skip
+    # The export's pages may hold what a backup withholds; the backup no longer needs them.
+    shutil.rmtree(ctx.work_dir / "backup", ignore_errors=True)
     ctx.progress.note(ctx.name, f"backup: {rows} records saved in {dest}")
+    if withheld:
+        ctx.progress.note(ctx.name, f"backup: {withheld} {WITHHELD}")
     return None
 
 
@@ -137,9 +148,15 @@ def _restorable(
     return [c for c in header if c != id_name and c in types]
 
 
-async def _read_by_ids(ctx: JobContext, dest: Path) -> int:
+def _holds_secret(ctx: JobContext, cells: Sequence[str]) -> bool:
+    """Whether a record's cells hold a value no file may (JobContext.secrets, issue 9)."""
+    return bool(ctx.secrets) and any(s in cell for cell in cells for s in ctx.secrets)
+
+
+async def _read_by_ids(ctx: JobContext, dest: Path) -> tuple[int, int]:
     """A mass update by ids: its fields of every id, 100 ids a GET, at most
-    `--concurrency` at once; ids Zoho does not return (gone, or never there) are left out."""
+    `--concurrency` at once; ids Zoho does not return (gone, or never there) are left out.
+    The records saved and those withheld (`_holds_secret`)."""
     job = ctx.job
     assert isinstance(job, MassUpdateJob)
     ids, fields = list(job.ids or ()), list(job.values)
@@ -156,20 +173,25 @@ async def _read_by_ids(ctx: JobContext, dest: Path) -> int:
 
     found = await asyncio.gather(*(one(c) for c in chunks))
     dest.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
+    count = withheld = 0
     with atomic_open(dest, newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow([ID_COLUMN, *fields])
         for rows in found:
             for record in rows:
-                writer.writerow([record["id"], *(export_cell(record.get(f)) for f in fields)])
+                cells = [export_cell(record.get(f)) for f in fields]
+                if _holds_secret(ctx, cells):
+                    withheld += 1
+                    continue
+                writer.writerow([record["id"], *cells])
                 count += 1
-    return count
+    return count, withheld
 
 
-async def _export(ctx: JobContext, dest: Path) -> tuple[int, str] | JobResult:
+async def _export(ctx: JobContext, dest: Path) -> tuple[int, int, str] | JobResult:
     """A bulk read of the view (or, for a delete by ids, of the module kept to the ids)
-    into `dest`; its rows and id column, or how the job ends while it cannot finish."""
+    into `dest`; its rows, those withheld and its id column, or how the job ends while it
+    cannot finish."""
     job = ctx.job
     assert isinstance(job, (MassUpdateJob, MassDeleteJob))
     folder = ctx.work_dir / "backup"
@@ -188,7 +210,7 @@ async def _export(ctx: JobContext, dest: Path) -> tuple[int, str] | JobResult:
         error = done.errors[0] if done.errors else JobError("JOB_FAILED", "the export failed")
         return _failed(ctx, error)
     keep = None if job.cvid is not None else set(job.ids or ())
-    return _copy(read.output, dest, keep)
+    return _copy(ctx, read.output, dest, keep)
 
 
 def _header(path: Path) -> list[str]:
@@ -196,10 +218,11 @@ def _header(path: Path) -> list[str]:
         return next(csv.reader(fh), [])
 
 
-def _copy(src: Path, dest: Path, keep: set[str] | None) -> tuple[int, str]:
-    """The export into the backup, only the rows of `keep` ids when given; rows, id column."""
+def _copy(ctx: JobContext, src: Path, dest: Path, keep: set[str] | None) -> tuple[int, int, str]:
+    """The export into the backup, only the rows of `keep` ids when given; the rows saved,
+    those withheld (`_holds_secret`), and the id column."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
+    count = withheld = 0
     with src.open(newline="", encoding="utf-8") as fh, atomic_open(dest, newline="") as out:
         rows = csv.reader(fh)
         header = next(rows, [])
@@ -209,10 +232,14 @@ def _copy(src: Path, dest: Path, keep: set[str] | None) -> tuple[int, str]:
         writer = csv.writer(out)
         writer.writerow(header)
         for row in rows:
-            if row and (keep is None or (at < len(row) and row[at] in keep)):
-                writer.writerow(row)
-                count += 1
-    return count, header[at]
+            if not row or (keep is not None and (at >= len(row) or row[at] not in keep)):
+                continue
+            if _holds_secret(ctx, row):
+                withheld += 1
+                continue
+            writer.writerow(row)
+            count += 1
+    return count, withheld, header[at]
 
 
 def recorded(
@@ -239,4 +266,5 @@ def recorded(
         source=str(found.get("source") or ""),
         id_column=str(found.get("id_column") or ID_COLUMN),
         columns=tuple(BackupColumn(str(n), str(t)) for n, t in found.get("columns", ())),
+        withheld=int(found.get("withheld", 0)),
     )
