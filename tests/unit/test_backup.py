@@ -5,6 +5,7 @@ neither loses it nor takes it twice."""
 from __future__ import annotations
 
 import csv
+import io
 import random
 from collections.abc import Callable
 from dataclasses import replace
@@ -20,6 +21,7 @@ from runner.execute.executor import Execution, drive
 from runner.execute.journal import RequestSummary
 from runner.execute.poll import Backoff
 from runner.execute.progress import NullProgress
+from runner.execute.unfinished import Mine, settle_unfinished
 from runner.manifest.model import AnyJob, MassDeleteJob, MassUpdateJob
 from runner.report.build import job_dict
 from runner.results import JobResult, RunTarget
@@ -332,3 +334,27 @@ async def test_a_job_that_posted_before_takes_no_backup(tmp_path: Path) -> None:
     assert found is not None
     assert found.path is None
     assert "before its backup" in (found.skipped or "")
+
+
+async def test_a_run_killed_during_its_backup_is_closed_by_the_next_apply(
+    tmp_path: Path,
+) -> None:
+    """Killed while its backup's export ran (a journaled bulk read, no request of the job):
+    nothing of it changed the org, so the next apply closes it instead of refusing."""
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        return CrashOn(inner, lambda r: r.url.path.endswith("/result"))
+
+    job = MassDeleteJob(name="j", module="Leads", cvid=JUNK_VIEW)
+    async with harness(tmp_path, wrap=wrap) as h:
+        with pytest.raises(Crash):
+            await one(h, "r1", job)
+        h.journal.finish_run("r1", status="INTERRUPTED", exit_code=130)
+        keys = [i.step_key for i in h.journal.intents("r1")]
+        out = io.StringIO()
+        mine = Mine(manifest_paths=set(), names={"j"}, fingerprints=set())
+        settle_unfinished(h.journal, ORG, mine, abandon=None, out=out)
+        status = h.journal.get_run("r1").status  # type: ignore[union-attr]
+    assert keys == ["backup:page:1"]
+    assert out.getvalue() == "run r1 ended before sending anything; closed\n"
+    assert status == "ABANDONED"
