@@ -172,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="json: runs with target, manifests and jobs (schemas/runs.schema.json)",
     )
 
+    p = verbs.add_parser("revert", help="write a manifest that restores what a run's backups saved")
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument("jobs", nargs="*", metavar="JOB", help="default: every job with a backup")
+    p.add_argument(
+        "--out", type=Path, default=None, metavar="DIR",
+        help="where revert.yaml and its data files go (default: reverts/RUN_ID)",
+    )  # fmt: skip
+    p.add_argument("--report-dir", type=Path, default=Path("reports"))
+    p.add_argument("--force", action="store_true", help="replace an existing DIR/revert.yaml")
+
     p = verbs.add_parser("sim", help="the built-in Zoho CRM simulator")
     sim_verbs = p.add_subparsers(dest="sim_verb", required=True, metavar="SUBCOMMAND")
     s = sim_verbs.add_parser("serve", help="serve the simulator over HTTP")

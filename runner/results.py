@@ -156,6 +156,34 @@ class FileRef:
 
 
 @dataclass(frozen=True)
+class BackupColumn:
+    """A column of a backup that a revert can write back: the field and its Zoho type."""
+
+    name: str
+    data_type: str = ""
+
+
+@dataclass(frozen=True)
+class Backup:
+    """What a destructive job saved before its first request (issue 12), or why it did not.
+
+    `path` is the CSV (relative to the report's folder when inside it); its first column
+    is the record id (`id_column`), `columns` the fields a revert can write back (read-only
+    and system fields of an exported record are left out). `source`: "records" (read by
+    id) or "bulk_read" (an export of the view or the module). Without `path`, `skipped`
+    says why there is none.
+    """
+
+    path: str | None
+    rows: int = 0
+    source: str = ""
+    id_column: str = "Id"
+    columns: tuple[BackupColumn, ...] = ()
+    skipped: str | None = None
+    withheld: int = 0  # records left out: they held a value built from ZCRM_VAR_* (issue 9)
+
+
+@dataclass(frozen=True)
 class JobResult:
     """One manifest job's end state, counts and evidence (Zoho job ids, polls, errors)."""
 
@@ -174,6 +202,7 @@ class JobResult:
     files: tuple[FileRef, ...] = ()
     skipped_reason: str | None = None
     cvid: str | None = None  # the custom view the job chose its records by, if any
+    backup: Backup | None = None
 
     @property
     def duration(self) -> float | None:

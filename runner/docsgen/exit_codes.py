@@ -144,6 +144,22 @@ COMMANDS: dict[str, tuple[Exit, ...]] = {
             "Give the `--state-dir` the runs used; `zcrm-runner runs` lists run ids.",
         ),
     ),
+    "revert": (
+        Exit(
+            0,
+            "`DIR/revert.yaml` and its data files were written; its path is the last line "
+            "printed (stdout), after the notes (stderr).",
+            "Review it, then `zcrm-runner plan DIR/revert.yaml` and `apply` it.",
+        ),
+        Exit(
+            1,
+            "Nothing was written: no report of that run in `--report-dir`, a JOB the run does "
+            "not have or that took no backup (`backup: false`, a kind that takes none, or it "
+            "did not run), a missing backup file, or a `DIR/revert.yaml` already there.",
+            "Read the message: name a run `zcrm-runner runs` lists (and its `--report-dir`), "
+            "a mass_update or mass_delete job that ran, or give `--force` or another `--out`.",
+        ),
+    ),
     "sim serve": (
         Exit(0, "The simulator stopped cleanly on ^C or SIGTERM.", "Nothing."),
         Exit(

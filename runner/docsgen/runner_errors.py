@@ -149,6 +149,19 @@ RUNNER_ERRORS: tuple[RunnerProblem, ...] = (
         "the work folder the message names.",
     ),
     RunnerProblem(
+        "Backup not taken", "backup-not-taken", ("BACKUP_NOT_WRITTEN",),
+        "`NO_PERMISSION: backup: ...; nothing was sent; fix the cause, or set backup: false "
+        "on job 'junk-leads'` (any code), or `BACKUP_NOT_WRITTEN: backup: cannot write "
+        "reports/RUN_ID/backups/junk-leads.csv: ...` (exit 1).",
+        "A mass update or mass delete saves the records it targets before its first "
+        "request (`backup`, on by default; `zcrm-runner revert` reads it). That read or "
+        "export failed, or its file could not be written, so the job stopped before sending "
+        "anything.",
+        "Fix the cause the message gives (the token's read and bulk read scopes, the disk) "
+        "and apply again; or, knowing `revert` then cannot undo the job, set `backup: "
+        "false` on it.",
+    ),
+    RunnerProblem(
         "Bulk write file", "bulk-write-file", ("FILE_UNREADABLE", "COLUMN_NOT_FOUND"),
         "`FILE_UNREADABLE: leads.csv: ...` or `COLUMN_NOT_FOUND: ...` (exit 1).",
         "A bulk write's CSV could not be read when the job ran, or a mapped column is not "

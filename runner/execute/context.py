@@ -87,8 +87,15 @@ class JobContext:
     poll_backoff: Backoff = field(default_factory=Backoff)
     concurrency: int = 5  # --concurrency: requests (so batches) under way at once
     rng: random.Random = field(default_factory=random.Random)
+    #: Where a destructive job saves its backup (the run's report folder's `backups/`);
+    #: None: no backup (drivers/backup.py).
+    backup_dir: Path | None = None
+    #: Values no file may hold (issue 9): the credentials, and what templates built from
+    #: ZCRM_VAR_* variables; a backup leaves out a record that holds one.
+    secrets: tuple[str, ...] = ()
     polls: int = 0  # counted for the executor, which files them with the job's calls
     downloads: int = 0
+    reads: int = 0  # GETs no journal step stands for (a backup's reads by id)
 
     @property
     def name(self) -> str:

@@ -28,6 +28,7 @@ from runner.clock import Clock
 from runner.errors import RunnerError
 from runner.execute.context import JobContext
 from runner.execute.drivers import DRIVERS
+from runner.execute.drivers.backup import is_backup_step, recorded
 from runner.execute.fingerprint import job_fingerprint, sha256_file
 from runner.execute.journal import Journal
 from runner.execute.journal_schema import JobRow
@@ -72,6 +73,8 @@ class Execution:
     retry_failed: frozenset[str] = frozenset()  # job names, or "all"
     concurrency: int = 5
     apply_once: bool = True  # off for the in-process simulator: its org is new every run
+    backups: Path | None = None  # the run's report folder's backups/ (None: none taken)
+    secrets: tuple[str, ...] = ()  # values no backup may hold (JobContext.secrets)
     poll_backoff: Callable[[], Backoff] = Backoff
     _results: dict[str, JobResult] = field(default_factory=dict)
 
@@ -151,7 +154,7 @@ class Execution:
             run_id=self.run_id, job=send, client=self.client, journal=self.journal,
             clock=self.clock, deadline=self.deadline, progress=self.progress,
             work_dir=self.work_dir / job.name, zgid=self.zgid, poll_backoff=self.poll_backoff(),
-            concurrency=self.concurrency,
+            concurrency=self.concurrency, backup_dir=self.backups, secrets=self.secrets,
         )  # fmt: skip
         result = redacted(await drive(ctx), self.journal.redact)
         if retry is not None:
@@ -201,6 +204,7 @@ class Execution:
             outcomes=tuple(self.journal.job_outcomes(self.run_id, job.name)),
             errors=row.errors,
             cvid=getattr(job, "cvid", None),
+            backup=recorded(self.journal, self.run_id, job, _folder(self.backups)),
         )
 
 
@@ -225,7 +229,13 @@ async def drive(ctx: JobContext) -> JobResult:
         else:  # a JournalMismatch, say: the runner's own refusal
             error = JobError(type(exc).__name__, str(exc))
         result = ctx.result("FAILED", zoho_job_ids=accepted_ids(ctx), errors=(error,))
-    return replace(result, started_at=started, ended_at=ctx.clock.now())
+    backup = recorded(ctx.journal, ctx.run_id, ctx.job, _folder(ctx.backup_dir))
+    return replace(result, started_at=started, ended_at=ctx.clock.now(), backup=backup)
+
+
+def _folder(backups: Path | None) -> Path | None:
+    """The report folder a backup's path is given relative to."""
+    return None if backups is None else backups.parent
 
 
 def redacted(result: JobResult, redact: Callable[[Any], Any]) -> JobResult:
@@ -253,18 +263,24 @@ def redacted(result: JobResult, redact: Callable[[Any], Any]) -> JobResult:
 
 def counted(ctx: JobContext, result: JobResult) -> JobResult:
     """`result` with the calls and polls its job made in this run, as the journal saw them:
-    its journaled steps, each poll, each download."""
+    its journaled steps, each poll, each download, each read (a backup's facts are not
+    calls: its reads and downloads are counted one by one)."""
     intents = ctx.journal.intents(ctx.run_id, ctx.name)
     if ctx.job.kind in FACTS_ARE_DOWNLOADS:
         steps = sum(1 for i in intents if i.request.method == "POST")
     else:
-        steps = len(intents)
-    return replace(result, polls=ctx.polls, calls=steps + ctx.polls + ctx.downloads)
+        steps = sum(
+            1 for i in intents if i.request.method == "POST" or not is_backup_step(i.step_key)
+        )
+    calls = steps + ctx.polls + ctx.downloads + ctx.reads
+    return replace(result, polls=ctx.polls, calls=calls)
 
 
 def accepted_ids(ctx: JobContext) -> tuple[str, ...]:
-    """Every Zoho job id this job's requests got in this run (resume polls them)."""
-    found = (i.zoho_job_id for i in ctx.journal.intents(ctx.run_id, ctx.name) if i.zoho_job_id)
+    """Every Zoho job id this job's requests got in this run (resume polls them); a
+    backup's export is not the job's: it changes nothing, so it leaves it out."""
+    intents = ctx.journal.intents(ctx.run_id, ctx.name)
+    found = (i.zoho_job_id for i in intents if i.zoho_job_id and not is_backup_step(i.step_key))
     return tuple(dict.fromkeys(found))
 
 

@@ -3,11 +3,12 @@
 sha256 of a canonical JSON (sorted keys, no spaces) of what the job does to the org:
 kind, module and every content field. Left out, because they change nothing on the org:
 `name` (renaming a job does not undo it), `index` and `location` (where it sits in the
-manifest), `needs` (ordering) and `from_env` (which values came from the environment:
-the values themselves count). Files count by content, never by path: `ids_file` and
-`file` are replaced by the sha256 the caller passes in `file_hashes` (the runner hashes
-them while reading them anyway); any other path (`output`) counts by its file name only,
-so moving the checkout does not make every job look new.
+manifest), `needs` (ordering), `from_env` (which values came from the environment:
+the values themselves count) and `backup` (a read taken before the job, issue 12). Files
+count by content, never by path: `ids_file` and `file` are replaced by the sha256 the
+caller passes in `file_hashes` (the runner hashes them while reading them anyway); any
+other path (`output`) counts by its file name only, so moving the checkout does not make
+every job look new.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from runner.manifest.model import AnyJob
 
 FINGERPRINT_VERSION = 1
-_NOISE = frozenset({"name", "index", "location", "needs", "from_env"})
+_NOISE = frozenset({"name", "index", "location", "needs", "from_env", "backup"})
 _CONTENT_FILES = frozenset({"ids_file", "file"})
 
 

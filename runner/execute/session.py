@@ -159,7 +159,8 @@ async def run_session(
         journal = held.enter_context(store.journal(clock))
         if dir_lock is not None and run_id is None and options.plan is not None:
             ensure_unused(journal, options.plan, where=store.where)  # locked: one run per plan
-        for value in _secrets_of(connection, manifests):
+        withheld = tuple(_secrets_of(connection, manifests))
+        for value in withheld:
             journal.add_secret(value)
         async with ZohoClient(
             connection.target,
@@ -204,6 +205,7 @@ async def run_session(
                 deadline=clock.now() + options.deadline, replace=options.replace,
                 retry_failed=options.retry_failed,
                 apply_once=connection.kind != "sim", concurrency=options.concurrency,
+                backups=options.report_dir / run_id / "backups", secrets=withheld,
                 poll_backoff=lambda: Backoff(
                     start=options.poll_start, cap=options.poll_cap, jitter="equal"
                 ),

@@ -5,8 +5,8 @@ still finish (crashed, interrupted, stopped at the deadline, paused on a refused
 and that share a manifest or a job with this one. Such a run may have Zoho jobs in flight
 or requests whose answers were lost, so applying again could schedule them twice: the
 apply is refused with the run, its jobs in flight and the exact `resume` command. A run
-that never recorded a request is closed quietly, since nothing of it can have reached
-Zoho. `--abandon RUN_ID` closes one after the user has checked the org.
+that never recorded a request (a backup's reads aside) is closed quietly, since nothing
+of it can have changed the org. `--abandon RUN_ID` closes one after the user has checked the org.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from runner.errors import UnfinishedRunError, UsageError
+from runner.execute.drivers.backup import is_backup_step
 from runner.execute.executor import ENDED
 from runner.execute.journal import Journal
 from runner.execute.journal_schema import UNFINISHED_RUN_STATUSES, RunRow
@@ -68,7 +69,8 @@ def in_flight(journal: Journal, run: RunRow) -> list[str]:
     ended = {j.name for j in journal.jobs(run.run_id) if j.status in ENDED}
     by_job: dict[str, list[Any]] = {}
     for intent in journal.intents(run.run_id):
-        if intent.job not in ended:
+        # A backup's export changes nothing on the org: it is no job in flight.
+        if intent.job not in ended and not is_backup_step(intent.step_key):
             by_job.setdefault(intent.job, []).append(intent)
     for job, intents in by_job.items():
         ids = list(dict.fromkeys(i.zoho_job_id for i in intents if i.zoho_job_id))
@@ -97,7 +99,9 @@ def settle_unfinished(
     for run in journal.unfinished_runs(org_id):
         if run.target.get("kind") == "sim" or not _shares(journal, run, mine):
             continue
-        if not journal.intents(run.run_id):
+        # A backup's reads (its export included) change nothing: a run with no other
+        # journaled request sent nothing a resume would have to settle.
+        if all(is_backup_step(i.step_key) for i in journal.intents(run.run_id)):
             journal.abandon_run(run.run_id)
             print(f"run {run.run_id} ended before sending anything; closed", file=out)
             continue

@@ -73,6 +73,7 @@ class MassUpdateJob(Job):
     cvid: str | None = None
     territory: Territory | None = None
     over_write: bool = False
+    backup: bool = True  # the targeted fields' current values, before the first request
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +85,7 @@ class MassDeleteJob(Job):
     ids_file: Path | None = None
     cvid: str | None = None
     territory: Territory | None = None
+    backup: bool = True  # the whole records, exported before the first request
 
 
 @dataclass(frozen=True, kw_only=True)

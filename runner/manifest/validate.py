@@ -166,6 +166,7 @@ def _job(
             ids_file=res.get("ids_file"),
             cvid=_rid(job.get("cvid")),
             territory=_territory(job.get("territory")),
+            backup=job.get("backup", True) is not False,
         )
         if kind == "mass_delete":
             return MassDeleteJob(**common)

@@ -174,15 +174,16 @@ def _details(plan: Plan, budget: int) -> tuple[str, bool]:
     def total(cap: int) -> int:
         return sum(b.size(cap) for b in blocks)
 
+    room = budget - 200  # what the loop below lets the blocks take
     lo, hi = 0, longest  # largest cap whose total fits: binary search
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if total(mid) <= budget else (lo, mid - 1)
+        lo, hi = (mid, hi) if total(mid) <= room else (lo, mid - 1)
     cap = max(lo, 1)  # one row per job beats empty blocks: then fewer jobs get details
     out, used = "", 0
     for n, block in enumerate(blocks):
         part = block.render(cap)
-        if used + _size(part) > budget - 200:
+        if used + _size(part) > room:
             out += f"\n… details of {len(blocks) - n:,} more jobs left out\n"
             return out, True
         out, used = out + part, used + _size(part)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from runner.manifest.model import AnyJob, BulkWriteJob
+from runner.manifest.model import AnyJob, BulkWriteJob, MassDeleteJob, MassUpdateJob
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,19 @@ SCOPES_BY_KIND: Mapping[str, KindScopes] = {
 }
 
 
+#: A mass job's backup (issue 12, plan/backup_steps.py): the module's fields (API_NOTES
+#: §7.4), then its records read by id (§13: the module's READ) or exported (§3.1).
+BACKUP_READS = ("ZohoCRM.settings.fields.READ", "ZohoCRM.modules.{m}.READ")
+BACKUP_EXPORT = ("ZohoCRM.bulk.read",)
+
+
+def _backup(job: AnyJob) -> tuple[str, ...]:
+    if not isinstance(job, (MassUpdateJob, MassDeleteJob)) or not job.backup:
+        return ()
+    by_id = isinstance(job, MassUpdateJob) and job.cvid is None
+    return BACKUP_READS + (() if by_id else BACKUP_EXPORT)
+
+
 def scope_module(module: str, *, custom: bool = False) -> str:
     """The module part of a scope: the seeds' lower-case plural names.
 
@@ -56,11 +69,12 @@ def scope_module(module: str, *, custom: bool = False) -> str:
 def job_scopes(job: AnyJob, *, polls: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(scopes the job's calls need, scopes probably needed too) for one job.
 
-    Status scopes are listed only when the job polls (cvid jobs): ids calls answer at once.
+    Status scopes are listed only when the job polls (cvid jobs): ids calls answer at once;
+    a backup's reads need theirs.
     """
     m = scope_module(job.module, custom=job.custom_module)
     kind = SCOPES_BY_KIND[job.kind]
-    needed = kind.needed + (kind.when_polled if polls else ())
+    needed = kind.needed + (kind.when_polled if polls else ()) + _backup(job)
     operation = job.operation if isinstance(job, BulkWriteJob) else ""
     probable = kind.probable.get(operation, ())
     return tuple(s.format(m=m) for s in needed), tuple(s.format(m=m) for s in probable)

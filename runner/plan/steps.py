@@ -20,6 +20,7 @@ from runner.manifest.model import (
 from runner.manifest.rules_paths import replaces
 from runner.manifest.template_env import from_env_label
 from runner.plan import csvparts
+from runner.plan.backup_steps import backup_steps
 from runner.plan.model import Selector, Step
 from runner.plan.values import quoted
 from runner.zoho import endpoints
@@ -84,11 +85,14 @@ def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> St
     if isinstance(job, MassDeleteJob):
         # DESIGN mass_delete: the plan shows the 60-day Recycle Bin window
         notes.append("deleted records go to the Recycle Bin, which keeps them for 60 days")
+    backup = backup_steps(job, cvid_count)  # issue 12: read before the first POST
+    notes += backup.notes
+    first = len(backup.steps)
     if job.cvid is None:
         ids = mass_ids(job)
-        steps = tuple(
+        steps = backup.steps + tuple(
             Step(
-                seq=n,
+                seq=first + n,
                 method="POST",
                 path=path,
                 purpose=f"{verb} {len(ids[i : i + MASS_IDS_PER_CALL])} records by id",
@@ -117,8 +121,9 @@ def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> St
     notes.append(POLL_NOTE)
     notes.append(EVIDENCE_NOTE)
     steps = (
+        *backup.steps,
         Step(
-            1,
+            first + 1,
             "POST",
             path,
             f"schedule a mass {verb} job",
@@ -126,7 +131,13 @@ def mass_steps(job: MassUpdateJob | MassDeleteJob, cvid_count: int | None) -> St
             body_summary=f"{head}{where}",
         ),
         # seed 000 / seed 001: status is polled by job_id until COMPLETED or FAILED
-        Step(2, "GET", f"{path}?job_id={{job_id}}", "poll until COMPLETED or FAILED", polls=True),
+        Step(
+            first + 2,
+            "GET",
+            f"{path}?job_id={{job_id}}",
+            "poll until COMPLETED or FAILED",
+            polls=True,
+        ),
     )
     return Steps("cvid", cvid_count, steps, tuple(warnings), tuple(notes), True)
 

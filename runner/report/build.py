@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from runner.results import COUNT_KEYS, JOB_STATUSES, JobResult, RunResult
+from runner.results import COUNT_KEYS, JOB_STATUSES, Backup, JobResult, RunResult
 
 FORMAT_VERSION = 1
 EXIT_MEANING = {
@@ -49,6 +49,21 @@ def _duration(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds, 3)
 
 
+def backup_dict(backup: Backup | None) -> dict[str, Any] | None:
+    """A job's backup entry: where its CSV is and what a revert may write back."""
+    if backup is None:
+        return None
+    return {
+        "path": backup.path,
+        "rows": backup.rows if backup.path else None,
+        "source": backup.source or None,
+        "id_column": backup.id_column,
+        "columns": [{"name": c.name, "data_type": c.data_type} for c in backup.columns],
+        "skipped": backup.skipped,
+        "withheld": backup.withheld,
+    }
+
+
 def job_dict(job: JobResult) -> dict[str, Any]:
     """One job's entry in report.json."""
     return {
@@ -70,6 +85,7 @@ def job_dict(job: JobResult) -> dict[str, Any]:
         ],
         "files": [{"kind": f.kind, "path": f.path, "rows": f.rows} for f in job.files],
         "skipped_reason": job.skipped_reason,
+        "backup": backup_dict(job.backup),
     }
 
 

@@ -152,6 +152,29 @@ async def download_bulk_read(client: ZohoClient, job_id: str, dest: Path) -> Pat
     return await client.download(endpoints.bulk_read_result(job_id), dest)
 
 
+def export_cell(value: Any) -> str:
+    """A record value (as GET records sends it) in the form a bulk read CSV holds it
+    (API_NOTES §3.3): empty for null, true/false, lookups and owners flattened to their
+    id, multi-select values joined with `;` (as bulk write reads them back)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        return str(value.get("id") or "")
+    if isinstance(value, (list, tuple)):
+        return ";".join(export_cell(v) for v in value)
+    return str(value)
+
+
+def id_column(header: Sequence[str]) -> int | None:
+    """Where a bulk read CSV keeps the record id: `id`, sometimes spelt `Id` (§3.3)."""
+    for i, name in enumerate(header):
+        if name.strip().lower() == "id":
+            return i
+    return None
+
+
 def iter_csv_rows(zip_path: Path) -> Iterator[list[str]]:
     """The rows (header first) of the one CSV in a result zip, read as a stream."""
     with open_only_text(zip_path, (".csv",)) as text:

@@ -26,6 +26,29 @@ from runner.zoho.records import as_id, as_int, sub
 
 RESULT_COLUMNS = ("STATUS", "RECORD_ID", "ERRORS")  # API_NOTES §4.5
 SUCCESS = frozenset({"ADDED", "UPDATED"})  # a row's STATUS when its record was written
+#: API_NOTES §4.2 [S]: fields a bulk write cannot set (file/image upload, formula,
+#: auto-number, Created/Modified By/Time), besides any field metadata marks read_only.
+UNWRITABLE_TYPES = frozenset(
+    {"fileupload", "imageupload", "profileimage", "formula", "autonumber", "subform"}
+)
+UNWRITABLE_FIELDS = frozenset({"Created_By", "Created_Time", "Modified_By", "Modified_Time"})
+#: API_NOTES §4.2, §4.3: the default date format is MM/dd/yyyy; a column written as a
+#: bulk read exports it (ISO 8601, §3.3) names its format in the mapping. The datetime
+#: pattern is [U]: the docs show only the date one (`yyyy-MM-dd`).
+ISO_FORMATS = {"date": "yyyy-MM-dd", "datetime": "yyyy-MM-dd'T'HH:mm:ssXXX"}
+#: A lookup column holds the looked-up record's id (§3.3); `find_by` says so (§4.3 [U]).
+LOOKUP_TYPES = frozenset({"lookup", "ownerlookup"})
+
+
+def writable(api_name: str, data_type: str, *, read_only: bool = False) -> bool:
+    """Whether bulk write can set this field from a CSV column (API_NOTES §4.2)."""
+    return not (
+        read_only
+        or api_name in UNWRITABLE_FIELDS
+        or data_type in UNWRITABLE_TYPES
+        or api_name.startswith("$")
+        or api_name.lower() == "id"
+    )
 
 
 @dataclass(frozen=True)

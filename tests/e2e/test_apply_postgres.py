@@ -71,7 +71,8 @@ def test_two_concurrent_applies_never_run_a_job_twice(tmp_path: Path, postgres_u
         jobs = sim_get(sim, "/__sim__/jobs")
         listed = cli(["runs"], ana, env)
         as_json = cli(["runs", "--format", "json"], ana, env)
-    assert sorted((j["kind"], j["module"]) for j in jobs) == [
+    # bulk reads: the jobs' backups (issue 12), which change nothing
+    assert sorted((j["kind"], j["module"]) for j in jobs if j["kind"] != "bulk_read") == [
         ("mass_update", "Accounts"),
         ("mass_update", "Leads"),
     ], json.dumps(results)
@@ -117,7 +118,7 @@ def test_a_killed_apply_leaves_no_lock_and_resume_finishes_its_job(
     assert "zcrm-runner resume" in refused.stderr, refused.stderr
     assert "in use by" not in refused.stderr
     assert resumed.returncode in (0, 3), resumed.stderr
-    assert sorted((j["kind"], j["module"]) for j in jobs) == [
+    assert sorted((j["kind"], j["module"]) for j in jobs if j["kind"] != "bulk_read") == [
         ("mass_update", "Accounts"),
         ("mass_update", "Leads"),
     ]

@@ -44,8 +44,15 @@ class Harness:
     async def zgid(self) -> str:
         return (await metadata.get_org(self.client)).zgid
 
-    def context(self, job: AnyJob, *, deadline: float = 7200.0, run_id: str = RUN_ID) -> JobContext:
-        """A context for one job, its deadline `deadline` clock seconds from now."""
+    def backups(self, run_id: str = RUN_ID) -> Path:
+        """Where a run's backups go: its report folder's backups/ (drivers/backup.py)."""
+        return self.work_dir / "reports" / run_id / "backups"
+
+    def context(
+        self, job: AnyJob, *, deadline: float = 7200.0, run_id: str = RUN_ID, backup: bool = False
+    ) -> JobContext:
+        """A context for one job, its deadline `deadline` clock seconds from now; a mass
+        job takes its backup when `backup` is True."""
         if self.journal.get_run(run_id) is None:
             target = RunTarget(kind="sim", api_domain=SIM_BASE)
             self.journal.start_run(run_id, target=target)
@@ -78,6 +85,7 @@ class Harness:
             zgid=self.zgid,
             poll_backoff=Backoff(rng=random.Random(7)),
             rng=random.Random(7),
+            backup_dir=self.backups(run_id) if backup else None,
         )
 
     async def ground_truth(self, module: str, ids: list[str]) -> list[dict[str, Any]]:

@@ -35,7 +35,8 @@ from runner.zoho import mass_delete, mass_update
 from tests.postgres import fresh_schema
 from tests.unit import exec_fixtures
 from tests.unit.exec_fixtures import RUN_ID, Harness, harness
-from tests.unit.test_drivers_mass import LoseAnswer, lead, sim_jobs
+from tests.unit.test_drivers_mass import LoseAnswer, lead
+from tests.unit.test_drivers_mass import sim_jobs as all_sim_jobs
 
 pytestmark = pytest.mark.anyio
 
@@ -77,8 +78,14 @@ def execution(h: Harness, run_id: str, *, start: bool = True, **kw: Any) -> Exec
         run_id=run_id, client=h.client, journal=h.journal, clock=h.clock,
         progress=NullProgress(), work_dir=h.work_dir, org_id=ORG, zgid=h.zgid,
         deadline=h.clock.now() + 3600,
-        poll_backoff=lambda: Backoff(jitter="equal", rng=random.Random(1)), **kw,
+        poll_backoff=lambda: Backoff(jitter="equal", rng=random.Random(1)),
+        backups=h.backups(run_id), **kw,
     )  # fmt: skip
+
+
+async def sim_jobs(h: Harness) -> list[dict[str, object]]:
+    """The simulator's jobs but the bulk reads the mass jobs' backups made (issue 12)."""
+    return [j for j in await all_sim_jobs(h) if j["kind"] != "bulk_read"]
 
 
 def leads_update(ids: list[str], value: str = "Contacted") -> MassUpdateJob:
@@ -197,13 +204,17 @@ async def test_partial_job_is_unchanged_and_retry_failed_sends_only_the_failures
         first = (await execution(h, "r1").run([job]))[0]
         again = (await execution(h, "r2").run([job]))[0]
         retry = (await execution(h, "r3", retry_failed=frozenset({"leads"})).run([job]))[0]
-        sent = [i.request.ids_count for i in h.journal.intents("r3", "leads")]
+        posts = [i for i in h.journal.intents("r3", "leads") if i.request.method == "POST"]
+        sent = [i.request.ids_count for i in posts]
+        backup = h.backups("r3") / "leads.csv"
+        backed_up = backup.read_text(encoding="utf-8").splitlines()
         second_again = (await execution(h, "r4").run([job]))[0]
     assert first.status == "PARTIAL"
     assert again.status == "UNCHANGED"
     assert "applied in run r1 (PARTIAL, 3/5 succeeded, 2 failed)" in (again.skipped_reason or "")
     assert "--retry-failed leads resends only what failed" in (again.skipped_reason or "")
     assert sent == [2]
+    assert len(backed_up) == 3  # the retry's backup: the two ids it sends again, and a header
     assert retry.counts["retried"] == 2
     assert {o.record_id for o in retry.outcomes} == set(LOCKED_LEADS)
     assert second_again.status == "UNCHANGED"
@@ -217,7 +228,7 @@ async def test_resume_polls_the_job_an_earlier_attempt_got(tmp_path: Path) -> No
     job = MassUpdateJob(name="a", module="Accounts", cvid=ACCOUNTS_VIEW,
                         values={"Industry": "Education"})  # fmt: skip
     async with harness(tmp_path) as h:
-        ctx = h.context(job)
+        ctx = h.context(job, backup=True)
         lost = h.journal.record_intent(RUN_ID, "a", "schedule", RequestSummary.of("POST", "/x"))
         h.journal.mark_unknown(lost, reason="500")
         job_id = await mass_update.schedule_mass_update(
@@ -311,7 +322,7 @@ async def test_lost_schedule_answer_is_settled_from_evidence(
         return LoseAnswer(inner, "/actions/mass_update", deliver=delivered)
 
     async with harness(tmp_path, wrap=wrap) as h:
-        result = await MassUpdateDriver().run(h.context(job))
+        result = await MassUpdateDriver().run(h.context(job, backup=True))
         jobs = await sim_jobs(h)
     assert len(jobs) == 1
     assert result.status in ("COMPLETED", "PARTIAL")
@@ -339,7 +350,7 @@ async def test_a_view_larger_than_the_sample_reports_counts_unknown(
         return LoseAnswer(inner, "/actions/mass_update", deliver=True)
 
     async with harness(tmp_path, wrap=wrap) as h:
-        result = await MassUpdateDriver().run(h.context(job))
+        result = await MassUpdateDriver().run(h.context(job, backup=True))
         jobs = await sim_jobs(h)
     run = RunResult("r", 0.0, 1.0, RunTarget("zoho", "x", ORG), jobs=(result,))
     assert len(jobs) == 1
@@ -354,7 +365,7 @@ async def test_lost_delete_schedule_from_a_crashed_process_is_applied(tmp_path: 
     records in the deleted records (API_NOTES §13) and creates no second job."""
     job = MassDeleteJob(name="j", module="Leads", cvid=JUNK_VIEW)
     async with harness(tmp_path) as h:
-        ctx = h.context(job)
+        ctx = h.context(job, backup=True)
         # The baseline and the intent as the crashed process journaled them, then its POST.
         await take_baseline(ctx, JUNK_VIEW, [])
         h.journal.record_intent(RUN_ID, "j", "schedule", RequestSummary.of(
@@ -387,12 +398,12 @@ async def test_unreadable_evidence_leaves_the_job_in_flight_not_unknown(
         return LoseAnswer(outage[0], "/actions/mass_update", deliver=True)
 
     async with harness(tmp_path, wrap=wrap) as h:
-        await take_baseline(h.context(job), ACCOUNTS_VIEW, ["Industry"])
+        await take_baseline(h.context(job, backup=True), ACCOUNTS_VIEW, ["Industry"])
         outage[0].on = True
-        first = await MassUpdateDriver().run(h.context(job))
+        first = await MassUpdateDriver().run(h.context(job, backup=True))
         outage[0].on = False
         await h.clock.sleep(600)  # the lost job runs to its end meanwhile
-        second = await MassUpdateDriver().run(h.context(job))
+        second = await MassUpdateDriver().run(h.context(job, backup=True))
         jobs = await sim_jobs(h)
     assert first.status == "RUNNING"
     assert "could not be read yet (INTERNAL_ERROR)" in (first.skipped_reason or "")
@@ -407,7 +418,7 @@ async def test_settling_adds_up_across_resumes_with_a_short_deadline(tmp_path: P
     job left in flight; the resume's look, agreeing, settles it (soak seed 100)."""
     job = MassDeleteJob(name="j", module="Leads", cvid=JUNK_VIEW)
     async with harness(tmp_path) as h:
-        ctx = h.context(job, deadline=2.0)
+        ctx = h.context(job, backup=True, deadline=2.0)
         await take_baseline(ctx, JUNK_VIEW, [])
         h.journal.record_intent(RUN_ID, "j", "schedule", RequestSummary.of(
             "POST", "/crm/v8/Leads/actions/mass_delete", '{"cvid": "554023000000091999", "ids": []}'
@@ -416,7 +427,7 @@ async def test_settling_adds_up_across_resumes_with_a_short_deadline(tmp_path: P
         await h.clock.sleep(600)
         first = await MassDeleteDriver().run(ctx)
         await h.clock.sleep(10)
-        second = await MassDeleteDriver().run(h.context(job, deadline=2.0))
+        second = await MassDeleteDriver().run(h.context(job, backup=True, deadline=2.0))
         jobs = await sim_jobs(h)
     assert first.status == "RUNNING"
     assert "may still be working through the view" in (first.skipped_reason or "")
@@ -440,7 +451,7 @@ async def test_a_look_that_cannot_be_read_never_settles_a_count(tmp_path: Path) 
             return evidence.Evidence("UNSETTLED", "the sampled records could not be read yet")
 
     async with harness(tmp_path) as h:
-        ctx = h.context(job)
+        ctx = h.context(job, backup=True)
         sent = h.journal.record_intent(RUN_ID, "j", "schedule", RequestSummary.of("POST", "/x"))
         lost = Lost(h.journal.get_intent(sent))  # type: ignore[arg-type]
         first = evidence.Evidence("APPLIED", "5 of 10 gone", 10, 5, True)
@@ -467,7 +478,7 @@ async def test_lost_upsert_create_is_counted_from_the_records(tmp_path: Path) ->
         return LoseAnswer(inner, "/crm/bulk/v8/write", deliver=True)
 
     async with harness(tmp_path, wrap=wrap) as h:
-        result = await BulkWriteDriver().run(h.context(job))
+        result = await BulkWriteDriver().run(h.context(job, backup=True))
         jobs = [j for j in await sim_jobs(h) if j["kind"] == "bulk_write"]
     assert len(jobs) == 1
     assert result.counts["added"] == 6
@@ -486,7 +497,7 @@ async def test_lost_insert_create_is_counted_not_failed(tmp_path: Path) -> None:
         return LoseAnswer(inner, "/crm/bulk/v8/write", deliver=True)
 
     async with harness(tmp_path, wrap=wrap) as h:
-        result = await BulkWriteDriver().run(h.context(job))
+        result = await BulkWriteDriver().run(h.context(job, backup=True))
         jobs = [j for j in await sim_jobs(h) if j["kind"] == "bulk_write"]
     assert len(jobs) == 1
     assert (result.status, result.counts["added"], result.counts["not_processed"]) == (
@@ -503,7 +514,7 @@ async def test_lost_insert_with_no_trace_is_unknown_not_resent(tmp_path: Path) -
         return LoseAnswer(inner, "/crm/bulk/v8/write", deliver=False)
 
     async with harness(tmp_path, wrap=wrap) as h:
-        result = await BulkWriteDriver().run(h.context(job))
+        result = await BulkWriteDriver().run(h.context(job, backup=True))
         jobs = [j for j in await sim_jobs(h) if j["kind"] == "bulk_write"]
     assert jobs == []
     assert result.status == "FAILED"
@@ -522,9 +533,9 @@ async def test_counts_after_a_lost_batch_equal_a_clean_run(tmp_path: Path) -> No
         return LoseAnswer(inner, "/actions/mass_update", deliver=True)
 
     async with harness(tmp_path / "clean") as h:
-        clean = await MassUpdateDriver().run(h.context(job))
+        clean = await MassUpdateDriver().run(h.context(job, backup=True))
     async with harness(tmp_path / "lost", wrap=wrap) as h:
-        lost = await MassUpdateDriver().run(h.context(job))
+        lost = await MassUpdateDriver().run(h.context(job, backup=True))
         stored = h.journal.job_outcomes(RUN_ID, "leads")
     assert sorted(o.record_id for o in lost.outcomes) == sorted(ids)
     assert lost.counts["failed"] == clean.counts["failed"] > 0
@@ -538,7 +549,7 @@ async def test_resume_refuses_to_send_other_bytes_than_journaled(tmp_path: Path)
     job with a clear error, and nothing is sent."""
     job = leads_update([lead(1)])
     async with harness(tmp_path) as h:
-        ctx = h.context(job)
+        ctx = h.context(job, backup=True)
         h.journal.record_intent(RUN_ID, "leads", "batch:1", RequestSummary.of("POST", "/x", b"{}"))
         with pytest.raises(JournalMismatch, match="another body"):
             await MassUpdateDriver().run(ctx)
@@ -554,7 +565,7 @@ async def test_a_sampled_record_deleted_meanwhile_makes_the_count_unknown(
     job = MassUpdateJob(name="a", module="Accounts", cvid=ACCOUNTS_VIEW,
                         values={"Industry": "Education"})  # fmt: skip
     async with harness(tmp_path) as h:
-        ctx = h.context(job)
+        ctx = h.context(job, backup=True)
         base = await take_baseline(ctx, ACCOUNTS_VIEW, ["Industry"], count=240)
         first = next(iter(base["records"]))
         await mass_update.schedule_mass_update(
@@ -587,7 +598,7 @@ async def test_a_record_joining_the_view_meanwhile_makes_the_count_unknown(
     as exact (the case after soak seed 244)."""
     driver = MassUpdateDriver() if isinstance(job, MassUpdateJob) else MassDeleteDriver()
     async with harness(tmp_path) as h:
-        ctx = h.context(job)
+        ctx = h.context(job, backup=True)
         await take_baseline(ctx, job.cvid, list(getattr(job, "values", {})))
         await h.clock.sleep(2)
         answers = await mass_update.mass_update_ids(h.client, job.module, [joiner], value)
@@ -615,7 +626,7 @@ async def test_a_baseline_without_a_watermark_never_counts_exactly(tmp_path: Pat
     cannot rule out records that joined the view: outsiders are unknown, not 0."""
     job = MassDeleteJob(name="j", module="Leads", cvid=JUNK_VIEW)
     async with harness(tmp_path) as h:
-        ctx = h.context(job)
+        ctx = h.context(job, backup=True)
         base = dict(await take_baseline(ctx, JUNK_VIEW, []))
         assert await outsiders(ctx, base) == 0  # nothing deleted since the mark
         base.pop("watermark")

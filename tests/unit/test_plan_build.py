@@ -33,7 +33,9 @@ def _plan(*jobs: AnyJob, facts: OrgFacts | None = None) -> Plan:
 
 
 def _update(name: str = "deals", **kw: Any) -> MassUpdateJob:
+    """A mass update without its backup (its steps: tests/unit/test_plan_backup.py)."""
     kw.setdefault("values", {"Lead_Source": "Advertisement"})
+    kw.setdefault("backup", False)
     return MassUpdateJob(name=name, module=kw.pop("module", "Deals"), **kw)
 
 
@@ -61,7 +63,7 @@ def test_ids_file_is_counted_and_batched_like_inline_ids(tmp_path: Path) -> None
     path = tmp_path / "jobs.yaml"
     path.write_text(
         "version: 1\njobs:\n  - name: del\n    kind: mass_delete\n    module: Deals\n"
-        "    ids_file: ids.csv\n",
+        "    ids_file: ids.csv\n    backup: false\n",
         encoding="utf-8",
     )
     plan = build_plan(load_manifests([path]).manifests)
@@ -97,7 +99,7 @@ def test_cvid_job_schedules_then_polls() -> None:
 def test_cvid_count_comes_from_online_facts() -> None:
     """With facts, a cvid job shows the view's count and warns above 1,000 records."""
     facts = OrgFacts("554023000000046001", cvid_counts={("Leads", "9"): 4_000})
-    plan = _plan(MassDeleteJob(name="junk", module="Leads", cvid="9"), facts=facts)
+    plan = _plan(MassDeleteJob(name="junk", module="Leads", backup=False, cvid="9"), facts=facts)
     job = plan.jobs[0]
     assert (plan.target, job.record_count, job.steps[0].batch_size) == (
         "554023000000046001",
@@ -130,7 +132,7 @@ def test_cvid_over_50000_is_refused_when_the_count_is_known() -> None:
 def test_needs_order_is_topological_and_stable() -> None:
     """Jobs run after what they need; otherwise in the order they were written."""
     jobs = (
-        MassDeleteJob(name="a", module="Leads", cvid="1", needs=("c",)),
+        MassDeleteJob(name="a", module="Leads", backup=False, cvid="1", needs=("c",)),
         _update("b", ids=_ids(1)),
         BulkReadJob(name="c", module="Leads", output=Path("out.csv")),
         _update("d", ids=_ids(1), needs=("a", "b")),
@@ -155,7 +157,8 @@ def test_needs_cycle_is_a_guarded_bug() -> None:
 
 def test_mass_delete_is_marked_destructive_with_recycle_bin_note() -> None:
     """mass_delete carries the destructive marker and the 60-day Recycle Bin note."""
-    plan = _plan(MassDeleteJob(name="d", module="Leads", ids=_ids(3)), _update(ids=_ids(3)))
+    delete_job = MassDeleteJob(name="d", module="Leads", backup=False, ids=_ids(3))
+    plan = _plan(delete_job, _update(ids=_ids(3)))
     delete, update = plan.jobs
     assert (delete.destructive, update.destructive) == (True, False)
     assert any("Recycle Bin" in n and "60 days" in n for n in delete.notes)
@@ -168,7 +171,7 @@ def test_scopes_and_credits_per_kind(tmp_path: Path) -> None:
     csv_file.write_text("Last_Name,Email\nA,a@x.test\n", encoding="utf-8")
     plan = _plan(
         _update("mu", module="Price_Books", ids=_ids(501)),
-        MassDeleteJob(name="md", module="Sales_Orders", cvid="5"),
+        MassDeleteJob(name="md", module="Sales_Orders", backup=False, cvid="5"),
         BulkReadJob(name="br", module="Leads", output=Path("o.csv")),
         BulkWriteJob(
             name="bw",

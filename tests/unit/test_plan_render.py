@@ -66,10 +66,12 @@ def _mixed(tmp_path: Path) -> Plan:
     return build_plan([manifest], warnings=[WARNING], now=datetime(2026, 1, 2, tzinfo=timezone.utc))
 
 
-def _big(jobs: int, ids: int) -> Plan:
+def _big(jobs: int, ids: int, *, backup: bool = False) -> Plan:
     shared = _ids(ids)
     job_list = tuple(
-        MassUpdateJob(name=f"job-{n:04d}", module="Deals", ids=shared, values={"Type": "x"})
+        MassUpdateJob(
+            name=f"job-{n:04d}", module="Deals", ids=shared, values={"Type": "x"}, backup=backup
+        )
         for n in range(jobs)
     )
     manifest = Manifest(path=Path("big.yaml"), sha256="b" * 64, version=1, jobs=job_list)

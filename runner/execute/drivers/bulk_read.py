@@ -41,11 +41,19 @@ class _Page:
 
 
 @dataclass
-class _Export:
-    """One run of one bulk read job: pages done so far and what they cost."""
+class Export:
+    """One run of one bulk read job: pages done so far and what they cost.
+
+    `prefix` goes before every step key, `folder` holds the pages (default: the job's
+    work folder) and `label` goes before its progress states: a mass job's backup
+    (backup.py) exports under `backup:` keys this way.
+    """
 
     ctx: JobContext
     job: BulkReadJob
+    prefix: str = ""
+    label: str = ""
+    folder: Path | None = None
     job_ids: list[str] = field(default_factory=list)
     zips: list[Path] = field(default_factory=list)
     rows: int = 0
@@ -59,6 +67,7 @@ class _Export:
         )
 
     def progress(self, done: int, state: str) -> None:
+        state = f"{self.label} {state}" if self.label else state
         self.ctx.progress.job_advanced(self.ctx.name, done=done, state=state)
 
     async def pages(self) -> JobResult:
@@ -77,8 +86,8 @@ class _Export:
     async def page(self, page: int, token: str | None) -> _Page | JobResult:
         """One page: from the journal if done earlier, else create, poll and download."""
         ctx = self.ctx
-        zip_path = ctx.work_dir / f"page-{page}.zip"
-        done = bulk_steps.fact(ctx, f"download:{page}")
+        zip_path = (self.folder or ctx.work_dir) / f"page-{page}.zip"
+        done = bulk_steps.fact(ctx, f"{self.prefix}download:{page}")
         if done is not None:
             known = _Page(
                 str(done["job_id"]), int(done.get("count", 0)), bool(done.get("more_records")),
@@ -118,7 +127,8 @@ class _Export:
             return self.result("RUNNING")
         self.zips.append(zip_path)
         got = _Page(job_id, status.count, status.more_records, status.next_page_token)
-        bulk_steps.remember(ctx, f"download:{page}", endpoints.bulk_read_result(job_id), {
+        key = f"{self.prefix}download:{page}"
+        bulk_steps.remember(ctx, key, endpoints.bulk_read_result(job_id), {
             "job_id": job_id, "count": got.count, "more_records": got.more_records,
             "next_page_token": got.next_page_token, "zip": zip_path.name,
         })  # fmt: skip
@@ -145,7 +155,7 @@ class _Export:
 
         for attempt in range(MAX_CREATES):
             answer = await ctx.step(
-                f"page:{page}" + (f".{attempt}" if attempt else ""), summary, send,
+                f"{self.prefix}page:{page}" + (f".{attempt}" if attempt else ""), summary, send,
                 lambda job_id: Recorded(zoho_job_id=job_id, result={"job_id": job_id}),
             )  # fmt: skip
             if isinstance(answer, Answered):
@@ -175,7 +185,7 @@ class _Export:
                 self.rows = join_csv(self.zips, output)
         except OSError as exc:  # checked writable before the run; a full disk, say
             why = f"cannot write {output}: {exc.strerror or type(exc).__name__}"
-            kept = f"the pages are kept in {self.ctx.work_dir}"
+            kept = f"the pages are kept in {self.folder or self.ctx.work_dir}"
             return self.result("FAILED", JobError("OUTPUT_NOT_WRITTEN", f"{why}; {kept}"))
         ref = FileRef("bulk_read_output", str(output), self.rows)
         return self.result("COMPLETED", files=(ref,))
@@ -191,7 +201,7 @@ class BulkReadDriver:
         assert isinstance(job, BulkReadJob)
         ctx.work_dir.mkdir(parents=True, exist_ok=True)
         ctx.progress.job_started(ctx.name, total=None, detail=f"export {job.module}")
-        export = _Export(ctx, job)
+        export = Export(ctx, job)
         try:
             return await export.pages()
         except AuthError:

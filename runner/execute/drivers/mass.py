@@ -11,6 +11,7 @@ from typing import Any
 
 from runner.execute.context import JobContext
 from runner.execute.drivers import evidence, outsiders
+from runner.execute.drivers.backup import ensure_backup
 from runner.execute.drivers.mass_ids import run_batches
 from runner.execute.drivers.mass_view import run_by_view
 from runner.manifest.model import MassDeleteJob, MassUpdateJob
@@ -70,6 +71,9 @@ class _MassDriver(ABC):
     async def _by_ids(self, ctx: JobContext) -> JobResult:
         ids = tuple(getattr(ctx.job, "ids", None) or ())
         ctx.progress.job_started(ctx.name, total=len(ids), detail=f"{len(ids)} ids")
+        stopped = await ensure_backup(ctx)  # issue 12: before the first batch, once
+        if stopped is not None:
+            return stopped
         out = await run_batches(
             ctx,
             ids,

@@ -1,14 +1,14 @@
 """A mass job by custom view (seed 002 scheduler type; API_NOTES §2): one scheduled Zoho job.
 
-Size the view first (over 50,000 records is refused before anything is scheduled), journal
-a sample of it (evidence.py), schedule under the journal, then poll the status to
-COMPLETED/FAILED. ALREADY_SCHEDULED means another job still runs on that view: wait and
-ask again, never create a second job. A Zoho job id once answered is polled by every later
-attempt (resume after a deadline, a crash, a refused token). A schedule whose answer was
-lost is settled from evidence: APPLIED ends the job (counted from the records when the
-sample was the whole view), NOT_APPLIED sends it again under the ALREADY_SCHEDULED guard,
-anything else is OUTCOME_UNKNOWN and waits for the user's `--replace` (no list-jobs
-endpoint, API_NOTES §8).
+Size the view first (over 50,000 records is refused before anything is scheduled), take
+the job's backup (backup.py), journal a sample of the view (evidence.py), schedule under
+the journal, then poll the status to COMPLETED/FAILED. ALREADY_SCHEDULED means another
+job still runs on that view: wait and ask again, never create a second job. A Zoho job id
+once answered is polled by every later attempt (resume after a deadline, a crash, a
+refused token). A schedule whose answer was lost is settled from evidence: APPLIED ends
+the job (counted from the records when the sample was the whole view), NOT_APPLIED sends
+it again under the ALREADY_SCHEDULED guard, anything else is OUTCOME_UNKNOWN and waits
+for the user's `--replace` (no list-jobs endpoint, API_NOTES §8).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from runner.execute.context import POLL_RETRY_ON, Answered, JobContext, Lost, Recorded
 from runner.execute.drivers import evidence
+from runner.execute.drivers.backup import ensure_backup
 from runner.execute.journal import RequestSummary
 from runner.execute.poll import poll_until
 from runner.outcome import OUTCOME_UNKNOWN
@@ -64,6 +65,9 @@ async def run_by_view(ops: ViewOps, ctx: JobContext) -> JobResult:
         refused, count = await _too_big(ctx, cvid)
         if refused is not None:
             return _failed(ctx, refused)
+        stopped = await ensure_backup(ctx)  # issue 12: after the size check, before the schedule
+        if stopped is not None:
+            return stopped
     scheduled = await _schedule(ops, ctx, count)
     if isinstance(scheduled, JobResult):
         return scheduled
