@@ -7,7 +7,9 @@ manifests, so `apply --plan` and `resume` can tell whether a file changed since.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import PurePath
 
 
 @dataclass(frozen=True)
@@ -16,3 +18,12 @@ class ManifestRef:
 
     path: str
     sha256: str
+
+
+def sha256_file(path: PurePath | str, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes, read in chunks (a bulk write CSV may be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

@@ -29,7 +29,7 @@ from runner.errors import RunnerError
 from runner.execute.context import JobContext
 from runner.execute.drivers import DRIVERS
 from runner.execute.drivers.backup import is_backup_step, recorded
-from runner.execute.fingerprint import job_fingerprint, sha256_file
+from runner.execute.fingerprint import job_fingerprint
 from runner.execute.journal import Journal
 from runner.execute.journal_schema import JobRow
 from runner.execute.ledger import RETRIED, ledger_entry, unknown_hint
@@ -44,6 +44,7 @@ from runner.execute.retry_failed import (
 )
 from runner.manifest.model import AnyJob
 from runner.outcome import OUTCOME_UNKNOWN
+from runner.refs import sha256_file
 from runner.results import JobError, JobResult, JobStatus
 from runner.zoho.client import ZohoClient
 from runner.zoho.errors import AuthError, ZohoError

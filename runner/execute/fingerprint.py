@@ -42,15 +42,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def sha256_file(path: PurePath | str, chunk: int = 1 << 20) -> str:
-    """Hash a file in chunks (a bulk write CSV may be large)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def job_fingerprint(job: AnyJob, file_hashes: Mapping[str, str] | None = None) -> str:
     """The job's content hash; `file_hashes` maps "ids_file"/"file" to their content sha256."""
     hashes = dict(file_hashes or {})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -14,7 +13,7 @@ from runner.manifest.problems import Problem
 from runner.plan.model import JobPlan, OrgFacts, Plan
 from runner.plan.scopes import job_scopes
 from runner.plan.steps import job_steps, mass_ids
-from runner.refs import ManifestRef
+from runner.refs import ManifestRef, sha256_file
 from runner.zoho.limits import MASS_MAX_RECORDS
 
 
@@ -87,15 +86,6 @@ def plan_job(manifest: Manifest, job: AnyJob, *, order: int, facts: OrgFacts | N
         ids=mass_ids(job) if isinstance(job, (MassUpdateJob, MassDeleteJob)) else (),
         diff=facts.diffs.get(job.name) if facts else None,
     )
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _shown(path: Path) -> str:

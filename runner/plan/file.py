@@ -17,10 +17,10 @@ from runner.atomic import atomic_write_text
 from runner.errors import StalePlanError
 from runner.manifest.model import Manifest
 from runner.manifest.schema import validator
-from runner.plan.build import sha256_file
 from runner.plan.codec import plan_from_dict
 from runner.plan.model import FORMAT_VERSION, OrgFacts, Plan
 from runner.plan.render_json import render_json
+from runner.refs import sha256_file
 
 DEFAULT_MAX_PLAN_AGE = 24 * 3600.0  # apply --max-plan-age
 _CLOCK_SKEW = 300.0  # seconds a plan may seem to come from the future (another machine)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from runner.execute.fingerprint import job_fingerprint, sha256_file
+from runner.execute.fingerprint import job_fingerprint
 from runner.manifest.model import BulkReadJob, BulkWriteJob, Location, MassUpdateJob
+from runner.refs import sha256_file
 
 JOB = MassUpdateJob(name="deals", module="Deals", ids=("1", "2"), values={"Type": "New"})
 

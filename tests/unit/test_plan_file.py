@@ -12,9 +12,10 @@ import pytest
 from runner.errors import StalePlanError
 from runner.manifest.model import BulkWriteJob, Manifest, MassDeleteJob, MassUpdateJob
 from runner.manifest.problems import Problem
-from runner.plan.build import build_plan, sha256_file
+from runner.plan.build import build_plan
 from runner.plan.file import check_fresh, ensure_fresh, load_plan, save_plan
 from runner.plan.model import OrgFacts, Plan
+from runner.refs import sha256_file
 
 
 def _manifest(tmp_path: Path, text: str = "version: 1\n") -> Manifest:

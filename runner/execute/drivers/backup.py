@@ -38,9 +38,9 @@ from runner.execute.context import JobContext
 from runner.execute.drivers.bulk_read import Export
 from runner.execute.drivers.bulk_steps import fact, remember
 from runner.execute.drivers.patient import patiently
-from runner.execute.fingerprint import sha256_file
 from runner.execute.journal_read import JournalReader
 from runner.manifest.model import AnyJob, BulkReadJob, MassDeleteJob, MassUpdateJob
+from runner.refs import sha256_file
 from runner.results import Backup, BackupColumn, JobError, JobResult
 from runner.zoho import endpoints, metadata
 from runner.zoho import records as zrecords
