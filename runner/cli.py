@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from runner import __version__, timings
+from runner import __version__, heap, timings
 from runner.errors import ManifestError, RunnerError
 
 
@@ -287,7 +287,10 @@ def entry() -> int:
     """The process's entry (the console script, `python -m runner`): `main()`, then the heap
     frozen, so the interpreter's exit does not walk it again in its garbage collections:
     ~0.1 s after a 50,000-record apply (issue 13). Every file and connection is closed by
-    then; what is left is freed as always. In-process callers (tests) use `main()`."""
+    then; what is left is freed as always. Before it, the collector's young threshold is
+    raised for the process's length (runner.heap.for_process). In-process callers (tests)
+    use `main()`."""
+    heap.for_process()
     code = main()
     gc.freeze()
     return code

@@ -15,11 +15,11 @@ from runner.commands._preflight import preflight
 from runner.commands._reports import write_and_summarise
 from runner.commands._target import confirm, connect
 from runner.errors import ManifestError, UsageError
-from runner.execute.heap import run_gc
 from runner.execute.plan_use import PlanUse, ensure_unused
 from runner.execute.retry_failed import ALL, per_record
 from runner.execute.session import SessionOptions, run_session, run_to_end
 from runner.execute.state_store import StateStore
+from runner.heap import run_gc
 from runner.manifest.model import Manifest
 from runner.manifest.rules_paths import RunDirs
 from runner.manifest.validate import load_manifests
@@ -149,7 +149,7 @@ def run(
         state_url=store.url,
     )  # fmt: skip
     precheck = _prechecks(plan, manifests)
-    # The run's collector settings (runner.execute.heap) last through the reports: restored
+    # The run's collector settings (runner.heap) last through the reports: restored
     # at the session's end, the job's 50,000 young outcomes made the reports' first
     # allocations walk them and then the whole heap again (issue 13).
     with run_gc():

@@ -15,11 +15,11 @@ from runner.commands._preflight import existing_dir_problem, preflight
 from runner.commands._reports import write_and_summarise
 from runner.commands._target import confirm
 from runner.errors import StalePlanError, TargetError, UsageError
-from runner.execute.heap import run_gc
 from runner.execute.journal_schema import UNFINISHED_RUN_STATUSES, RunRow
 from runner.execute.session import SessionOptions, run_session, run_to_end
 from runner.execute.state_store import StateStore
 from runner.execute.target import env_connection
+from runner.heap import run_gc
 from runner.manifest.rules_paths import RunDirs
 from runner.manifest.validate import load_manifests
 

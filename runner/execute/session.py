@@ -23,7 +23,6 @@ from typing import TextIO
 from runner.clock import Clock
 from runner.execute.executor import Execution, file_hashes
 from runner.execute.fingerprint import job_fingerprint
-from runner.execute.heap import run_gc
 from runner.execute.journal_schema import RunStatus
 from runner.execute.lock import StateLock
 from runner.execute.plan_use import PlanUse, ensure_unused
@@ -32,6 +31,7 @@ from runner.execute.progress import BarsProgress, PlainProgress, Progress
 from runner.execute.state_store import StateStore
 from runner.execute.target import Connection, limited
 from runner.execute.unfinished import Mine, resume_command, settle_unfinished
+from runner.heap import run_gc
 from runner.manifest.model import AnyJob, Manifest
 from runner.refs import ManifestRef
 from runner.results import RunResult, RunTarget, exit_code_for

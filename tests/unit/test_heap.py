@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from runner.execute.heap import RUN_THRESHOLD0, run_gc
+from runner.heap import RUN_THRESHOLD0, for_process, run_gc
 
 
 def test_run_gc_freezes_and_raises_the_young_threshold_then_restores() -> None:
@@ -54,3 +54,13 @@ def test_cycles_made_during_a_run_are_still_collected() -> None:
         a.ref, b.ref = b, a
         del a, b
         assert gc.collect() >= 2
+
+
+def test_the_process_runs_with_the_young_threshold_of_a_run() -> None:
+    """`for_process` (the console script's entry) raises the young threshold only."""
+    before = gc.get_threshold()
+    try:
+        for_process()
+        assert gc.get_threshold() == (max(RUN_THRESHOLD0, before[0]), *before[1:])
+    finally:
+        gc.set_threshold(*before)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Modules any layer may import; they import only each other (runner/__init__.py is "runner").
 NEUTRAL = frozenset(
-    {"runner", "atomic", "clock", "errors", "outcome", "refs", "results", "timings"}
+    {"runner", "atomic", "clock", "errors", "heap", "outcome", "refs", "results", "timings"}
 )
 
 # What each layer of runner/ may import besides itself and the neutral modules
