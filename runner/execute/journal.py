@@ -15,8 +15,13 @@ journaled by `JobContext.on_poll`; the executor records each job (`record_job`,
 Durability (SQLite): WAL with `synchronous=FULL` by default. NORMAL is already safe against a
 killed process (the WAL write reaches the OS before commit returns) but may lose the last
 commits on power loss or an OS crash; losing a PENDING intent there means a resume could
-create a second Zoho job, so FULL (one fsync of the WAL per commit, a few per POST) is the
-default. `durability="normal"` is for benchmarks and tests on slow disks.
+create a second Zoho job, so FULL (one fsync of the WAL per commit) is the default. Two
+kinds of commit skip their own fsync (`JournalDb.tx(durable=False)`): a batch's answer
+and a poll. A power cut may lose them only back to a state the protocol recovers from (the
+batch's intent reads as lost and its records are read back; a poll is asked again), and
+the next FULL commit, the next intent at the latest, syncs them with it: one fsync per
+POST instead of two. An answer that names a Zoho job is durable at once: a lost job id
+cannot be found again. `durability="normal"` is for benchmarks and tests on slow disks.
 
 One `Journal` per process, used from the event-loop thread (calls are short writes).
 `runs`/`resume` may read while an apply writes: WAL (or PostgreSQL's MVCC) lets readers in. Nothing
@@ -245,7 +250,11 @@ class Journal(q.JournalReader):
         """Record the answer: the Zoho job id, and/or a batch's result and per-record outcomes
         (stored as `journal_outcomes` packs them)."""
         packed = pack_outcomes(outcomes)
-        with self._db.tx() as c:
+        # A batch's answer commits without its own fsync (see JournalDb.tx): a killed
+        # process keeps it, and on a power cut it is the intent's next durable commit
+        # that carries it, or the intent reads as lost and is verified. A Zoho job id
+        # would be lost for good, so that answer is durable at once.
+        with self._db.tx(durable=zoho_job_id is not None) as c:
             self._transition(c, intent_id, "ACKED", zoho_job_id=zoho_job_id)
             c.execute(
                 "INSERT INTO results (intent_id, result, outcomes) VALUES (?, ?, ?)",
@@ -281,8 +290,9 @@ class Journal(q.JournalReader):
     def record_poll(
         self, intent_id: int, *, status: str, counts: Mapping[str, int] | None = None
     ) -> None:
-        """Record one status poll of the Zoho job created by `intent_id`."""
-        with self._db.tx() as c:
+        """Record one status poll of the Zoho job created by `intent_id` (a read, so its
+        record may wait for the next durable commit)."""
+        with self._db.tx(durable=False) as c:
             c.execute(
                 "INSERT INTO polls (intent_id, at, status, counts) VALUES (?, ?, ?, ?)",
                 (intent_id, self.clock.now(), status, self._json(dict(counts or {}))),
@@ -296,6 +306,7 @@ def _open_sqlite(path: Path, durability: Durability) -> SqliteDb:
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA synchronous={durability.upper()}")
+        db.synchronous = int(db.pragma("synchronous"))
         db.execute("PRAGMA foreign_keys=ON")
         migrate(db)
     except sqlite3.DatabaseError as exc:

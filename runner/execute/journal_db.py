@@ -53,8 +53,14 @@ class JournalDb(Protocol):
         """Run an INSERT into a table with an `id` key and return the new row's id."""
         ...
 
-    def tx(self) -> AbstractContextManager[JournalDb]:
-        """One committed write transaction (rolled back on error)."""
+    def tx(self, *, durable: bool = True) -> AbstractContextManager[JournalDb]:
+        """One committed write transaction (rolled back on error).
+
+        `durable=False`: the commit reaches the store (SQLite: its WAL, in the OS; a
+        killed runner keeps it) without waiting for the disk, which the next durable
+        commit does for it. Only for what a power cut may lose back to a state the
+        protocol recovers from anyway: a batch's answer (its intent then reads as lost,
+        and resume reads the records back), a poll."""
         ...
 
     def schema_version(self) -> int:
@@ -76,6 +82,9 @@ class JournalDb(Protocol):
     def close(self) -> None: ...
 
 
+FULL = 2  # PRAGMA synchronous=FULL, as the pragma reads back
+
+
 class SqliteDb:
     """The state file in the state dir; SQL runs as the journal wrote it."""
 
@@ -83,6 +92,7 @@ class SqliteDb:
         self.conn = conn
         self.path = path
         self.where = str(path)
+        self.synchronous = FULL  # what `_open_sqlite` set: 2 FULL, 1 NORMAL (PRAGMA values)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         return self.conn.execute(sql, params)
@@ -93,16 +103,25 @@ class SqliteDb:
         return cur.lastrowid
 
     @contextmanager
-    def tx(self) -> Iterator[SqliteDb]:
+    def tx(self, *, durable: bool = True) -> Iterator[SqliteDb]:
         """BEGIN IMMEDIATE takes the write lock up front (the connection has no implicit
-        transactions: isolation_level=None)."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        transactions: isolation_level=None). Not durable: this one commit at
+        synchronous=NORMAL, which in WAL mode writes the WAL without an fsync; the next
+        FULL commit's fsync covers it, as the WAL is synced whole and replayed in order."""
+        lazy = not durable and self.synchronous == FULL
+        if lazy:
+            self.conn.execute("PRAGMA synchronous=NORMAL")
         try:
-            yield self
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+        finally:
+            if lazy:
+                self.conn.execute("PRAGMA synchronous=FULL")
 
     def schema_version(self) -> int:
         return int(self.pragma("user_version"))

@@ -108,9 +108,13 @@ class PostgresDb:
         return int(row[0])
 
     @contextmanager
-    def tx(self) -> Iterator[PostgresDb]:
+    def tx(self, *, durable: bool = True) -> Iterator[PostgresDb]:
+        """Not durable: `synchronous_commit = off` for this transaction only; the server
+        has the commit, its WAL reaches disk within its `wal_writer_delay`."""
         try:
             with self.conn.transaction():
+                if not durable:
+                    self.conn.execute("SET LOCAL synchronous_commit = off")
                 yield self
         except psycopg.OperationalError as exc:
             raise self.failed(exc) from exc

@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import fields
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import pytest
 from runner.clock import ManualClock
 from runner.errors import RunnerError
 from runner.execute.journal import Journal, RequestSummary
+from runner.execute.journal_db import SqliteDb
 from runner.execute.journal_read import JournalReader
 from runner.execute.journal_schema import MIGRATIONS, REDACTED, SCHEMA_VERSION
 from runner.execute.state_store import StateStore
@@ -94,6 +95,67 @@ def test_pending_intent_survives_a_killed_process(journal_store: StateStore) -> 
         run = j.latest_unfinished_run()
         assert run is not None
         assert run.run_id == "r1"
+
+
+def test_a_batch_answer_survives_a_killed_process(journal_store: StateStore) -> None:
+    """A batch's answer commits without its own fsync, yet a SIGKILL right after it keeps
+    it: the commit is in the WAL (or the server) before `ack_intent` returns."""
+    script = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from runner.execute.journal import Journal, RequestSummary
+        from runner.results import RecordOutcome, RunTarget
+        j = Journal(Path({str(journal_store.state_dir)!r}), url={journal_store.url!r})
+        j.start_run("r1", target=RunTarget("sim", "http://sim", "org1"))
+        j.record_job("r1", "c", kind="mass_update", module="Deals", fingerprint="f",
+                     status="RUNNING")
+        i = j.record_intent("r1", "c", "batch:1", RequestSummary.of("POST", "/x", b"{{}}"))
+        j.ack_intent(i, result={{"succeeded": 1}},
+                     outcomes=[RecordOutcome("1", "success", "SUCCESS", "record updated")])
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT)
+    assert proc.returncode == -9
+    with journal_store.journal() as j:
+        acked = j.latest_intent("r1", "c", "batch:1")
+        assert acked is not None
+        assert acked.state == "ACKED"
+        assert [o.record_id for o in j.intent_outcomes(acked.id)] == ["1"]
+
+
+def test_only_batch_answers_and_polls_skip_their_own_fsync(tmp_path: Path) -> None:
+    """Intents, job ids and job records wait for the disk (synchronous=FULL); a batch's
+    answer and a poll commit at NORMAL, which the next FULL commit's fsync covers, and the
+    connection is back at FULL after each."""
+    with Journal(tmp_path / ".zcrm", clock=ManualClock()) as journal:
+        run = started(journal)
+        assert isinstance(journal.db, SqliteDb)
+        sql: list[str] = []
+        journal.db.conn.set_trace_callback(sql.append)
+
+        def lazy(write: Callable[[], object]) -> bool:
+            sql.clear()
+            write()
+            return "PRAGMA synchronous=NORMAL" in sql
+
+        batch = journal.record_intent(run, "deals", "batch:1", REQ)
+        schedule = journal.record_intent(run, "deals", "schedule", REQ)
+        assert "PRAGMA synchronous=NORMAL" not in sql
+        assert lazy(lambda: journal.ack_intent(batch, result={"succeeded": 0}))
+        assert not lazy(lambda: journal.ack_intent(schedule, zoho_job_id="554023000000600001"))
+        assert lazy(lambda: journal.record_poll(schedule, status="IN PROGRESS"))
+        assert not lazy(lambda: journal.update_job(run, "deals", status="COMPLETED"))
+        assert journal.pragma("synchronous") == 2  # FULL again
+
+
+def test_a_failed_lazy_commit_leaves_the_connection_at_full(tmp_path: Path) -> None:
+    """An answer for an intent that does not exist is refused and rolled back; the
+    connection's next commits still wait for the disk."""
+    with Journal(tmp_path / ".zcrm", clock=ManualClock()) as journal:
+        started(journal)
+        with pytest.raises(ValueError, match="no such intent"):
+            journal.ack_intent(999, result={})
+        assert journal.pragma("synchronous") == 2
 
 
 def test_intent_lifecycle_per_step(journal: Journal) -> None:
