@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 import httpx
+import orjson
 
 from runner import __version__
 from runner.atomic import atomic_open_bytes
@@ -62,12 +63,22 @@ class ZohoResponse:
     headers: Mapping[str, str]
 
 
+def _loads(raw: bytes) -> Any:
+    """orjson (a 500-record answer in ~0.3 ms, ~2x faster than json: issue 13); what it
+    refuses and json reads (an integer beyond 64 bits, NaN, a lone surrogate) goes to json,
+    so the value is the one json gives either way, and a body neither reads raises."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
 def _parse(resp: httpx.Response) -> Any:
     """JSON body or None; Python ints stay exact, so 19-digit ids never lose digits."""
     if not resp.content:
         return None
     try:
-        return json.loads(resp.content)
+        return _loads(resp.content)
     except ValueError:
         return {"message": resp.text[:200]}
 

@@ -389,3 +389,32 @@ async def test_big_integers_stay_exact() -> None:
     async with make(script) as zc:
         resp = await zc.get("/x")
     assert resp.body["id"] == 5540230000001020019
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        (b'{"id": 18446744073709551616}', 18446744073709551616),  # 2**64: orjson refuses it
+        (b'{"n": NaN}', None),  # json's extension; orjson refuses it
+        (b'{"s": "\\ud800"}', "\ud800"),  # a lone surrogate
+        (b'{"id": "554023000000235011"}', "554023000000235011"),
+    ],
+)
+async def test_answers_read_as_json_reads_them(raw: bytes, value: Any) -> None:
+    """The fast parser gives the value json gives; what it refuses, json reads."""
+    script = Script(httpx.Response(200, content=raw))
+    async with make(script) as zc:
+        resp = await zc.get("/x")
+    (got,) = resp.body.values()
+    assert got == value or (value is None and got != got)  # NaN is not equal to itself
+
+
+@pytest.mark.anyio
+async def test_an_answer_that_is_not_json_is_named_not_parsed() -> None:
+    """A body neither parser reads becomes an error naming its first characters."""
+    script = Script(httpx.Response(500, content=b"<html>Bad gateway</html>"))
+    async with make(script) as zc:
+        with pytest.raises(ze.ZohoError) as caught:
+            await zc.request("POST", "/x", json_body={})
+    assert "Bad gateway" in str(caught.value)
