@@ -224,6 +224,11 @@ class FaultMiddleware:
         if spec.latency > 0:
             stats.delayed += 1
             send = _after(send, inj, arrived)
+            # Let every request that reached the server with this one be stamped before
+            # this one's work starts: one event loop does the work of all of them in turn,
+            # and the tenth of ten requests sent at once would otherwise "arrive" only
+            # after the other nine were made (~2 ms each), its latency counted from there.
+            await asyncio.sleep(0)
         draw = inj.rng.random()  # exactly one draw per request keeps seeds reproducible
         if draw < spec.drop:
             await _wait_out(inj, arrived)

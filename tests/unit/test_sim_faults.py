@@ -222,6 +222,26 @@ async def test_latency_is_a_response_time_the_work_counts_inside(
 
 
 @pytest.mark.anyio
+async def test_requests_arriving_together_are_stamped_before_any_work(
+    client_for: MakeClient,
+) -> None:
+    """latency=20ms, two requests at once, 5 ms of work each on one event loop: both count
+    their latency from the moment they arrived, not the second from when the first's work
+    was done, so the second waits 10 ms (20 - its own 5 - the first's 5), not 15."""
+    clock = ManualClock()
+    waits: list[float] = []
+
+    async def wait(seconds: float) -> None:  # the time it would wait; the clock stands still
+        waits.append(seconds)
+
+    injector = FaultInjector(parse_fault_spec("latency=20ms"), seed=1, clock=clock, sleep=wait)
+    client = client_for(injector, _working_app(clock, 0.005))
+    answers = await asyncio.gather(client.get(STATUS), client.get(STATUS))
+    assert [a.status_code for a in answers] == [200, 200]
+    assert sorted(round(s, 6) for s in waits) == [0.01, 0.015]
+
+
+@pytest.mark.anyio
 async def test_refusals_wait_the_whole_latency(client_for: MakeClient) -> None:
     """A 5xx or 429 fault does no work, so it answers after the full latency."""
     clock = ManualClock()
