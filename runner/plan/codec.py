@@ -104,6 +104,12 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
 
 
 def plan_identity(plan: Plan) -> str:
-    """The sha256 that names this plan in the journal once a run applies it."""
+    """The sha256 that names this plan in the journal once a run applies it (`Plan.identity`:
+    worked out once per plan, which is immutable)."""
+    return plan.identity
+
+
+def canonical_sha256(plan: Plan) -> str:
+    """The sha256 of the plan's canonical JSON: sorted keys, no spaces."""
     canonical = json.dumps(plan_to_dict(plan), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

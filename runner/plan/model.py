@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from runner import __version__
@@ -166,6 +167,15 @@ class Plan:
     inputs: tuple[ManifestRef, ...] = ()
     format_version: int = FORMAT_VERSION
     runner_version: str = __version__  # apply --plan takes only plans of its own version
+
+    @cached_property
+    def identity(self) -> str:
+        """The sha256 of the plan's canonical JSON (codec.plan_identity), worked out once:
+        a plan of millions of ids takes seconds to serialise, and a pull request's
+        Markdown, its marker and the journal each ask for it."""
+        from runner.plan.codec import canonical_sha256  # codec imports this module
+
+        return canonical_sha256(self)
 
     @property
     def calls(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -66,6 +67,7 @@ def _mixed(tmp_path: Path) -> Plan:
     return build_plan([manifest], warnings=[WARNING], now=datetime(2026, 1, 2, tzinfo=timezone.utc))
 
 
+@functools.cache  # plans are immutable; the big ones take seconds to build and hash
 def _big(jobs: int, ids: int, *, backup: bool = False) -> Plan:
     shared = _ids(ids)
     job_list = tuple(
