@@ -125,7 +125,9 @@ def test_sigkill_while_polling_then_resume_makes_no_second_job(tmp_path: Path) -
         "version: 1\njobs:\n  - name: all-leads\n    kind: mass_update\n    module: Leads\n"
         '    cvid: "554023000000092002"\n    values: {City: Pune}\n'
     )
-    with sim_serve_process("--speed", "1") as sim:
+    # 300 records at 100 a second of sim time take 0.75 s here: still running at the
+    # signal, which comes as "scheduled" is printed, and done by resume's first poll.
+    with sim_serve_process("--speed", "4") as sim:
         env = cli_env(sim)
         process = start_cli(["apply", "jobs.yaml", "--yes"], tmp_path, env)
         wait_for_line(process, "scheduled")
@@ -223,7 +225,9 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
         "version: 1\njobs:\n  - name: all-leads\n    kind: mass_update\n    module: Leads\n"
         '    cvid: "554023000000092002"\n    values: {City: Pune}\n'
     )
-    with sim_serve_process("--speed", "1") as sim:
+    # 300 records at 100 a second of sim time take 0.75 s here: still running at the
+    # signal, which comes as "scheduled" is printed, and done by resume's first poll.
+    with sim_serve_process("--speed", "4") as sim:
         env = cli_env(sim)
         process = start_cli(["apply", "jobs.yaml", "--yes"], tmp_path, env)
         wait_for_line(process, "scheduled")

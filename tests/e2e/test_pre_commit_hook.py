@@ -1,12 +1,17 @@
-"""The pre-commit hook as a user's repository gets it: `pre-commit try-repo` pip-installs
-this project into the hook's own virtualenv and runs `.pre-commit-hooks.yaml` on a
-temporary git repository.
+"""The pre-commit hook as a user's repository gets it, `.pre-commit-hooks.yaml` as written.
 
-try-repo needs the package index (it installs the project and its dependencies, ~25 s
-with pip's cache warm) and a git repository to clone. The hook's repository is always a
-fresh one made from a copy of the files an install reads: CI may check out a tree without
-`.git`, and on a working tree with changes try-repo snapshots only tracked files
-(`git add -u`), so a new, untracked module would silently be missing.
+By default, offline: pre-commit itself runs the hook's definition (its `files`, `types_or`
+and `pass_filenames`, its entry's arguments) on a temporary git repository, as a `local`
+hook of `language: system`, with this checkout's runner. What that leaves out, pip
+installing the project into the hook's own virtualenv, is what CI's own `pip install`
+does every run.
+
+`ZCRM_TEST_PACKAGE_INDEX=1` adds the whole `pre-commit try-repo`, which pip-installs the
+project and its dependencies from the package index (~25 s with pip's cache warm): the
+suite otherwise talks only to 127.0.0.1. The hook's repository there is always a fresh
+one made from a copy of the files an install reads: CI may check out a tree without
+`.git`, and on a working tree with changes try-repo snapshots only tracked files (`git add
+-u`), so a new, untracked module would silently be missing.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.e2e.conftest import ROOT
 
@@ -95,20 +101,60 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
+def _env(pre_commit_home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    env["PRE_COMMIT_HOME"] = str(pre_commit_home)
+    return env
+
+
+def _local_config(user_repo: Path) -> None:
+    """The user's .pre-commit-config.yaml: our hook, as .pre-commit-hooks.yaml defines it,
+    run from this checkout (`language: system`) instead of an installed virtualenv."""
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    command, args = hook["entry"].split(" ", 1)
+    assert command == "zcrm-runner"
+    local = {**hook, "language": "system", "entry": f"{sys.executable} -m runner {args}"}
+    config = {"repos": [{"repo": "local", "hooks": [local]}]}
+    (user_repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+
+
+def test_the_hook_refuses_the_bad_manifest_with_its_location(
+    tmp_path: Path, pre_commit_home: Path
+) -> None:
+    """pre-commit runs the hook as defined on a user's repository, offline: the bad
+    manifest fails with file:line:col, the good one passes, the workflow is not passed."""
+    user_repo = _user_repo(tmp_path / "user")
+    _local_config(user_repo)
+    env = {**_env(pre_commit_home), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "zcrm-runner-validate", "--all-files",
+         "--color", "never", "--verbose"],
+        cwd=user_repo, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    _assert_refused_with_locations(done)
+    assert ".github" not in done.stdout + done.stderr  # `files` left the workflow out
+
+
+@pytest.mark.skipif(
+    os.environ.get("ZCRM_TEST_PACKAGE_INDEX") != "1",
+    reason="pip-installs from the package index: ZCRM_TEST_PACKAGE_INDEX=1 to run it",
+)
 def test_try_repo_refuses_the_bad_manifest_with_its_location(
     tmp_path: Path, pre_commit_home: Path
 ) -> None:
     """One try-repo run: the bad manifest fails with file:line:col, the good one passes."""
     hook_repo = _hook_repo(tmp_path / "hook")
     user_repo = _user_repo(tmp_path / "user")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    env["PRE_COMMIT_HOME"] = str(pre_commit_home)
     done = subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo),
          "zcrm-runner-validate", "--all-files", "--color", "never"],
-        cwd=user_repo, env=env, capture_output=True, text=True, timeout=INSTALL_TIMEOUT,
-        check=False,
+        cwd=user_repo, env=_env(pre_commit_home), capture_output=True, text=True,
+        timeout=INSTALL_TIMEOUT, check=False,
     )  # fmt: skip
+    _assert_refused_with_locations(done)
+
+
+def _assert_refused_with_locations(done: subprocess.CompletedProcess[str]) -> None:
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert re.search(r"^zcrm-runner validate\.+Failed$", output, re.MULTILINE), output
