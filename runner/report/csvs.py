@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
-from itertools import islice
+from itertools import groupby, islice
 from operator import itemgetter
 from pathlib import Path
 
@@ -23,7 +23,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK = 5_000  # outcomes checked and written at once: streamed, yet checked in C
 _ID, _TEXTS = itemgetter(0), itemgetter(1, 2, 3)
 _CELLS = itemgetter(0, 1, 2, 3)  # RecordOutcome's record_id, status, code, message
-_ROW = "%s,%s,%s,%s\r\n"  # the csv module's default dialect: comma, CRLF
+_TAIL = ",%s,%s,%s\r\n"  # a row after its id, in the csv module's default dialect
 _QUOTED = re.compile('[,"\r\n]')
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -45,20 +45,30 @@ def _plain_text(chunk: list[RecordOutcome]) -> str | None:
     A 50,000-record job made 200,000 `safe_cell` calls and as many cells for the csv
     module to scan (issue 13: most of the reports' time). So the usual chunk is checked as
     a whole: every record id digits, and each distinct (status, code, message), a handful
-    per job, plain text; its rows are then joined in C, as the csv module would write them
-    (QUOTE_MINIMAL quotes only a cell holding the delimiter, a quote, CR or LF). None: any
-    other chunk, written row by row."""
+    per job, plain text; its rows are then written as the csv module would write them
+    (QUOTE_MINIMAL quotes only a cell holding the delimiter, a quote, CR or LF), a run of
+    rows that say the same thing at a time: `tail.join(ids) + tail`, with tail
+    `,status,code,message\r\n`, is one join in C for the run. None: any other chunk,
+    written row by row."""
+    runs: list[tuple[tuple[str, str, str], list[str]]] = [
+        (texts, list(map(_ID, alike))) for texts, alike in groupby(chunk, key=_TEXTS)
+    ]
     try:
-        ids_plain = "".join(map(_ID, chunk)).isdigit()
-        texts = set(map(_TEXTS, chunk))
-    except TypeError:  # an id that is not a string, a value that is not text
+        ids_plain = "".join("".join(ids) for _, ids in runs).isdigit()
+    except TypeError:  # an id that is not a string
         return None
     plain = ids_plain and all(
         type(v) is str and not v.startswith(_FORMULA_START) and not _QUOTED.search(v)
-        for t in texts
-        for v in t
+        for texts in {texts for texts, _ in runs}
+        for v in texts
     )
-    return "".join(map(_ROW.__mod__, map(_CELLS, chunk))) if plain else None
+    if not plain:
+        return None
+    parts = []
+    for texts, ids in runs:
+        tail = _TAIL % texts
+        parts.append(tail.join(ids) + tail)
+    return "".join(parts)
 
 
 def write_outcomes_csv(outcomes: Iterable[RecordOutcome], path: Path) -> int:
