@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from runner.outcome import RecordOutcome
 from runner.report.build import EXIT_MEANING, iso, resume_command
 from runner.results import JobResult, RunResult, error_text, record_details, with_details
 
@@ -168,13 +169,20 @@ def summary_lines(run: RunResult) -> list[str]:
     return lines
 
 
+def _what_zoho_said(outcome: RecordOutcome) -> tuple[str, str]:
+    """A failed record's code and message with its details; at once for the usual record,
+    whose only detail is its own id (a 50,000-record job may fail thousands)."""
+    details = outcome.details
+    if not details or (len(details) == 1 and str(details.get("id")) == outcome.record_id):
+        return outcome.code, outcome.message
+    return outcome.code, with_details(outcome.message, record_details(outcome))
+
+
 def _reasons(job: JobResult) -> list[str]:
     """Why a job failed, a line each: its errors, then its failed records grouped by what
     Zoho said (`INVALID_DATA x2: invalid data (api_name: Email)`), most frequent first."""
     reasons = [e.text for e in job.errors]
-    said = Counter(
-        (o.code, with_details(o.message, record_details(o))) for o in job.failed_outcomes
-    )
+    said = Counter(map(_what_zoho_said, job.failed_outcomes))
     reasons += [
         error_text(f"{code} x{n}", text, {}) for (code, text), n in said.most_common(MAX_REASONS)
     ]

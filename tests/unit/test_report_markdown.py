@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from runner.report.markdown import cell, render_markdown, summary_lines
+import pytest
+
+from runner.report.markdown import _what_zoho_said, cell, render_markdown, summary_lines
 from runner.report.write import write_reports
-from runner.results import JobError, JobResult, RecordOutcome
+from runner.results import JobError, JobResult, RecordOutcome, record_details, with_details
 from tests.unit.test_report import failed_records, sample_run
 
 
@@ -183,3 +185,22 @@ def test_no_view_note_without_failures_or_without_a_view() -> None:
         assert not any(
             "custom view" in line for line in summary_lines(replace(sample_run(), jobs=(job,)))
         )
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        {},
+        {"id": "554023000000400001"},  # the record's own id: nothing to show
+        {"id": 554023000000400001},  # the same, as a JSON number
+        {"id": "554023000000400002"},  # another record's id is shown
+        {"id": "554023000000400001", "api_name": "Email"},
+        {"api_name": "Email", "expected_data_type": "email"},
+    ],
+)
+def test_what_zoho_said_is_the_message_with_the_details_shown(details: dict[str, object]) -> None:
+    """The quick path for a record whose only detail is its own id says what the
+    general one says: the message with every detail but that id."""
+    outcome = RecordOutcome("554023000000400001", "error", "INVALID_DATA", "invalid data", details)
+    expected = ("INVALID_DATA", with_details("invalid data", record_details(outcome)))
+    assert _what_zoho_said(outcome) == expected
