@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
@@ -42,9 +43,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: The last fingerprints worked out, by job object: an apply asks for each job's twice
+#: (the unfinished-run check, then the job's own ledger), and a job of 50,000 ids takes
+#: ~10 ms to serialise. Keyed by identity (a job's `values` mapping makes it unhashable),
+#: checked against the very object, and bounded so a long process keeps no job alive.
+_RECENT: OrderedDict[int, tuple[AnyJob, tuple[tuple[str, str], ...], str]] = OrderedDict()
+_RECENT_MAX = 64
+
+
 def job_fingerprint(job: AnyJob, file_hashes: Mapping[str, str] | None = None) -> str:
     """The job's content hash; `file_hashes` maps "ids_file"/"file" to their content sha256."""
-    hashes = dict(file_hashes or {})
+    key = tuple(sorted((file_hashes or {}).items()))
+    hit = _RECENT.get(id(job))
+    if hit is not None and hit[0] is job and hit[1] == key:
+        return hit[2]
+    fingerprint = _fingerprint(job, dict(key))
+    _RECENT[id(job)] = (job, key, fingerprint)
+    _RECENT.move_to_end(id(job))
+    while len(_RECENT) > _RECENT_MAX:
+        _RECENT.popitem(last=False)
+    return fingerprint
+
+
+def _fingerprint(job: AnyJob, hashes: dict[str, str]) -> str:
     body: dict[str, Any] = {"v": FINGERPRINT_VERSION, "kind": job.kind}
     for f in dataclasses.fields(job):
         if f.name in _NOISE:

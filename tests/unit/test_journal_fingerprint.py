@@ -57,3 +57,28 @@ def test_files_count_by_content_hash(tmp_path: Path) -> None:
     assert job_fingerprint(job, {"file": h1}) == job_fingerprint(moved, {"file": h1})
     csv.write_text("email\nb@example.com\n")
     assert job_fingerprint(job, {"file": sha256_file(csv)}) != job_fingerprint(job, {"file": h1})
+
+
+def test_a_job_is_serialised_once_per_file_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asked twice for one job object (as an apply does), the fingerprint is worked out
+    once; another object, or other file hashes, are worked out anew."""
+    from runner.execute import fingerprint
+
+    worked: list[str] = []
+    real = fingerprint._fingerprint
+
+    def counting(job: MassUpdateJob, hashes: dict[str, str]) -> str:
+        worked.append(job.name)
+        return real(job, hashes)
+
+    monkeypatch.setattr(fingerprint, "_fingerprint", counting)
+    job = replace(JOB, name="once")
+    first = job_fingerprint(job)
+    assert job_fingerprint(job) == first
+    assert worked == ["once"]
+    assert job_fingerprint(replace(job)) == first  # an equal copy: same value, worked anew
+    with_file = replace(job, ids_file=Path("ids.csv"))
+    assert job_fingerprint(with_file, {"ids_file": "a" * 64}) != job_fingerprint(
+        with_file, {"ids_file": "b" * 64}
+    )
+    assert worked == ["once", "once", "once", "once"]
