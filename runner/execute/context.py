@@ -151,7 +151,9 @@ class JobContext:
             if before.state == "PENDING":
                 self.journal.mark_unknown(before.id, reason="no answer recorded before a restart")
             return Lost(before)
-        intent_id = self.journal.record_intent(self.run_id, self.name, step_key, summary)
+        intent_id = await self.journal.record_intent_async(
+            self.run_id, self.name, step_key, summary
+        )
         try:
             value = await send()
         except ZohoError as exc:

@@ -213,9 +213,26 @@ class Journal(q.JournalReader):
     # --- intents ----------------------------------------------------------------------
     def record_intent(self, run_id: str, job: str, step_key: str, request: RequestSummary) -> int:
         """Write a PENDING intent and commit it, before the POST is sent; returns its id."""
+        return self._insert_intent(run_id, job, step_key, request, durable=True)
+
+    async def record_intent_async(
+        self, run_id: str, job: str, step_key: str, request: RequestSummary
+    ) -> int:
+        """`record_intent`, its fsync made in a worker thread (`JournalDb.flush`): it is
+        durable when this returns, as with `record_intent`, but the event loop parses and
+        journals other answers meanwhile instead of waiting for the disk (issue 13)."""
+        if not self._db.flushes_off_thread:
+            return self.record_intent(run_id, job, step_key, request)
+        intent_id = self._insert_intent(run_id, job, step_key, request, durable=False)
+        await self._db.flush()
+        return intent_id
+
+    def _insert_intent(
+        self, run_id: str, job: str, step_key: str, request: RequestSummary, *, durable: bool
+    ) -> int:
         q.check_summary(request)
         now = self.clock.now()
-        with self._db.tx() as c:
+        with self._db.tx(durable=durable) as c:
             (attempt,) = c.execute(
                 "SELECT COALESCE(MAX(attempt), 0) + 1 FROM intents"
                 " WHERE run_id = ? AND job = ? AND step_key = ?",

@@ -15,6 +15,8 @@ the schema version lives (`PRAGMA user_version`; a one-row table in PostgreSQL).
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -63,6 +65,14 @@ class JournalDb(Protocol):
         and resume reads the records back), a poll."""
         ...
 
+    #: Whether `flush` can make commits durable off the event loop's thread.
+    flushes_off_thread: bool
+
+    async def flush(self) -> None:
+        """Make every commit so far durable without holding the event loop (SQLite: the
+        WAL's fsync in a worker thread); only where `flushes_off_thread`."""
+        ...
+
     def schema_version(self) -> int:
         """The journal schema version the store holds (0: none yet)."""
         ...
@@ -93,6 +103,7 @@ class SqliteDb:
         self.path = path
         self.where = str(path)
         self.synchronous = FULL  # what `_open_sqlite` set: 2 FULL, 1 NORMAL (PRAGMA values)
+        self._wal: int | None = None  # our descriptor of the WAL file, for `flush`
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         return self.conn.execute(sql, params)
@@ -123,6 +134,20 @@ class SqliteDb:
             if lazy:
                 self.conn.execute("PRAGMA synchronous=FULL")
 
+    flushes_off_thread = True
+
+    async def flush(self) -> None:
+        """fsync the WAL file (this connection's commits live there until a checkpoint,
+        which syncs them itself) in a worker thread: the same fsync a FULL commit makes,
+        while the event loop goes on with other answers. fsync acts on the file, not the
+        descriptor, so a descriptor of our own covers what SQLite wrote; the WAL file is
+        the same file for as long as this connection is open."""
+        if self.synchronous != FULL:
+            return  # a journal opened at NORMAL asked for no fsync at all
+        if self._wal is None:
+            self._wal = os.open(f"{self.path}-wal", os.O_RDWR)
+        await asyncio.to_thread(os.fsync, self._wal)
+
     def schema_version(self) -> int:
         return int(self.pragma("user_version"))
 
@@ -140,6 +165,9 @@ class SqliteDb:
         return self.conn.execute(f"PRAGMA {name}").fetchone()[0]
 
     def close(self) -> None:
+        if self._wal is not None:
+            os.close(self._wal)
+            self._wal = None
         self.conn.close()
 
 

@@ -119,6 +119,11 @@ class PostgresDb:
         except psycopg.OperationalError as exc:
             raise self.failed(exc) from exc
 
+    flushes_off_thread = False  # a commit is a round trip to the server, made as it is
+
+    async def flush(self) -> None:
+        raise NotImplementedError("PostgreSQL commits are durable as they are made")
+
     def schema_version(self) -> int:
         # pg_tables, read with this statement's snapshot: a name lookup (to_regclass) could
         # answer from a cache made before another process created the table.

@@ -5,10 +5,13 @@ their own; skipped where no server is given, tests/postgres.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import fields
 from pathlib import Path
@@ -146,6 +149,61 @@ def test_only_batch_answers_and_polls_skip_their_own_fsync(tmp_path: Path) -> No
         assert lazy(lambda: journal.record_poll(schedule, status="IN PROGRESS"))
         assert not lazy(lambda: journal.update_job(run, "deals", status="COMPLETED"))
         assert journal.pragma("synchronous") == 2  # FULL again
+
+
+def test_an_async_intent_is_on_disk_before_it_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`record_intent_async` commits at NORMAL, then fsyncs the WAL file in a worker
+    thread before it returns: the intent is as durable as `record_intent`'s."""
+    from runner.execute import journal_db
+
+    synced: list[tuple[int, str]] = []  # (inode, thread) of each fsync
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append((os.fstat(fd).st_ino, threading.current_thread().name))
+        real_fsync(fd)
+
+    monkeypatch.setattr(journal_db.os, "fsync", fsync)
+    with Journal(tmp_path / ".zcrm", clock=ManualClock()) as journal:
+        run = started(journal)
+        assert isinstance(journal.db, SqliteDb)
+        sql: list[str] = []
+        journal.db.conn.set_trace_callback(sql.append)
+        intent = asyncio.run(journal.record_intent_async(run, "deals", "batch:1", REQ))
+        assert "PRAGMA synchronous=NORMAL" in sql
+        wal = Path(f"{journal.path}-wal")
+        assert [inode for inode, _ in synced] == [wal.stat().st_ino]
+        assert synced[0][1] != threading.current_thread().name
+        pending = journal.get_intent(intent)
+        assert pending is not None
+        assert pending.state == "PENDING"
+        assert journal.pragma("synchronous") == 2
+
+
+def test_an_async_intent_survives_a_killed_process(journal_store: StateStore) -> None:
+    """An intent `record_intent_async` returned is seen PENDING after a SIGKILL (SQLite:
+    flushed by its own fsync; PostgreSQL: committed durably as `record_intent` does)."""
+    script = textwrap.dedent(f"""
+        import asyncio, os, signal
+        from pathlib import Path
+        from runner.execute.journal import Journal, RequestSummary
+        from runner.results import RunTarget
+        j = Journal(Path({str(journal_store.state_dir)!r}), url={journal_store.url!r})
+        j.start_run("r1", target=RunTarget("sim", "http://sim", "org1"))
+        j.record_job("r1", "c", kind="mass_update", module="Deals", fingerprint="f",
+                     status="RUNNING")
+        asyncio.run(j.record_intent_async("r1", "c", "batch:1",
+                                          RequestSummary.of("POST", "/x", b"{{}}")))
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT)
+    assert proc.returncode == -9
+    with journal_store.journal() as j:
+        pending = j.latest_intent("r1", "c", "batch:1")
+        assert pending is not None
+        assert pending.state == "PENDING"
 
 
 def test_a_failed_lazy_commit_leaves_the_connection_at_full(tmp_path: Path) -> None:
