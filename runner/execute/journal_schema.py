@@ -191,16 +191,26 @@ _SECRET_KEYS_JSON = tuple(
 
 
 def may_hold_secret(text: str, known: Sequence[str]) -> bool:
-    """Cheap prefilter (substring tests only): False means nothing in the text to redact."""
+    """Cheap prefilter (substring tests only): False means nothing in the text to redact.
+
+    `text` is JSON, where json.dumps writes a value's non-ASCII characters, quotes and
+    backslashes escaped: each known value is looked for as it is and as JSON writes it
+    (a value of a ZCRM_VAR_* variable like "Zürich Süd" was missed, and kept, issue 13)."""
     lower = text.lower()
     return (
-        any(s in text for s in known)
+        any(form in text for s in known for form in _as_written(s))
         or "secret" in lower
         or "passw" in lower
         or "oauthtoken" in lower
         or ("1000." in text and _SECRET_VALUE.search(text) is not None)
         or any(k in lower for k in _SECRET_KEYS_JSON)
     )
+
+
+def _as_written(secret: str) -> tuple[str, ...]:
+    """The value, and the value as a JSON string's body when json.dumps escapes it."""
+    escaped = json.dumps(secret)[1:-1]
+    return (secret,) if escaped == secret else (secret, escaped)
 
 
 def dumps(value: Any, secrets: Iterable[str] = ()) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from runner.execute.journal_schema import dumps, scrub
+from runner.execute.journal_schema import REDACTED, dumps, scrub
 
 TOKEN = "1000.0123456789abcdef0123.fedcba9876543210fedc"
 
@@ -57,3 +58,22 @@ def test_secrets_never_reach_the_text(value: Any) -> None:
 def test_page_token_is_kept() -> None:
     """A bulk read page_token is data, not a credential."""
     assert dumps({"page_token": "abc"}) == '{"page_token":"abc"}'
+
+
+@pytest.mark.parametrize("secret", ["Zürich Süd 8021", 'with "quotes" inside', "back\\slash-value"])
+def test_a_value_json_escapes_is_still_redacted(secret: str, tmp_path: Path) -> None:
+    """A registered value with non-ASCII characters, quotes or backslashes is written
+    escaped by json.dumps; it is found and redacted all the same, in the journal's
+    columns and in what the console and reports show."""
+    from runner.clock import ManualClock
+    from runner.execute.journal import Journal
+
+    echoed = {"message": f"invalid value {secret}", "details": {"value": secret}}
+    text = dumps(echoed, (secret,))
+    assert secret not in json.loads(text)["message"]
+    assert json.loads(text)["details"]["value"] == REDACTED
+    with Journal(tmp_path / ".zcrm", clock=ManualClock()) as journal:
+        journal.add_secret(secret)
+        shown = journal.redact(echoed)
+    assert secret not in shown["message"]
+    assert shown["details"]["value"] == REDACTED
