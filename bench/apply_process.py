@@ -14,7 +14,10 @@ rows go round robin, so a busy moment of the machine hits them all alike. Each a
 a fresh `sim serve`, state dir and report dir. Several `--root` checkouts (before, after)
 are timed in the same round robin, each with its own code (PYTHONPATH) and simulator.
 
-    python bench/apply_process.py [--runs 7] [--root DIR ...] [--only apply|cli]
+    python bench/apply_process.py [--runs 7] [--root DIR ...] [--only apply|cli] [--control]
+
+`--control` adds, to each round, the job's POSTs sent by bare httpx (bench/raw_client.py)
+against a fresh simulator: the HTTP stack's own floor, under the runner's job phase.
 
 Prints the tables for docs/BENCHMARKS.md.
 """
@@ -141,6 +144,15 @@ def apply_once(root: Path, manifest: Path, work: Path) -> Process:
     return proc
 
 
+def control_once(work: Path) -> float:
+    """One bare-httpx run of the job's POSTs (bench/raw_client.py), fresh simulator."""
+    with Sim(HERE) as sim_env:
+        env = {**base_env(HERE), **sim_env}
+        argv = [sys.executable, str(HERE / "bench" / "raw_client.py")]
+        done = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, check=True)
+    return float(done.stdout.strip())
+
+
 def cli_commands(root: Path, manifest: Path, state: Path) -> dict[str, tuple[list[str], Path]]:
     """The other timed processes: (argv, cwd)."""
     runner = [sys.executable, "-m", "runner"]
@@ -172,6 +184,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7, help="runs of each row (default 7)")
     parser.add_argument("--root", type=Path, action="append", help="a checkout (default: this)")
     parser.add_argument("--only", choices=["apply", "cli"], help="time only these rows")
+    parser.add_argument(
+        "--control", action="store_true", help="also time the POSTs by bare httpx (raw_client.py)"
+    )
     args = parser.parse_args()
     roots = [r.resolve() for r in args.root or [HERE]]
     label: Callable[[Path], str] = (lambda r: f"{r.name}: ") if len(roots) > 1 else (lambda r: "")
@@ -185,6 +200,7 @@ def main() -> int:
         manifest = write_manifest(work, no_backup=len(knows) == len(roots))
         state = work / "no-state"
         applies: dict[Path, list[Process]] = {root: [] for root in roots}
+        controls: list[float] = []
         clis: dict[str, list[Process]] = {}
         jobs: dict[str, tuple[list[str], Path, dict[str, str]]] = {}
         for root in roots:
@@ -199,6 +215,8 @@ def main() -> int:
         for _ in range(args.runs):
             for root in roots if do_apply else ():
                 applies[root].append(apply_once(root, manifest, work))
+            if do_apply and args.control:
+                controls.append(control_once(work))
             for name, (argv, cwd, env) in jobs.items() if do_cli else ():
                 clis.setdefault(name, []).append(run_process(argv, cwd, env, ok=(0,)))
     load_after = os.getloadavg()
@@ -221,6 +239,10 @@ def main() -> int:
             print(f"| {label(root) or '-'} | {ms(statistics.median(walls))} ms ({ms(walls[0])} "
                   f"– {ms(walls[-1])}) | {statistics.median(walls) / FLOOR:.2f}× | {ms(job)} ms "
                   f"| {job / FLOOR:.3f}× | {ms(cpu)} ms |")  # fmt: skip
+        if controls:
+            raw = statistics.median(controls)
+            print(f"| bare httpx, the POSTs only (raw_client.py) | - | - | {ms(raw)} ms "
+                  f"| {raw / FLOOR:.3f}× | - |")  # fmt: skip
         for root, runs in applies.items():
             print(f"\n{label(root)}phases of the apply, median of {len(runs)} (ms)")
             print("| phase | ms |\n|---|---:|")
