@@ -167,11 +167,14 @@ def shown_path(path: Path) -> str:
 
 
 def replaces(output: Path) -> str | None:
-    """`replaces exports/x.csv (12,345 bytes)` when an output file is there, else None."""
+    """`replaces exports/x.csv (12,345 bytes, kept in the run's backups)` when an output file
+    is there, else None (an export keeps the file it replaces: `keep_replaced` in
+    runner/execute/drivers/bulk_read.py; an empty one is not kept)."""
     try:
         info = output.stat()
     except (OSError, ValueError):
         return None
     if not stat.S_ISREG(info.st_mode):
         return None
-    return f"replaces {shown_path(output)} ({info.st_size:,} bytes)"
+    kept = ", kept in the run's backups" if info.st_size else ""
+    return f"replaces {shown_path(output)} ({info.st_size:,} bytes{kept})"

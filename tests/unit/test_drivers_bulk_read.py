@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from runner.execute.drivers.bulk_csv import join_csv
-from runner.execute.drivers.bulk_read import BulkReadDriver
+from runner.execute.drivers.bulk_read import BulkReadDriver, keep_replaced
 from runner.execute.executor import drive
 from runner.execute.journal import RequestSummary
 from runner.manifest.model import BulkReadJob
@@ -249,3 +249,57 @@ async def test_many_pages_keep_to_ten_downloads_a_minute(
     assert {c["status"] for c in downloads} == {200}
     assert max(c["at"] for c in downloads) - start >= 60
     assert len(read_output(job.output)) == 101
+
+
+async def test_an_export_it_replaces_is_kept_in_the_runs_backups(tmp_path: Path) -> None:
+    """A re-run export replaces its output, but the file that was there is kept first, in
+    the run's backups (hard-linked), and named in the result; a later join (a resume)
+    keeps that first copy as it is."""
+    job = read_job(tmp_path)
+    job.output.parent.mkdir(parents=True)
+    job.output.write_text("Id,Last_Name\n554023001000000001,Deleted since\n", encoding="utf-8")
+    before = job.output.read_bytes()
+    async with harness(tmp_path, records=100) as h:
+        ctx = h.context(job, backup=True)
+        result = await drive(ctx)
+    assert result.status == "COMPLETED", result.errors
+    assert ctx.backup_dir is not None
+    kept = ctx.backup_dir / "export-leads.replaced.csv"
+    assert kept.read_bytes() == before
+    assert job.output.read_bytes() != before
+    assert ("replaced_output", str(kept)) in [(f.kind, f.path) for f in result.files]
+    job.output.write_text("Id\n", encoding="utf-8")  # what a resume's second join replaces
+    assert keep_replaced(job.output, ctx.backup_dir, job.name) == kept
+    assert kept.read_bytes() == before
+
+
+async def test_an_export_that_cannot_keep_what_it_replaces_replaces_nothing(
+    tmp_path: Path,
+) -> None:
+    """The backups folder cannot be written: the job fails and the old file stays."""
+    job = read_job(tmp_path)
+    job.output.parent.mkdir(parents=True)
+    job.output.write_text("Id\n554023001000000001\n", encoding="utf-8")
+    before = job.output.read_bytes()
+    async with harness(tmp_path, records=100) as h:
+        ctx = h.context(job, backup=True)
+        assert ctx.backup_dir is not None
+        ctx.backup_dir.parent.mkdir(parents=True, exist_ok=True)
+        ctx.backup_dir.write_text("a file where the folder should be")
+        result = await drive(ctx)
+    assert result.status == "FAILED"
+    (error,) = result.errors
+    assert error.code == "OUTPUT_NOT_WRITTEN"
+    assert "which this export replaces" in error.message
+    assert job.output.read_bytes() == before
+
+
+def test_nothing_is_kept_for_a_new_or_empty_output_or_without_backups(tmp_path: Path) -> None:
+    """Only a file with something in it is kept, and only where the run keeps backups."""
+    output = tmp_path / "out.csv"
+    assert keep_replaced(output, tmp_path / "backups", "j") is None
+    output.write_text("")
+    assert keep_replaced(output, tmp_path / "backups", "j") is None
+    output.write_text("Id\n1\n")
+    assert keep_replaced(output, None, "j") is None
+    assert not (tmp_path / "backups").exists()

@@ -89,7 +89,7 @@ def test_an_existing_output_is_announced_with_its_size(here: Path) -> None:
     Path("exports").mkdir()
     Path("exports/x.csv").write_text("a" * 12345, encoding="utf-8")
     manifests = load_manifests([manifest()]).manifests
-    assert preflight.outputs_ready(manifests) == ["export: replaces exports/x.csv (12,345 bytes)"]
+    assert preflight.outputs_ready(manifests) == ["export: replaces exports/x.csv (12,345 bytes, kept in the run's backups)"]
 
 
 def test_an_output_folder_blocked_after_validation_is_located(here: Path) -> None:
@@ -139,7 +139,7 @@ def test_apply_replaces_an_existing_output_atomically(
     os.link("exports/x.csv", "old.csv")
     assert cli.main(["apply", str(manifest()), "--sim"]) == 0
     err = capsys.readouterr().err
-    assert err.startswith("export: replaces exports/x.csv (9 bytes)\n")
+    assert err.startswith("export: replaces exports/x.csv (9 bytes, kept in the run's backups)\n")
     assert Path("old.csv").read_text(encoding="utf-8") == "old,data\n"
     assert Path("exports/x.csv").read_text(encoding="utf-8").startswith("Id,Last_Name\n")
     assert not list(Path("exports").glob(".*"))  # no temp file left beside it

@@ -12,6 +12,8 @@ At the end the pages are joined into `output` (bulk_csv).
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,8 +184,18 @@ class Export:
         return await bulk_steps.download(self.ctx, url, dest, budgeted=True)
 
     def finish(self) -> JobResult:
-        """Join the pages into `output`; the file's data rows are the job's count."""
+        """Join the pages into `output`; the file's data rows are the job's count. An
+        export already at `output` is kept in the run's backups first (`keep_replaced`)."""
         output = self.job.output
+        try:
+            kept = keep_replaced(output, self.ctx.backup_dir, self.ctx.name)
+        except OSError as exc:
+            why = f"cannot keep {output}, which this export replaces: "
+            why += f"{exc.strerror or type(exc).__name__}; {output} is left as it was"
+            pages = f"the pages are kept in {self.folder or self.ctx.work_dir}"
+            return self.result("FAILED", JobError("OUTPUT_NOT_WRITTEN", f"{why}; {pages}"))
+        if kept is not None:
+            self.ctx.progress.note(self.ctx.name, f"the export it replaces is kept: {kept}")
         try:
             if self.job.file_type == "ics":
                 join_raw(self.zips, output)
@@ -191,10 +203,33 @@ class Export:
                 self.rows = join_csv(self.zips, output)
         except OSError as exc:  # checked writable before the run; a full disk, say
             why = f"cannot write {output}: {exc.strerror or type(exc).__name__}"
-            kept = f"the pages are kept in {self.folder or self.ctx.work_dir}"
-            return self.result("FAILED", JobError("OUTPUT_NOT_WRITTEN", f"{why}; {kept}"))
+            pages = f"the pages are kept in {self.folder or self.ctx.work_dir}"
+            return self.result("FAILED", JobError("OUTPUT_NOT_WRITTEN", f"{why}; {pages}"))
         ref = FileRef("bulk_read_output", str(output), self.rows)
-        return self.result("COMPLETED", files=(ref,))
+        refs = (ref,) if kept is None else (ref, FileRef("replaced_output", str(kept)))
+        return self.result("COMPLETED", files=refs)
+
+
+def keep_replaced(output: Path, backups: Path | None, job: str) -> Path | None:
+    """Keep the file an export is about to replace, as `<backups>/<job>.replaced<ext>`.
+
+    A re-applied manifest runs its exports again (a read changes nothing on the org), and
+    the view may hold nothing any more, the records having been deleted by the job that
+    needed the export: the new file would then silently replace the only copy of what was
+    deleted. The old file is hard-linked (copied across file systems) into the run's
+    backups, once: a resume that joins the pages again finds it kept and keeps it as is.
+    None: nothing was there, or the run keeps no backups (tests, in-process runs)."""
+    if backups is None or not output.is_file() or output.stat().st_size == 0:
+        return None
+    kept = backups / f"{job}.replaced{output.suffix}"
+    if kept.exists():
+        return kept
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(output, kept)
+    except OSError:
+        shutil.copy2(output, kept)
+    return kept
 
 
 class BulkReadDriver:
