@@ -23,7 +23,8 @@ the next FULL commit, the next intent at the latest, syncs them with it: one fsy
 POST instead of two. An answer that names a Zoho job is durable at once: a lost job id
 cannot be found again. `durability="normal"` is for benchmarks and tests on slow disks.
 
-One `Journal` per process, used from the event-loop thread (calls are short writes).
+One `Journal` per process, used from the event-loop thread (calls are short writes); the
+one thing another thread does is `record_intent_async`'s fsync, of a descriptor of its own.
 `runs`/`resume` may read while an apply writes: WAL (or PostgreSQL's MVCC) lets readers in. Nothing
 that can hold a credential is stored: requests are summaries (`RequestSummary`), JSON
 columns go through `scrub`, and `add_secret` lets the client register values to redact.
