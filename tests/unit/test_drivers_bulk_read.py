@@ -251,14 +251,19 @@ async def test_many_pages_keep_to_ten_downloads_a_minute(
     assert len(read_output(job.output)) == 101
 
 
+def _with_output(tmp_path: Path, text: str) -> tuple[BulkReadJob, bytes]:
+    """The export job, its output already there with `text` (an earlier run's export)."""
+    job = read_job(tmp_path)
+    job.output.parent.mkdir(parents=True)
+    job.output.write_text(text, encoding="utf-8")
+    return job, job.output.read_bytes()
+
+
 async def test_an_export_it_replaces_is_kept_in_the_runs_backups(tmp_path: Path) -> None:
     """A re-run export replaces its output, but the file that was there is kept first, in
     the run's backups (hard-linked), and named in the result; a later join (a resume)
     keeps that first copy as it is."""
-    job = read_job(tmp_path)
-    job.output.parent.mkdir(parents=True)
-    job.output.write_text("Id,Last_Name\n554023001000000001,Deleted since\n", encoding="utf-8")
-    before = job.output.read_bytes()
+    job, before = _with_output(tmp_path, "Id,Last_Name\n554023001000000001,Deleted since\n")
     async with harness(tmp_path, records=100) as h:
         ctx = h.context(job, backup=True)
         result = await drive(ctx)
@@ -277,10 +282,7 @@ async def test_an_export_that_cannot_keep_what_it_replaces_replaces_nothing(
     tmp_path: Path,
 ) -> None:
     """The backups folder cannot be written: the job fails and the old file stays."""
-    job = read_job(tmp_path)
-    job.output.parent.mkdir(parents=True)
-    job.output.write_text("Id\n554023001000000001\n", encoding="utf-8")
-    before = job.output.read_bytes()
+    job, before = _with_output(tmp_path, "Id\n554023001000000001\n")
     async with harness(tmp_path, records=100) as h:
         ctx = h.context(job, backup=True)
         assert ctx.backup_dir is not None

@@ -75,22 +75,34 @@ def test_reopening_keeps_data_and_refuses_a_newer_schema(journal_store: StateSto
         journal_store.read_only()
 
 
-def test_pending_intent_survives_a_killed_process(journal_store: StateStore) -> None:
-    """An intent committed before a SIGKILL is seen PENDING by the next process."""
-    script = textwrap.dedent(f"""
-        import os, signal
+def _killed_after(journal_store: StateStore, kind: str, writes: str) -> None:
+    """In a process of its own: open the store, start run r1 with job c of `kind`, run
+    `writes` (Python, `j` the journal), then SIGKILL itself."""
+    script = (
+        textwrap.dedent(f"""
+        import asyncio, os, signal
         from pathlib import Path
         from runner.execute.journal import Journal, RequestSummary
-        from runner.results import RunTarget
+        from runner.results import RecordOutcome, RunTarget
         j = Journal(Path({str(journal_store.state_dir)!r}), url={journal_store.url!r})
         j.start_run("r1", target=RunTarget("sim", "http://sim", "org1"))
-        j.record_job("r1", "c", kind="mass_delete", module="Leads", fingerprint="f",
+        j.record_job("r1", "c", kind={kind!r}, module="Leads", fingerprint="f",
                      status="RUNNING")
-        j.record_intent("r1", "c", "schedule", RequestSummary.of("POST", "/x", b"{{}}"))
-        os.kill(os.getpid(), signal.SIGKILL)
     """)
+        + textwrap.dedent(writes)
+        + "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
     proc = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT)
     assert proc.returncode == -9
+
+
+def test_pending_intent_survives_a_killed_process(journal_store: StateStore) -> None:
+    """An intent committed before a SIGKILL is seen PENDING by the next process."""
+    _killed_after(
+        journal_store,
+        "mass_delete",
+        'j.record_intent("r1", "c", "schedule", RequestSummary.of("POST", "/x", b"{}"))\n',
+    )
     with journal_store.journal() as j:
         pending = j.latest_intent("r1", "c", "schedule")
         assert pending is not None
@@ -103,22 +115,15 @@ def test_pending_intent_survives_a_killed_process(journal_store: StateStore) -> 
 def test_a_batch_answer_survives_a_killed_process(journal_store: StateStore) -> None:
     """A batch's answer commits without its own fsync, yet a SIGKILL right after it keeps
     it: the commit is in the WAL (or the server) before `ack_intent` returns."""
-    script = textwrap.dedent(f"""
-        import os, signal
-        from pathlib import Path
-        from runner.execute.journal import Journal, RequestSummary
-        from runner.results import RecordOutcome, RunTarget
-        j = Journal(Path({str(journal_store.state_dir)!r}), url={journal_store.url!r})
-        j.start_run("r1", target=RunTarget("sim", "http://sim", "org1"))
-        j.record_job("r1", "c", kind="mass_update", module="Deals", fingerprint="f",
-                     status="RUNNING")
-        i = j.record_intent("r1", "c", "batch:1", RequestSummary.of("POST", "/x", b"{{}}"))
-        j.ack_intent(i, result={{"succeeded": 1}},
+    _killed_after(
+        journal_store,
+        "mass_update",
+        """
+        i = j.record_intent("r1", "c", "batch:1", RequestSummary.of("POST", "/x", b"{}"))
+        j.ack_intent(i, result={"succeeded": 1},
                      outcomes=[RecordOutcome("1", "success", "SUCCESS", "record updated")])
-        os.kill(os.getpid(), signal.SIGKILL)
-    """)
-    proc = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT)
-    assert proc.returncode == -9
+        """,
+    )
     with journal_store.journal() as j:
         acked = j.latest_intent("r1", "c", "batch:1")
         assert acked is not None
@@ -185,21 +190,14 @@ def test_an_async_intent_is_on_disk_before_it_returns(
 def test_an_async_intent_survives_a_killed_process(journal_store: StateStore) -> None:
     """An intent `record_intent_async` returned is seen PENDING after a SIGKILL (SQLite:
     flushed by its own fsync; PostgreSQL: committed durably as `record_intent` does)."""
-    script = textwrap.dedent(f"""
-        import asyncio, os, signal
-        from pathlib import Path
-        from runner.execute.journal import Journal, RequestSummary
-        from runner.results import RunTarget
-        j = Journal(Path({str(journal_store.state_dir)!r}), url={journal_store.url!r})
-        j.start_run("r1", target=RunTarget("sim", "http://sim", "org1"))
-        j.record_job("r1", "c", kind="mass_update", module="Deals", fingerprint="f",
-                     status="RUNNING")
+    _killed_after(
+        journal_store,
+        "mass_update",
+        """
         asyncio.run(j.record_intent_async("r1", "c", "batch:1",
-                                          RequestSummary.of("POST", "/x", b"{{}}")))
-        os.kill(os.getpid(), signal.SIGKILL)
-    """)
-    proc = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT)
-    assert proc.returncode == -9
+                                          RequestSummary.of("POST", "/x", b"{}")))
+        """,
+    )
     with journal_store.journal() as j:
         pending = j.latest_intent("r1", "c", "batch:1")
         assert pending is not None

@@ -89,7 +89,9 @@ def test_an_existing_output_is_announced_with_its_size(here: Path) -> None:
     Path("exports").mkdir()
     Path("exports/x.csv").write_text("a" * 12345, encoding="utf-8")
     manifests = load_manifests([manifest()]).manifests
-    assert preflight.outputs_ready(manifests) == ["export: replaces exports/x.csv (12,345 bytes, kept in the run's backups)"]
+    assert preflight.outputs_ready(manifests) == [
+        "export: replaces exports/x.csv (12,345 bytes, kept in the run's backups)"
+    ]
 
 
 def test_an_output_folder_blocked_after_validation_is_located(here: Path) -> None:
