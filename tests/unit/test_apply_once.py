@@ -436,6 +436,34 @@ async def test_settling_adds_up_across_resumes_with_a_short_deadline(tmp_path: P
     assert len(jobs) == 1
 
 
+async def test_settling_adds_up_across_resumes_closer_than_the_settle_wait(
+    tmp_path: Path,
+) -> None:
+    """Resumes 2 s apart, each with a 2 s deadline: every look agrees, and the time they
+    agree over adds up from the first of them, so a resume settles the job once that
+    reaches the settle wait (5 s). Timing each look from the one just before kept every
+    resume at 2 s and the job in flight for good (soak seed 71)."""
+    job = MassDeleteJob(name="j", module="Leads", cvid=JUNK_VIEW)
+    async with harness(tmp_path) as h:
+        ctx = h.context(job, backup=True, deadline=2.0)
+        await take_baseline(ctx, JUNK_VIEW, [])
+        h.journal.record_intent(RUN_ID, "j", "schedule", RequestSummary.of(
+            "POST", "/crm/v8/Leads/actions/mass_delete", '{"cvid": "554023000000091999", "ids": []}'
+        ))  # fmt: skip
+        await mass_delete.schedule_mass_delete(h.client, "Leads", JUNK_VIEW)
+        await h.clock.sleep(600)
+        results = [await MassDeleteDriver().run(ctx)]
+        while results[-1].status == "RUNNING" and len(results) < 6:
+            await h.clock.sleep(2)
+            results.append(await MassDeleteDriver().run(h.context(job, backup=True, deadline=2.0)))
+        jobs = await sim_jobs(h)
+    assert [r.status for r in results[:-1]] == ["RUNNING"] * (len(results) - 1)
+    assert results[-1].status == "COMPLETED", [r.skipped_reason for r in results]
+    assert len(results) <= 4  # looks at 0, 2, 4 s: settled by the one at 6 s at the latest
+    assert results[-1].counts["succeeded"] == jobs[0]["counts"]["succeeded"]  # type: ignore[index]
+    assert len(jobs) == 1
+
+
 async def test_a_look_that_cannot_be_read_never_settles_a_count(tmp_path: Path) -> None:
     """While settling, a second look that cannot be read leaves the job in flight; it is
     never taken as agreeing with the first one (soak seed 19: counted too early)."""

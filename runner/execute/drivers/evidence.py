@@ -196,7 +196,8 @@ async def listed_deleted(ctx: JobContext, ids: set[str]) -> set[str]:
 
 @dataclass(frozen=True)
 class Look:
-    """The last evidence look at a lost job's records: how many had changed, and when."""
+    """The last evidence look at a lost job's records: how many had changed, and since
+    when looks have seen that many (the first look of the run of agreeing ones)."""
 
     changed: int
     at: float
@@ -211,6 +212,12 @@ def last_look(ctx: JobContext) -> Look | None:
 
 
 def remember_look(ctx: JobContext, seen: Evidence) -> None:
-    """Journal this look (a fact: it adds up across resumes)."""
-    look = {"changed": seen.changed, "at": ctx.clock.now()}
+    """Journal this look (a fact: it adds up across resumes). A look that agrees with the
+    last one keeps that one's time: how long the count has held still is then measured
+    from its first sighting, so resumes closer together than the settle wait still add
+    up to it (timing each look from the one before kept a job with a 2 s deadline, its
+    resumes 2 s apart, in flight for good: soak seed 71)."""
+    before = last_look(ctx)
+    agrees = before is not None and before.changed == seen.changed
+    look = {"changed": seen.changed, "at": before.at if agrees and before else ctx.clock.now()}
     remember(ctx, LOOK, endpoints.records(ctx.job.module), look)
