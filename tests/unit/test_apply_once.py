@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from runner.errors import UnfinishedRunError
-from runner.execute.context import JournalMismatch
+from runner.execute.context import JobContext, JournalMismatch
 from runner.execute.drivers import evidence
 from runner.execute.drivers.bulk_write import BulkWriteDriver
 from runner.execute.drivers.evidence import take_baseline
@@ -413,18 +413,25 @@ async def test_unreadable_evidence_leaves_the_job_in_flight_not_unknown(
     assert len(jobs) == 1
 
 
+async def _junk_delete_whose_schedule_answer_was_lost(h: Harness, job: MassDeleteJob) -> JobContext:
+    """The job's baseline taken, its schedule journaled and sent, the answer never
+    recorded, and the Zoho job run to its end: a context with a 2 s deadline to resume it."""
+    ctx = h.context(job, backup=True, deadline=2.0)
+    await take_baseline(ctx, JUNK_VIEW, [])
+    h.journal.record_intent(RUN_ID, "j", "schedule", RequestSummary.of(
+        "POST", "/crm/v8/Leads/actions/mass_delete", '{"cvid": "554023000000091999", "ids": []}'
+    ))  # fmt: skip
+    await mass_delete.schedule_mass_delete(h.client, "Leads", JUNK_VIEW)
+    await h.clock.sleep(600)
+    return ctx
+
+
 async def test_settling_adds_up_across_resumes_with_a_short_deadline(tmp_path: Path) -> None:
     """With a deadline shorter than the settle wait, the first look is journaled and the
     job left in flight; the resume's look, agreeing, settles it (soak seed 100)."""
     job = MassDeleteJob(name="j", module="Leads", cvid=JUNK_VIEW)
     async with harness(tmp_path) as h:
-        ctx = h.context(job, backup=True, deadline=2.0)
-        await take_baseline(ctx, JUNK_VIEW, [])
-        h.journal.record_intent(RUN_ID, "j", "schedule", RequestSummary.of(
-            "POST", "/crm/v8/Leads/actions/mass_delete", '{"cvid": "554023000000091999", "ids": []}'
-        ))  # fmt: skip
-        await mass_delete.schedule_mass_delete(h.client, "Leads", JUNK_VIEW)
-        await h.clock.sleep(600)
+        ctx = await _junk_delete_whose_schedule_answer_was_lost(h, job)
         first = await MassDeleteDriver().run(ctx)
         await h.clock.sleep(10)
         second = await MassDeleteDriver().run(h.context(job, backup=True, deadline=2.0))
@@ -445,13 +452,7 @@ async def test_settling_adds_up_across_resumes_closer_than_the_settle_wait(
     resume at 2 s and the job in flight for good (soak seed 71)."""
     job = MassDeleteJob(name="j", module="Leads", cvid=JUNK_VIEW)
     async with harness(tmp_path) as h:
-        ctx = h.context(job, backup=True, deadline=2.0)
-        await take_baseline(ctx, JUNK_VIEW, [])
-        h.journal.record_intent(RUN_ID, "j", "schedule", RequestSummary.of(
-            "POST", "/crm/v8/Leads/actions/mass_delete", '{"cvid": "554023000000091999", "ids": []}'
-        ))  # fmt: skip
-        await mass_delete.schedule_mass_delete(h.client, "Leads", JUNK_VIEW)
-        await h.clock.sleep(600)
+        ctx = await _junk_delete_whose_schedule_answer_was_lost(h, job)
         results = [await MassDeleteDriver().run(ctx)]
         while results[-1].status == "RUNNING" and len(results) < 6:
             await h.clock.sleep(2)
