@@ -332,7 +332,7 @@ def _open_sqlite(path: Path, durability: Durability) -> SqliteDb:
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA synchronous={durability.upper()}")
-        db.synchronous = int(db.pragma("synchronous"))
+        db.settle_modes()
         db.execute("PRAGMA foreign_keys=ON")
         migrate(db)
     except sqlite3.DatabaseError as exc:

@@ -65,8 +65,10 @@ class JournalDb(Protocol):
         and resume reads the records back), a poll."""
         ...
 
-    #: Whether `flush` can make commits durable off the event loop's thread.
-    flushes_off_thread: bool
+    @property
+    def flushes_off_thread(self) -> bool:
+        """Whether `flush` can make commits durable off the event loop's thread."""
+        ...
 
     async def flush(self) -> None:
         """Make every commit so far durable without holding the event loop (SQLite: the
@@ -103,7 +105,16 @@ class SqliteDb:
         self.path = path
         self.where = str(path)
         self.synchronous = FULL  # what `_open_sqlite` set: 2 FULL, 1 NORMAL (PRAGMA values)
+        self.wal = True  # in WAL mode (`settle_modes`): what the lazy paths below rely on
         self._wal: int | None = None  # our descriptor of the WAL file, for `flush`
+
+    def settle_modes(self) -> None:
+        """Read back the modes the pragmas gave. A file system without the shared memory WAL
+        needs keeps SQLite in its rollback journal, where a commit at NORMAL may corrupt
+        the file on a power cut and there is no WAL file to fsync: every commit then waits
+        for the disk itself, as `durable=True` and `record_intent` do."""
+        self.synchronous = int(self.pragma("synchronous"))
+        self.wal = str(self.pragma("journal_mode")).lower() == "wal"
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         return self.conn.execute(sql, params)
@@ -119,7 +130,7 @@ class SqliteDb:
         transactions: isolation_level=None). Not durable: this one commit at
         synchronous=NORMAL, which in WAL mode writes the WAL without an fsync; the next
         FULL commit's fsync covers it, as the WAL is synced whole and replayed in order."""
-        lazy = not durable and self.synchronous == FULL
+        lazy = not durable and self.wal and self.synchronous == FULL
         if lazy:
             self.conn.execute("PRAGMA synchronous=NORMAL")
         try:
@@ -134,7 +145,9 @@ class SqliteDb:
             if lazy:
                 self.conn.execute("PRAGMA synchronous=FULL")
 
-    flushes_off_thread = True
+    @property
+    def flushes_off_thread(self) -> bool:
+        return self.wal
 
     async def flush(self) -> None:
         """fsync the WAL file (this connection's commits live there until a checkpoint,

@@ -204,6 +204,29 @@ def test_an_async_intent_survives_a_killed_process(journal_store: StateStore) ->
         assert pending.state == "PENDING"
 
 
+def test_without_wal_every_commit_waits_for_the_disk(tmp_path: Path) -> None:
+    """Where SQLite stays in its rollback journal (a file system without WAL's shared
+    memory), no commit is made at NORMAL and an intent is committed durably in place:
+    there is no WAL file to fsync from a thread."""
+    with Journal(tmp_path / ".zcrm", clock=ManualClock()) as journal:
+        run = started(journal)
+        assert isinstance(journal.db, SqliteDb)
+        assert journal.db.flushes_off_thread
+        journal.db.conn.execute("PRAGMA journal_mode=DELETE")
+        journal.db.settle_modes()
+        assert not journal.db.flushes_off_thread
+        sql: list[str] = []
+        journal.db.conn.set_trace_callback(sql.append)
+        intent = asyncio.run(journal.record_intent_async(run, "deals", "batch:1", REQ))
+        journal.ack_intent(intent, result={"succeeded": 0})
+        journal.record_poll(intent, status="IN PROGRESS")
+        assert "PRAGMA synchronous=NORMAL" not in sql
+        acked = journal.get_intent(intent)
+        assert acked is not None
+        assert acked.state == "ACKED"
+        assert not Path(f"{journal.path}-wal").exists()
+
+
 def test_a_failed_lazy_commit_leaves_the_connection_at_full(tmp_path: Path) -> None:
     """An answer for an intent that does not exist is refused and rolled back; the
     connection's next commits still wait for the disk."""
