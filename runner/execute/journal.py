@@ -36,6 +36,7 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -222,48 +223,47 @@ class Journal(q.JournalReader):
     # --- intents ----------------------------------------------------------------------
     def record_intent(self, run_id: str, job: str, step_key: str, request: RequestSummary) -> int:
         """Write a PENDING intent and commit it, before the POST is sent; returns its id."""
-        return self._insert_intent(run_id, job, step_key, request, durable=True)
+        q.check_summary(request)
+        with self._db.tx() as c:
+            return self._write_intent(c, run_id, job, step_key, request)
 
     async def record_intent_async(
         self, run_id: str, job: str, step_key: str, request: RequestSummary
     ) -> int:
-        """`record_intent`, its fsync made in a worker thread (`JournalDb.flush`): it is
-        durable when this returns, as with `record_intent`, but the event loop parses and
-        journals other answers meanwhile instead of waiting for the disk (issue 13)."""
-        if not self._db.flushes_off_thread:
-            return self.record_intent(run_id, job, step_key, request)
-        intent_id = self._insert_intent(run_id, job, step_key, request, durable=False)
-        await self._db.flush()
-        return intent_id
-
-    def _insert_intent(
-        self, run_id: str, job: str, step_key: str, request: RequestSummary, *, durable: bool
-    ) -> int:
+        """`record_intent`, durable when it returns as well, but the event loop parses and
+        journals other answers while the disk syncs (`JournalDb.write_durably`: SQLite's
+        fsync in a worker thread; issue 13)."""
         q.check_summary(request)
+        return await self._db.write_durably(
+            partial(self._write_intent, run_id=run_id, job=job, step_key=step_key, request=request)
+        )
+
+    def _write_intent(
+        self, c: JournalDb, run_id: str, job: str, step_key: str, request: RequestSummary
+    ) -> int:
         now = self.clock.now()
-        with self._db.tx(durable=durable) as c:
-            (attempt,) = c.execute(
-                "SELECT COALESCE(MAX(attempt), 0) + 1 FROM intents"
-                " WHERE run_id = ? AND job = ? AND step_key = ?",
-                (run_id, job, step_key),
-            ).fetchone()
-            return c.insert(
-                "INSERT INTO intents (run_id, job, step_key, attempt, method, path, body_sha256,"
-                " ids_count, state, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)",
-                (
-                    run_id,
-                    job,
-                    step_key,
-                    attempt,
-                    request.method.upper(),
-                    scrub_path(request.path, self._secrets),
-                    request.body_sha256,
-                    request.ids_count,
-                    now,
-                    now,
-                ),
-            )
+        (attempt,) = c.execute(
+            "SELECT COALESCE(MAX(attempt), 0) + 1 FROM intents"
+            " WHERE run_id = ? AND job = ? AND step_key = ?",
+            (run_id, job, step_key),
+        ).fetchone()
+        return c.insert(
+            "INSERT INTO intents (run_id, job, step_key, attempt, method, path, body_sha256,"
+            " ids_count, state, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)",
+            (
+                run_id,
+                job,
+                step_key,
+                attempt,
+                request.method.upper(),
+                scrub_path(request.path, self._secrets),
+                request.body_sha256,
+                request.ids_count,
+                now,
+                now,
+            ),
+        )
 
     def ack_intent(
         self,

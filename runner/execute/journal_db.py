@@ -18,14 +18,16 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from runner.errors import StateError
 from runner.execute.journal_schema import MIGRATIONS, SCHEMA_VERSION, too_new
 from runner.execute.state_url import STATE_URL
+
+T = TypeVar("T")
 
 
 class Rows(Protocol):
@@ -65,14 +67,10 @@ class JournalDb(Protocol):
         and resume reads the records back), a poll."""
         ...
 
-    @property
-    def flushes_off_thread(self) -> bool:
-        """Whether `flush` can make commits durable off the event loop's thread."""
-        ...
-
-    async def flush(self) -> None:
-        """Make every commit so far durable without holding the event loop (SQLite: the
-        WAL's fsync in a worker thread); only where `flushes_off_thread`."""
+    async def write_durably(self, write: Callable[[JournalDb], T]) -> T:
+        """`write` in one transaction, durable when this returns, holding the event loop
+        as little as the store allows: SQLite in WAL mode commits at NORMAL and fsyncs
+        the WAL in a worker thread meanwhile; a durable commit in place otherwise."""
         ...
 
     def schema_version(self) -> int:
@@ -106,7 +104,7 @@ class SqliteDb:
         self.where = str(path)
         self.synchronous = FULL  # what `_open_sqlite` set: 2 FULL, 1 NORMAL (PRAGMA values)
         self.wal = True  # in WAL mode (`settle_modes`): what the lazy paths below rely on
-        self._wal: int | None = None  # our descriptor of the WAL file, for `flush`
+        self._wal: int | None = None  # our descriptor of the WAL file (`write_durably`)
 
     def settle_modes(self) -> None:
         """Read back the modes the pragmas gave. A file system without the shared memory WAL
@@ -145,21 +143,22 @@ class SqliteDb:
             if lazy:
                 self.conn.execute("PRAGMA synchronous=FULL")
 
-    @property
-    def flushes_off_thread(self) -> bool:
-        return self.wal
-
-    async def flush(self) -> None:
-        """fsync the WAL file (this connection's commits live there until a checkpoint,
-        which syncs them itself) in a worker thread: the same fsync a FULL commit makes,
-        while the event loop goes on with other answers. fsync acts on the file, not the
-        descriptor, so a descriptor of our own covers what SQLite wrote; the WAL file is
-        the same file for as long as this connection is open."""
-        if self.synchronous != FULL:
-            return  # a journal opened at NORMAL asked for no fsync at all
+    async def write_durably(self, write: Callable[[JournalDb], T]) -> T:
+        """In WAL mode at FULL: `write` committed at NORMAL, then the WAL file fsynced in
+        a worker thread, the same fsync a FULL commit makes, while the event loop goes on
+        with other answers. fsync acts on the file, not the descriptor, so a descriptor of
+        our own covers what SQLite wrote; the WAL file is the same file for as long as
+        this connection is open, and a checkpoint syncs what it moves out of it. A journal
+        opened at NORMAL, or out of WAL mode, commits in place as `tx` does."""
+        if not (self.wal and self.synchronous == FULL):
+            with self.tx() as c:
+                return write(c)
+        with self.tx(durable=False) as c:
+            value = write(c)
         if self._wal is None:
             self._wal = os.open(f"{self.path}-wal", os.O_RDWR)
         await asyncio.to_thread(os.fsync, self._wal)
+        return value
 
     def schema_version(self) -> int:
         return int(self.pragma("user_version"))

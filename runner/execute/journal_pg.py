@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,7 +27,7 @@ import psycopg
 from psycopg import conninfo
 
 from runner.errors import StateError
-from runner.execute.journal_db import Rows, migrate
+from runner.execute.journal_db import JournalDb, Rows, T, migrate
 from runner.execute.journal_schema import MIGRATIONS
 from runner.execute.state_url import mask_url, scrub_url_secrets
 
@@ -119,10 +119,11 @@ class PostgresDb:
         except psycopg.OperationalError as exc:
             raise self.failed(exc) from exc
 
-    flushes_off_thread = False  # a commit is a round trip to the server, made as it is
-
-    async def flush(self) -> None:
-        raise NotImplementedError("PostgreSQL commits are durable as they are made")
+    async def write_durably(self, write: Callable[[JournalDb], T]) -> T:
+        """A durable commit in place: it is one round trip to the server, which makes it
+        durable; there is no local file to sync from a thread."""
+        with self.tx() as c:
+            return write(c)
 
     def schema_version(self) -> int:
         # pg_tables, read with this statement's snapshot: a name lookup (to_regclass) could

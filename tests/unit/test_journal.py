@@ -211,10 +211,9 @@ def test_without_wal_every_commit_waits_for_the_disk(tmp_path: Path) -> None:
     with Journal(tmp_path / ".zcrm", clock=ManualClock()) as journal:
         run = started(journal)
         assert isinstance(journal.db, SqliteDb)
-        assert journal.db.flushes_off_thread
         journal.db.conn.execute("PRAGMA journal_mode=DELETE")
         journal.db.settle_modes()
-        assert not journal.db.flushes_off_thread
+        assert not journal.db.wal
         sql: list[str] = []
         journal.db.conn.set_trace_callback(sql.append)
         intent = asyncio.run(journal.record_intent_async(run, "deals", "batch:1", REQ))
