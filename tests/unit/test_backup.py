@@ -268,15 +268,17 @@ async def test_a_crash_mid_backup_redoes_only_the_backup(tmp_path: Path) -> None
     assert result.status in ("COMPLETED", "PARTIAL")
 
 
+def _crash_on_download(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+    """The process dies as the view's export is downloaded."""
+    return CrashOn(inner, lambda r: r.url.path.endswith("/result"))
+
+
 async def test_a_crash_mid_export_polls_the_same_export_on_resume(tmp_path: Path) -> None:
     """Killed while downloading the view's export: the resume downloads that same export (no
     second bulk read job) and then schedules the delete once."""
 
-    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
-        return CrashOn(inner, lambda r: r.url.path.endswith("/result"))
-
     job = MassDeleteJob(name="j", module="Leads", cvid=JUNK_VIEW)
-    async with harness(tmp_path, wrap=wrap) as h:
+    async with harness(tmp_path, wrap=_crash_on_download) as h:
         with pytest.raises(Crash):
             await one(h, "r1", job)
         result = await one(h, "r1", job, start=False)
@@ -342,11 +344,8 @@ async def test_a_run_killed_during_its_backup_is_closed_by_the_next_apply(
     """Killed while its backup's export ran (a journaled bulk read, no request of the job):
     nothing of it changed the org, so the next apply closes it instead of refusing."""
 
-    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
-        return CrashOn(inner, lambda r: r.url.path.endswith("/result"))
-
     job = MassDeleteJob(name="j", module="Leads", cvid=JUNK_VIEW)
-    async with harness(tmp_path, wrap=wrap) as h:
+    async with harness(tmp_path, wrap=_crash_on_download) as h:
         with pytest.raises(Crash):
             await one(h, "r1", job)
         h.journal.finish_run("r1", status="INTERRUPTED", exit_code=130)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any, get_args
+from typing import get_args
 
 import pytest
 
@@ -18,6 +18,7 @@ from runner.execute.journal_schema import RunStatus
 from runner.manifest.schema import SCHEMA_NAMES, load_schema, validator
 from runner.refs import ManifestRef
 from runner.results import JOB_STATUSES, JobError, RunTarget
+from tests.unit.schema_docs import undescribed
 
 LONG_JOB = "update-every-deal-of-the-emea-region-that-closed-last-quarter"
 IDS = ("554023000000506051", "554023000000506052", "554023000000506053")
@@ -138,32 +139,11 @@ def test_the_command_line_offers_the_formats_and_the_schema() -> None:
     assert "runs" in SCHEMA_NAMES
 
 
-def _undescribed(schema: dict[str, Any]) -> list[str]:
-    """Properties that carry no description, themselves or through their $ref."""
-    defs = schema["definitions"]
-    missing: list[str] = []
-
-    def walk(node: Any, where: str) -> None:
-        if isinstance(node, dict):
-            for name, prop in node.get("properties", {}).items():
-                target = defs.get(prop.get("$ref", "").rsplit("/", 1)[-1], {})
-                if "description" not in prop and "description" not in target:
-                    missing.append(f"{where}.{name}")
-            for key, value in node.items():
-                walk(value, f"{where}.{key}")
-        elif isinstance(node, list):
-            for i, item in enumerate(node):
-                walk(item, f"{where}[{i}]")
-
-    walk(schema, "$")
-    return missing
-
-
 def test_runs_schema_is_draft07_described_and_its_run_statuses_are_the_journals() -> None:
     """Every property has a description, and the run status enum is the journal's RunStatus."""
     schema = load_schema("runs")
     assert schema["$id"].endswith("/runs.schema.json")
-    assert _undescribed(schema) == []
+    assert undescribed(schema) == []
     assert schema["definitions"]["runStatus"]["enum"] == list(get_args(RunStatus))
     assert schema["definitions"]["jobStatus"]["enum"] == list(JOB_STATUSES)
 

@@ -34,6 +34,16 @@ SOUTH = "554023000000430412"  # DEMO_ORG: records with n % 4 == 2
 NOT_EDUCATION = "554023000000091515"  # Accounts
 
 
+#: Education for the Accounts of the NOT_EDUCATION view in territory SOUTH.
+SOUTH_ACCOUNTS = MassUpdateJob(
+    name="a",
+    module="Accounts",
+    cvid=NOT_EDUCATION,
+    territory=Territory(SOUTH),
+    values={"Industry": "Education"},
+)
+
+
 def rid(k: int, n: int) -> str:
     return f"554023{k:03d}{n:09d}"
 
@@ -159,13 +169,7 @@ async def test_a_view_is_read_by_page_up_to_the_limit() -> None:
 async def test_territory_narrows_the_view_where_get_records_can() -> None:
     """Accounts: the read sends territory_id and counts only the territory's records;
     Leads: Get Records cannot filter it, so the diff says it is of the whole view."""
-    accounts = MassUpdateJob(
-        name="a",
-        module="Accounts",
-        cvid=NOT_EDUCATION,
-        territory=Territory(SOUTH),
-        values={"Industry": "Education"},
-    )
+    accounts = SOUTH_ACCOUNTS
     leads = MassUpdateJob(
         name="l",
         module="Leads",
@@ -191,13 +195,7 @@ async def test_territory_narrows_the_view_where_get_records_can() -> None:
 async def test_a_refused_territory_read_falls_back_to_the_whole_view() -> None:
     """Should Zoho refuse territory_id with a cvid (undocumented, [U]), the view is read
     whole and the diff says why."""
-    job = MassUpdateJob(
-        name="a",
-        module="Accounts",
-        cvid=NOT_EDUCATION,
-        territory=Territory(SOUTH),
-        values={"Industry": "Education"},
-    )
+    job = SOUTH_ACCOUNTS
     async with live(refuse="territory_id") as s:
         diff = await job_diff(s.zc, job, count=240, limit=2_000)
     assert (diff.asked, diff.total, diff.error) == (240, 240, None)

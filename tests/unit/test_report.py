@@ -24,6 +24,7 @@ from runner.results import (
     RunTarget,
     exit_code_for,
 )
+from tests.unit.schema_docs import undescribed
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "report.schema.json"
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
@@ -92,24 +93,7 @@ def test_schema_is_draft07_with_id_and_descriptions_everywhere() -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
     assert schema["$id"].endswith("/report.schema.json")
-    defs = schema["definitions"]
-    missing: list[str] = []
-
-    def walk(node: Any, where: str) -> None:
-        if isinstance(node, dict):
-            for name, prop in node.get("properties", {}).items():
-                ref = prop.get("$ref", "")
-                target = defs.get(ref.rsplit("/", 1)[-1], {}) if ref else {}
-                if "description" not in prop and "description" not in target:
-                    missing.append(f"{where}.{name}")
-            for key, value in node.items():
-                walk(value, f"{where}.{key}")
-        elif isinstance(node, list):
-            for i, item in enumerate(node):
-                walk(item, f"{where}[{i}]")
-
-    walk(schema, "$")
-    assert missing == []
+    assert undescribed(schema) == []
 
 
 def test_report_json_validates_and_carries_the_facts(tmp_path: Path) -> None:
