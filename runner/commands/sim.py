@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from runner.clock import Clock, ScaledClock, SystemClock
 from runner.errors import UsageError
 from runner.simulator.app import create_app
+from runner.simulator.arrival import stamping_protocol
 from runner.simulator.faults import DropConnections, FaultSpec, parse_fault_spec
 from runner.simulator.seed import build_demo_org
 
@@ -120,9 +121,12 @@ class _Server(uvicorn.Server):
 
 
 def serve(app: Starlette, sock: socket.socket) -> None:
-    """Run uvicorn on an already bound socket until a signal stops it. h11: the protocol
-    whose connection DropConnections knows how to close (faults.drop_connection)."""
-    config = uvicorn.Config(DropConnections(app), log_level="warning", http="h11")
+    """Run uvicorn on an already bound socket until a signal stops it. Its h11 protocol:
+    the one whose connection DropConnections knows how to close (faults.drop_connection),
+    stamping each request's arrival for the latency fault (runner.simulator.arrival)."""
+    config = uvicorn.Config(
+        DropConnections(app), log_level="warning", http=stamping_protocol(app.state.clock)
+    )
     gc.freeze()  # the imports, the app and the org as built: out of the collector's sight
     gc.set_threshold(SERVE_THRESHOLD0, *gc.get_threshold()[1:])
     asyncio.run(_Server(config).serve(sockets=[sock]))

@@ -5,8 +5,9 @@ limit and Zoho's download rate limit, as pure ASGI middleware with a seeded RNG.
 parses with `parse_fault_spec`; `FaultSpec.middleware(seed, clock)` is the factory that
 `create_app(faults=...)` wraps around the app. One RNG draw per faultable request, so the
 same seed and the same request sequence give the same faults (DESIGN §Simulator).
-`latency` is a response time: the least time from a request to its answer, with the
-simulator's own work inside it (see `FaultMiddleware._faulted`).
+`latency` is a response time: the least time from a request's arrival to its answer, with
+the simulator's own work inside it (see `FaultMiddleware._faulted`). Under `sim serve` the
+arrival is when the request's first bytes were read (runner.simulator.arrival).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Sleeper = Callable[[float], Awaitable[None]]
 
 EXEMPT_PREFIX = "/__sim__/"
+# The scope key a server stamps with the clock's time a request's first bytes came in
+# (runner.simulator.arrival); without it, a request arrives when the app first sees it.
+ARRIVED = "zcrm.arrived"
 _WINDOW = 60.0  # API_NOTES §3.3: "10 download requests per minute"
 
 # Zoho's envelope (API_NOTES §5.1), written from the simulator's own error classes so a
@@ -219,15 +223,18 @@ class FaultMiddleware:
         answers of 500 records would otherwise each wait for the others' ~2 ms of work
         on top of their 50 ms). A refusal (drop, 5xx, 429) does no work and just waits."""
         inj, spec, stats = self.injector, self.injector.spec, self.injector.stats
-        arrived = inj.now()
+        stamped = scope.get(ARRIVED)
+        arrived = inj.now() if stamped is None else stamped
         raw_send = send
         if spec.latency > 0:
             stats.delayed += 1
             send = _after(send, inj, arrived)
-            # Let every request that reached the server with this one be stamped before
-            # this one's work starts: one event loop does the work of all of them in turn,
-            # and the tenth of ten requests sent at once would otherwise "arrive" only
-            # after the other nine were made (~2 ms each), its latency counted from there.
+        if spec.latency > 0 and stamped is None:
+            # No server stamped it (httpx.ASGITransport): let every request that reached
+            # the app with this one be stamped before this one's work starts. One event
+            # loop does the work of all of them in turn, and the tenth of ten requests
+            # sent at once would otherwise "arrive" only after the other nine were made
+            # (~2 ms each), its latency counted from there.
             await asyncio.sleep(0)
         draw = inj.rng.random()  # exactly one draw per request keeps seeds reproducible
         if draw < spec.drop:
