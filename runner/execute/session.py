@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -127,6 +128,31 @@ async def _org_and(
     return org
 
 
+def _fingerprints(jobs: Sequence[AnyJob]) -> set[str]:
+    """The jobs' content hashes: their files read and hashed, 50,000 ids serialised."""
+    return {job_fingerprint(job, file_hashes(job)) for job in jobs}
+
+
+async def _while_answering(
+    call: Awaitable[metadata.Org], local: Callable[[], set[str]] | None
+) -> tuple[metadata.Org, set[str]]:
+    """`call` with `local` run in a thread meanwhile: the org's round trip is idle time
+    for this process, which the job fingerprints (~10 ms for 50,000 ids) can fill rather
+    than follow (issue 13). The thread has always finished when this returns or raises;
+    an error of the call's wins over the thread's."""
+    if local is None:
+        return await call, set()
+    work = asyncio.ensure_future(asyncio.to_thread(local))
+    try:
+        answer = await call
+    except BaseException:
+        await asyncio.wait([work])
+        if not work.cancelled():
+            work.exception()  # retrieved: the call's error is the one to tell
+        raise
+    return answer, await work
+
+
 async def run_session(
     manifests: Sequence[Manifest],
     connection: Connection,
@@ -168,19 +194,22 @@ async def run_session(
             transport=limited(connection, options.concurrency),
             retry_refused_posts=True,  # a 429/refused POST created nothing: safe to resend
         ) as client:
-            org = await _org_and(client, precheck)
+            resuming = run_id is not None
+            settling = not resuming and connection.kind != "sim"
+            org, fingerprints = await _while_answering(
+                _org_and(client, precheck), partial(_fingerprints, jobs) if settling else None
+            )
             lock = dir_lock or held.enter_context(store.org_lock(journal, org.id))
             if dir_lock is None and run_id is None and options.plan is not None:
                 ensure_unused(journal, options.plan, where=store.where)
             target = RunTarget(
                 connection.kind, connection.target.api_domain, org.id, connection.target.dc
             )
-            resuming = run_id is not None
-            if not resuming and connection.kind != "sim":
+            if settling:
                 mine = Mine(
                     manifest_paths={ref.path for ref in refs},
                     names={job.name for job in jobs},
-                    fingerprints={job_fingerprint(job, file_hashes(job)) for job in jobs},
+                    fingerprints=fingerprints,
                 )
                 settle_unfinished(journal, org.id, mine, abandon=options.abandon, out=out)
             run_id = run_id or new_run_id(clock)

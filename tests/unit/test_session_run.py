@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import threading
+from functools import partial
+from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from runner import cli
-from runner.execute.session import run_to_end
+from runner.clock import SystemClock
+from runner.commands import apply as apply_command
+from runner.execute import session
+from runner.execute.session import _while_answering, run_to_end
+from runner.execute.target import SIM_BASE, SIM_SOURCES, Connection
+from runner.simulator.app import create_app
+from runner.simulator.seed import build_demo_org
+from runner.zoho.auth import Credentials, Target
 
 
 class _NoRepr:
@@ -45,3 +58,97 @@ def test_entry_returns_mains_code_with_the_heap_frozen(monkeypatch: pytest.Monke
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+async def _answer_later(value: str, *, fail: bool = False) -> str:
+    await asyncio.sleep(0.01)
+    if fail:
+        raise KeyError("the org's error")
+    return value
+
+
+def _local(done: list[str], *, fail: bool = False) -> set[str]:
+    done.append(threading.current_thread().name)
+    if fail:
+        raise OSError("the file's error")
+    return {"fingerprint"}
+
+
+def test_while_answering_runs_the_local_work_in_a_thread() -> None:
+    """The local work runs off the event loop's thread, so the loop waits on the socket."""
+    done: list[str] = []
+    answer = asyncio.run(_while_answering(_answer_later("org"), partial(_local, done)))  # type: ignore[arg-type]
+    assert answer == ("org", {"fingerprint"})
+    assert len(done) == 1
+    assert done != [threading.main_thread().name]
+
+
+@pytest.mark.parametrize(
+    ("call_fails", "local_fails", "error"),
+    [(True, False, KeyError), (False, True, OSError), (True, True, KeyError)],
+)
+def test_while_answering_tells_the_calls_error_first(
+    call_fails: bool, local_fails: bool, error: type[Exception]
+) -> None:
+    """The org's error wins over the file's, as when the files were read after the org
+    answered; the thread has finished either way."""
+    done: list[str] = []
+    with pytest.raises(error):
+        asyncio.run(
+            _while_answering(
+                _answer_later("org", fail=call_fails),  # type: ignore[arg-type]
+                partial(_local, done, fail=local_fails),
+            )
+        )
+    assert len(done) == 1
+
+
+class _OrgWaitsForFingerprints(httpx.AsyncBaseTransport):
+    """The simulator, except GET /org answers only once the job fingerprints were taken:
+    an apply that took them after the org's answer would never get one."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, taken: threading.Event) -> None:
+        self.inner, self.taken = inner, taken
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/org"):
+            for _ in range(5000):
+                if self.taken.is_set():
+                    break
+                await asyncio.sleep(0.001)
+            assert self.taken.is_set(), "the fingerprints waited for the org's answer"
+        return await self.inner.handle_async_request(request)
+
+
+def test_apply_takes_the_fingerprints_while_the_org_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real org's apply hashes its jobs (needed to settle unfinished runs) during GET
+    /org's round trip, in a thread, not after it (issue 13)."""
+    app = create_app(build_demo_org(), clock=SystemClock())
+    taken = threading.Event()
+    real = session._fingerprints
+
+    def fingerprints(jobs: Any) -> set[str]:
+        found = real(jobs)
+        taken.set()
+        return found
+
+    def connect(*, sim: bool) -> tuple[Connection, SystemClock]:
+        creds = Credentials(access_token=str(app.state.access_token))
+        target = Target(SIM_BASE, SIM_BASE, SIM_BASE, creds, dc="sim", sources=SIM_SOURCES)
+        transport = _OrgWaitsForFingerprints(httpx.ASGITransport(app=app), taken)
+        return Connection(target, transport, "zoho"), SystemClock()
+
+    monkeypatch.setattr(session, "_fingerprints", fingerprints)
+    monkeypatch.setattr(apply_command, "connect", connect)
+    monkeypatch.chdir(tmp_path)
+    ids = [f"554023004{n:09d}" for n in range(1, 11)]
+    (tmp_path / "ids.csv").write_text("id\n" + "\n".join(ids) + "\n")
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\njobs:\n  - name: deals\n    kind: mass_update\n    module: Deals\n"
+        "    ids_file: ids.csv\n    values: {Stage: Closed Won}\n    backup: false\n"
+    )
+    code = cli.main(["apply", "jobs.yaml", "--yes"])
+    assert taken.is_set()
+    assert code in (0, 3)  # 3: the demo org's locked Deals fail, as designed
