@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from runner.clock import Clock
+from runner.execute.drivers import DRIVERS
 from runner.execute.executor import Execution, file_hashes
 from runner.execute.fingerprint import job_fingerprint
 from runner.execute.journal_schema import RunStatus
@@ -128,20 +129,23 @@ async def _org_and(
     return org
 
 
-def _fingerprints(jobs: Sequence[AnyJob]) -> set[str]:
-    """The jobs' content hashes: their files read and hashed, 50,000 ids serialised."""
-    return {job_fingerprint(job, file_hashes(job)) for job in jobs}
+def _prepare(jobs: Sequence[AnyJob], *, settling: bool) -> set[str]:
+    """What the jobs need before their first call: their kinds' drivers imported (a run
+    of mass updates never imports the bulk ones, runner.execute.drivers), and when the
+    run settles unfinished ones, the jobs' content hashes (files read and hashed, 50,000
+    ids serialised)."""
+    for kind in {job.kind for job in jobs}:
+        DRIVERS[kind]  # the first look imports the driver's module
+    return {job_fingerprint(job, file_hashes(job)) for job in jobs} if settling else set()
 
 
 async def _while_answering(
-    call: Awaitable[metadata.Org], local: Callable[[], set[str]] | None
+    call: Awaitable[metadata.Org], local: Callable[[], set[str]]
 ) -> tuple[metadata.Org, set[str]]:
     """`call` with `local` run in a thread meanwhile: the org's round trip is idle time
-    for this process, which the job fingerprints (~10 ms for 50,000 ids) can fill rather
-    than follow (issue 13). The thread has always finished when this returns or raises;
-    an error of the call's wins over the thread's."""
-    if local is None:
-        return await call, set()
+    for this process, which the drivers' imports and the job fingerprints (~20 ms for
+    50,000 ids) can fill rather than follow (issue 13). The thread has always finished
+    when this returns or raises; an error of the call's wins over the thread's."""
     work = asyncio.ensure_future(asyncio.to_thread(local))
     try:
         answer = await call
@@ -197,7 +201,7 @@ async def run_session(
             resuming = run_id is not None
             settling = not resuming and connection.kind != "sim"
             org, fingerprints = await _while_answering(
-                _org_and(client, precheck), partial(_fingerprints, jobs) if settling else None
+                _org_and(client, precheck), partial(_prepare, jobs, settling=settling)
             )
             lock = dir_lock or held.enter_context(store.org_lock(journal, org.id))
             if dir_lock is None and run_id is None and options.plan is not None:

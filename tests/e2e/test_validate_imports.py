@@ -78,3 +78,23 @@ def test_apply_imports_neither_httpx_command_line_nor_rich() -> None:
     modules = set(json.loads(done.stdout))
     assert "httpx" in modules
     assert _unwanted(modules, ("httpx._main", "click", "pygments", "rich")) == []
+
+
+def test_apply_imports_a_driver_only_for_its_jobs() -> None:
+    """The drivers are imported when a run's jobs need them (runner.execute.drivers): the
+    command module alone imports no job kind's driver, and a run of mass updates never
+    the bulk write one (the bulk read one comes in with backups, which export views)."""
+    probe = APPLY_PROBE.replace(
+        "import runner.cli, runner.commands.apply",
+        "import runner.cli, runner.commands.apply, runner.execute.session\n"
+        "from runner.execute.drivers import DRIVERS\n"
+        "assert 'runner.execute.drivers.mass' not in sys.modules\n"
+        "DRIVERS['mass_update']",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+        check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    modules = set(json.loads(done.stdout))
+    assert "runner.execute.drivers.mass" in modules
+    assert _unwanted(modules, ("runner.execute.drivers.bulk_write", "runner.plan.csvparts")) == []

@@ -205,3 +205,8 @@ def test_the_simulator_names_records_by_the_catalog_s_name_fields() -> None:
     assert {m.api_name: m.name_field for m in MODULES} == {
         m.api_name: catalog.name_field(m.api_name) for m in MODULES
     }
+
+
+def test_each_driver_is_filed_under_its_own_kind() -> None:
+    """The registry names each driver's module by hand; what it finds there runs its key."""
+    assert {kind: DRIVERS[kind].kind for kind in DRIVERS} == {kind: kind for kind in DRIVERS}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import io
+import sys
 import threading
 from functools import partial
 from pathlib import Path
@@ -50,14 +52,69 @@ def test_run_to_end_raises_what_the_session_raises() -> None:
         run_to_end(session())  # type: ignore[arg-type]
 
 
-def test_entry_returns_mains_code_with_the_heap_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The console script's entry is main() plus a frozen heap, so the exit skips walking it."""
+def test_entry_ends_the_process_with_mains_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console script's entry is main(), then the process's end with main's code, the
+    heap frozen first in case the interpreter's own exit runs after all."""
+    ended: list[int] = []
     monkeypatch.setattr(cli, "main", lambda: 7)
+    monkeypatch.setattr(cli, "_end_process", ended.append)
     try:
         assert cli.entry() == 7
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+    assert ended == [7]
+
+
+class _Ended(Exception):
+    """os._exit, stood in for: the test process goes on."""
+
+
+@pytest.fixture
+def ending(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What _end_process did, in order, with os._exit and atexit's run recorded only."""
+    done: list[str] = []
+
+    def exit_now(code: int) -> None:
+        done.append(f"exit {code}")
+        raise _Ended
+
+    monkeypatch.setattr(cli.os, "_exit", exit_now)
+    monkeypatch.setattr(cli.atexit, "_run_exitfuncs", lambda: done.append("atexit"))
+    return done
+
+
+def test_the_process_ends_after_atexit_with_the_code(ending: list[str]) -> None:
+    with pytest.raises(_Ended):
+        cli._end_process(3)
+    assert ending == ["atexit", "exit 3"]
+
+
+def test_a_running_thread_leaves_the_end_to_the_interpreter(ending: list[str]) -> None:
+    """Another thread still at work would be cut off by os._exit; the usual exit waits."""
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        cli._end_process(0)
+    finally:
+        release.set()
+        worker.join()
+    assert ending == []
+
+
+def test_a_stream_that_cannot_flush_leaves_the_end_to_the_interpreter(
+    ending: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A closed pipe or a full disk under stdout: the usual exit reports it, as before."""
+
+    class Broken(io.StringIO):
+        def flush(self) -> None:
+            raise BrokenPipeError
+
+    monkeypatch.setattr(sys, "stdout", Broken())
+    cli._end_process(0)
+    assert ending == []
 
 
 async def _answer_later(value: str, *, fail: bool = False) -> str:
@@ -127,10 +184,11 @@ def test_apply_takes_the_fingerprints_while_the_org_answers(
     /org's round trip, in a thread, not after it (issue 13)."""
     app = create_app(build_demo_org(), clock=SystemClock())
     taken = threading.Event()
-    real = session._fingerprints
+    real = session._prepare
 
-    def fingerprints(jobs: Any) -> set[str]:
-        found = real(jobs)
+    def prepare(jobs: Any, *, settling: bool) -> set[str]:
+        found = real(jobs, settling=settling)
+        assert found, "a real org's apply settles unfinished runs: it needs the fingerprints"
         taken.set()
         return found
 
@@ -140,7 +198,7 @@ def test_apply_takes_the_fingerprints_while_the_org_answers(
         transport = _OrgWaitsForFingerprints(httpx.ASGITransport(app=app), taken)
         return Connection(target, transport, "zoho"), SystemClock()
 
-    monkeypatch.setattr(session, "_fingerprints", fingerprints)
+    monkeypatch.setattr(session, "_prepare", prepare)
     monkeypatch.setattr(apply_command, "connect", connect)
     monkeypatch.chdir(tmp_path)
     ids = [f"554023004{n:09d}" for n in range(1, 11)]
