@@ -21,6 +21,8 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO
 
+import anyio.lowlevel
+
 from runner.clock import Clock
 from runner.execute.drivers import DRIVERS
 from runner.execute.executor import Execution, file_hashes
@@ -139,6 +141,14 @@ def _prepare(jobs: Sequence[AnyJob], *, settling: bool) -> set[str]:
     return {job_fingerprint(job, file_hashes(job)) for job in jobs} if settling else set()
 
 
+async def _load_http_stack() -> None:
+    """Load what httpx loads on its first request over a socket (anyio's event loop
+    backend, ~15 ms of imports), before that request: inside GET /org it held back the
+    precheck's request meant to go out with it, and the fingerprints' thread, started
+    meanwhile, doubled that by sharing the interpreter with it (issue 13)."""
+    await anyio.lowlevel.checkpoint()
+
+
 async def _while_answering(
     call: Awaitable[metadata.Org], local: Callable[[], set[str]]
 ) -> tuple[metadata.Org, set[str]]:
@@ -200,6 +210,7 @@ async def run_session(
         ) as client:
             resuming = run_id is not None
             settling = not resuming and connection.kind != "sim"
+            await _load_http_stack()
             org, fingerprints = await _while_answering(
                 _org_and(client, precheck), partial(_prepare, jobs, settling=settling)
             )
