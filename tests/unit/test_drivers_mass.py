@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -292,3 +294,31 @@ async def test_batch_answers_lost_in_a_row_are_verified_each_time(tmp_path: Path
     ]  # fmt: skip
     assert result.status == "COMPLETED"
     assert [t["record"]["Stage"] for t in truth] == ["Closed Lost"] * 3
+
+
+async def test_the_first_posts_go_before_the_second_wave_is_journaled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Concurrency 2, six batches: the first POST is sent with at most the first wave's two
+    intents journaled and unanswered; the next wave prepares behind it, so up to four are
+    (two sent, two ready), never all six up front."""
+    seen: list[int] = []
+    box: list[Any] = []
+    real = MassUpdateDriver.send_ids
+
+    async def send_ids(self: MassUpdateDriver, ctx: Any, ids: Any) -> Any:
+        intents = box[0].journal.intents(RUN_ID)
+        seen.append(sum(i.state == "PENDING" for i in intents))  # this POST's included
+        return await real(self, ctx, ids)
+
+    monkeypatch.setattr(MassUpdateDriver, "send_ids", send_ids)
+    ids = tuple(deal(n) for n in range(1, 3001))
+    job = MassUpdateJob(name="d", module="Deals", ids=ids, values={"Stage": "Closed Won"})
+    async with harness(tmp_path, records=3000, concurrency=2) as h:
+        box.append(h)
+        result = await MassUpdateDriver().run(replace(h.context(job), concurrency=2))
+    assert result.counts["total"] == 3000
+    assert len(seen) == 6
+    assert seen[0] <= 2
+    assert max(seen) <= 4
+    assert max(seen) > 2  # the second wave did join: batches ready behind those sent
