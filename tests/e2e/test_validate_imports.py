@@ -50,6 +50,15 @@ def _modules(*args: str, cwd: Path) -> set[str]:
     return set(report["modules"])
 
 
+def _probed(probe: str) -> set[str]:
+    """The modules a fresh interpreter holds after running `probe` (it prints them)."""
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+        check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    return set(json.loads(done.stdout))
+
+
 def _unwanted(modules: set[str], banned: tuple[str, ...]) -> list[str]:
     return sorted(m for m in modules if any(m == b or m.startswith(b + ".") for b in banned))
 
@@ -71,11 +80,7 @@ def test_validate_without_templates_does_not_import_jinja2(tmp_path: Path) -> No
 def test_apply_imports_neither_httpx_command_line_nor_rich() -> None:
     """apply needs httpx but not its command line (click, pygments, rich), and rich only for
     progress bars on a terminal (issue 13: ~40 ms of a 50,000-id apply's start)."""
-    done = subprocess.run(
-        [sys.executable, "-c", APPLY_PROBE], cwd=ROOT, capture_output=True, text=True,
-        check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
-    modules = set(json.loads(done.stdout))
+    modules = _probed(APPLY_PROBE)
     assert "httpx" in modules
     assert _unwanted(modules, ("httpx._main", "click", "pygments", "rich")) == []
 
@@ -91,10 +96,6 @@ def test_apply_imports_a_driver_only_for_its_jobs() -> None:
         "assert 'runner.execute.drivers.mass' not in sys.modules\n"
         "DRIVERS['mass_update']",
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
-        check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
-    modules = set(json.loads(done.stdout))
+    modules = _probed(probe)
     assert "runner.execute.drivers.mass" in modules
     assert _unwanted(modules, ("runner.execute.drivers.bulk_write", "runner.plan.csvparts")) == []
