@@ -33,8 +33,8 @@ _WHERE: dict[str, tuple[str, str]] = {
 
 class _Registry(Mapping[str, Driver]):
     """kind -> driver, a driver's module imported the first time a job of its kind runs:
-    an apply of mass updates never imports the bulk drivers and their Zoho modules
-    (~15 ms of every such start, issue 13)."""
+    an apply of mass updates never imports the bulk write driver and what only it uses
+    (issue 13); the session imports a run's drivers while GET /org is answered."""
 
     def __init__(self, where: dict[str, tuple[str, str]]) -> None:
         self._where = where
