@@ -302,10 +302,10 @@ def _end_process(code: int) -> None:
     module and object one at a time for a kernel about to take the memory back whole
     (the exit of a 50,000-id apply: 23 -> 16 ms, issue 13). Safe only once the command's
     work is done, which it is when `main()` has returned: every file, journal and
-    connection is closed by its own `with`. Here stdout
-    and stderr are flushed and atexit's handlers run; with another thread still running,
-    or a stream that cannot be flushed, the interpreter's own exit runs instead, as
-    before (it waits for the thread, and reports the stream)."""
+    connection is closed by its own `with`. Here stdout and stderr are flushed and
+    atexit's handlers run; with another thread still running, or a stream that cannot be
+    flushed, the interpreter's own exit runs instead, as before (it waits for the thread,
+    and reports the stream)."""
     if threading.active_count() > 1:
         return
     try:
