@@ -308,10 +308,12 @@ def _end_process(code: int) -> None:
     and reports the stream)."""
     if threading.active_count() > 1:
         return
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):  # a closed pipe, a full disk: left to the usual exit
-        return
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # closed when the process started (`>&-`): nothing to flush
+            continue
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe, a full disk: left to the usual exit
+            return
     atexit._run_exitfuncs()  # what the usual exit would run first (logging's flush, say)
     os._exit(code)

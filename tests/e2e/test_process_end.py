@@ -51,3 +51,17 @@ def test_an_error_exit_keeps_its_code_and_message(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "file not found (file-missing)" in done.stderr
     assert marker.read_text() == "ran"
+
+
+def test_a_stdout_closed_from_the_start(tmp_path: Path) -> None:
+    """`validate ... >&-`: no stdout at all, the verdict on stderr, exit 0 as before."""
+    marker = tmp_path / "atexit.txt"
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-c", PROBE, str(marker),
+         "validate", "jobs.example.yaml"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "1 file valid" in done.stderr
+    assert marker.read_text() == "ran"

@@ -210,3 +210,13 @@ def test_apply_takes_the_fingerprints_while_the_org_answers(
     code = cli.main(["apply", "jobs.yaml", "--yes"])
     assert taken.is_set()
     assert code in (0, 3)  # 3: the demo org's locked Deals fail, as designed
+
+
+def test_a_stream_closed_from_the_start_is_no_reason_to_wait(
+    ending: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`zcrm-runner validate x >&-` starts with sys.stdout None: nothing to flush there."""
+    monkeypatch.setattr(sys, "stdout", None)
+    with pytest.raises(_Ended):
+        cli._end_process(0)
+    assert ending == ["atexit", "exit 0"]
