@@ -197,7 +197,11 @@ RUNNER_ERRORS: tuple[RunnerProblem, ...] = (
         "`Jobs still running on Zoho. Resume with: zcrm-runner resume RUN_ID ...` "
         "(exit 4).",
         "`--deadline` (2 hours unless given) passed while a Zoho job was still running; Zoho "
-        "goes on with it.",
+        "goes on with it. The same exit, with `...could not be read yet (INTERNAL_ERROR); "
+        "resume to settle it` in the job's line, when an answer was lost and the records that "
+        "would tell what it did could not be read just then (a 5xx, 429 or no answer, tried "
+        "again until no time was left): nothing is concluded and nothing is resent until a "
+        "read succeeds.",
         "Run the printed `resume` later, or with a longer `--deadline`.",
     ),
     RunnerProblem(

@@ -85,6 +85,10 @@ class _MassDriver(ABC):
         ok, failed = out.succeeded, out.failed
         counts = {"total": len(ids), "succeeded": ok, "failed": failed}
         counts["not_processed"] = out.not_processed
+        if out.unsettled and not out.errors:
+            note = f"{'; '.join(out.unsettled)}; resume to settle it"
+            ctx.progress.note(ctx.name, note)
+            return ctx.result("RUNNING", counts=counts, skipped_reason=note)  # exit 4
         status: JobStatus
         if out.errors or (failed and not ok):
             status = "FAILED"

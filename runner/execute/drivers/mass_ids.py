@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-from runner.execute.context import Answered, JobContext, Recorded
+from runner.execute.context import POLL_RETRY_ON, Answered, JobContext, Recorded
 from runner.execute.drivers.bulk_steps import fact_outcomes, remember
 from runner.execute.drivers.patient import patiently
 from runner.execute.journal import RequestSummary
@@ -41,10 +41,16 @@ class IdsOutcome:
     errors: list[JobError] = field(default_factory=list)
     not_processed: int = 0
     succeeded: int = 0  # counted batch by batch, while later answers are still awaited
+    unsettled: list[str] = field(default_factory=list)  # why a batch waits for a resume
 
     @property
     def failed(self) -> int:
         return len(self.outcomes) - self.succeeded
+
+
+class Unsettled(Exception):
+    """A batch whose answer was lost and whose records could not be read back yet: no
+    verdict, so no outcome; the job stays RUNNING and a resume settles the batch."""
 
 
 def _unknown(ids: Sequence[str], why: str) -> list[RecordOutcome]:
@@ -101,6 +107,9 @@ async def run_batches(
                 # other batch goes out, and resume sends every batch not acknowledged.
                 stop.set()
                 paused.append(exc)
+                return
+            except Unsettled as exc:
+                out.unsettled.append(str(exc))  # the job stays in flight for resume
                 return
             except ZohoError as exc:
                 # A request-level refusal (permission, bad field…) would repeat for every batch.
@@ -165,6 +174,14 @@ async def _batch(
                 )
             except AuthError:
                 raise  # a refused token pauses the job (executor); it is no evidence
+            except POLL_RETRY_ON as exc:
+                # No verdict yet (5xx, 429, no answer; after patient tries, or with no time
+                # left before the deadline): the batch stays UNKNOWN in the journal and a
+                # resume reads its records back, as a view job's unreadable evidence waits
+                # (evidence.unreadable). Calling its records "unknown" for good lost ones
+                # a resume would have sent again (soak seed 57: 465 records never updated).
+                why = f"batch {number}: answer lost, its records could not be read yet"
+                raise Unsettled(f"{why} ({exc.code})") from exc
             except ZohoError as exc:
                 why = f"answer lost and the records could not be read back ({exc.code})"
                 by_id.update((o.record_id, o) for o in _unknown(todo, why))
