@@ -28,7 +28,7 @@ from runner.zoho.errors import OutcomeUnknown, RateLimited, ServerError, Transpo
 T = TypeVar("T")
 
 #: Failures a poll retries instead of failing the job (DESIGN §Polling).
-POLL_RETRY_ON: tuple[type[ZohoError], ...] = (TransportError, ServerError, RateLimited)
+POLL_RETRY_ON: tuple[type[BaseException], ...] = (TransportError, ServerError, RateLimited)
 
 
 class JournalMismatch(RunnerError):

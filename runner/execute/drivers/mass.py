@@ -13,7 +13,7 @@ from runner.execute.context import JobContext
 from runner.execute.drivers import evidence, outsiders
 from runner.execute.drivers.backup import ensure_backup
 from runner.execute.drivers.mass_ids import run_batches
-from runner.execute.drivers.mass_view import run_by_view
+from runner.execute.drivers.mass_view import run_by_view, unsettled
 from runner.manifest.model import MassDeleteJob, MassUpdateJob
 from runner.results import JobResult, JobStatus, RecordOutcome
 from runner.zoho import endpoints, mass_delete, mass_update, record_reads
@@ -86,9 +86,7 @@ class _MassDriver(ABC):
         counts = {"total": len(ids), "succeeded": ok, "failed": failed}
         counts["not_processed"] = out.not_processed
         if out.unsettled and not out.errors:
-            note = f"{'; '.join(out.unsettled)}; resume to settle it"
-            ctx.progress.note(ctx.name, note)
-            return ctx.result("RUNNING", counts=counts, skipped_reason=note)  # exit 4
+            return unsettled(ctx, "; ".join(out.unsettled), counts)
         status: JobStatus
         if out.errors or (failed and not ok):
             status = "FAILED"

@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-from runner.execute.context import POLL_RETRY_ON, Answered, JobContext, Recorded
+from runner.execute.context import Answered, JobContext, Recorded
 from runner.execute.drivers.bulk_steps import fact_outcomes, remember
+from runner.execute.drivers.evidence import unreadable
 from runner.execute.drivers.patient import patiently
 from runner.execute.journal import RequestSummary
 from runner.outcome import OUTCOME_UNKNOWN, RecordOutcome, count_succeeded
@@ -174,15 +175,15 @@ async def _batch(
                 )
             except AuthError:
                 raise  # a refused token pauses the job (executor); it is no evidence
-            except POLL_RETRY_ON as exc:
-                # No verdict yet (5xx, 429, no answer; after patient tries, or with no time
-                # left before the deadline): the batch stays UNKNOWN in the journal and a
-                # resume reads its records back, as a view job's unreadable evidence waits
-                # (evidence.unreadable). Calling its records "unknown" for good lost ones
-                # a resume would have sent again (soak seed 57: 465 records never updated).
-                why = f"batch {number}: answer lost, its records could not be read yet"
-                raise Unsettled(f"{why} ({exc.code})") from exc
             except ZohoError as exc:
+                seen = unreadable(exc, f"batch {number}: answer lost, its records")
+                if seen.verdict == "UNSETTLED":
+                    # A failure that may pass (5xx, 429, no answer; after patient tries or
+                    # at the deadline): no verdict, as for a view job's evidence. The batch
+                    # stays UNKNOWN in the journal and a resume reads its records back;
+                    # "unknown" for good lost records a resume would have sent (soak seed
+                    # 57: 465 never updated).
+                    raise Unsettled(seen.text) from exc
                 why = f"answer lost and the records could not be read back ({exc.code})"
                 by_id.update((o.record_id, o) for o in _unknown(todo, why))
                 todo = []

@@ -183,7 +183,7 @@ async def _schedule(
         if seen.verdict == "APPLIED":
             return await _applied(ops, ctx, answer, seen, base)
         if seen.verdict == "UNSETTLED":
-            return _unsettled(ctx, why)
+            return unsettled(ctx, why)
         if seen.verdict == "OUTCOME_UNKNOWN" or sends + 1 >= MAX_PROBES:
             fix = f"not sent again: check the org, then apply with --replace {ctx.name}"
             return _failed(ctx, JobError(OUTCOME_UNKNOWN, f"{why}; {fix}"))
@@ -209,12 +209,12 @@ async def _applied(
         wait = SETTLE_WAIT if before is None else max(0.0, SETTLE_WAIT - waited)
         if check + 1 == SETTLE_CHECKS or ctx.clock.now() + wait > ctx.deadline:
             why = f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED, and the lost job"
-            return _unsettled(ctx, f"{why} may still be working through the view")
+            return unsettled(ctx, f"{why} may still be working through the view")
         ctx.progress.note(ctx.name, f"evidence: {seen.text}; waiting for it to settle")
         await ctx.clock.sleep(wait or SETTLE_WAIT)
         again = await ops.judge(ctx, base)
         if again.verdict != "APPLIED":  # no fresh look to compare: never settle on a stale one
-            return _unsettled(ctx, f"{lost.explain(ctx.name)}; evidence: {again.text}")
+            return unsettled(ctx, f"{lost.explain(ctx.name)}; evidence: {again.text}")
         seen = again
     why = f"{lost.explain(ctx.name)}; evidence: {seen.text}: APPLIED"
     counts = {"sampled": seen.sampled, "changed": seen.changed}
@@ -242,11 +242,12 @@ async def _applied(
     return ctx.result(status, counts=counts, skipped_reason=why)
 
 
-def _unsettled(ctx: JobContext, why: str) -> JobResult:
-    """No verdict yet: the job stays in flight (RUNNING), and resume looks again."""
+def unsettled(ctx: JobContext, why: str, counts: Mapping[str, int] | None = None) -> JobResult:
+    """No verdict yet: the job stays in flight (RUNNING, exit 4), and resume looks again;
+    a job by ids keeps the `counts` of its batches settled so far."""
     note = f"{why}; resume to settle it"
     ctx.progress.note(ctx.name, note)
-    return ctx.result("RUNNING", skipped_reason=note)
+    return ctx.result("RUNNING", counts=counts, skipped_reason=note)
 
 
 def _failed(ctx: JobContext, error: JobError) -> JobResult:
